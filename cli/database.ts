@@ -1,0 +1,32 @@
+// The operator's connection to Postgres (DATABASE_URL, default: the local Postgres), created on first use.
+import pg from 'pg';
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/boitata';
+
+export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return env['DATABASE_URL']?.trim() || DEFAULT_DATABASE_URL;
+}
+
+/** Creates the database named in `url` when it does not exist yet (a fresh machine's first `migrate`). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (name === '' || name === 'postgres') return;
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  } catch (error) {
+    // Two processes creating it at once: the loser sees duplicate_database (42P04), which is fine.
+    if ((error as { code?: string }).code !== '42P04') throw error;
+  } finally {
+    await client.end();
+  }
+}
+
+export function openPool(url: string): pg.Pool {
+  return new pg.Pool({ connectionString: url, max: 4 });
+}

@@ -1,0 +1,51 @@
+// createApp(deps): the Hono application with every route and the one error handler; no I/O of its own.
+import { Hono } from 'hono';
+import { BoitataError } from '../shared/errors.ts';
+import { redactPath } from './auth/credential-source.ts';
+import type { IngestDeps } from './ingest/ingest-flow.ts';
+import { registerEventsRoute } from './routes/events-route.ts';
+import { registerMetricsRoute } from './routes/metrics-route.ts';
+import { registerPushRoute } from './routes/push-route.ts';
+import { registerWebhookRoute } from './routes/webhook-route.ts';
+
+const INGEST_PATHS = ['/v1/ingest/push/:ingestToken', '/api/webhook/:stream', '/v1/ingest/metrics', '/v1/events/ingest'];
+
+export function createApp(deps: IngestDeps): Hono {
+  const app = new Hono();
+
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+  registerPushRoute(app, deps);
+  registerWebhookRoute(app, deps);
+  registerMetricsRoute(app, deps);
+  registerEventsRoute(app, deps);
+  for (const path of INGEST_PATHS) {
+    app.all(path, () => {
+      throw new BoitataError('method_not_allowed', 'Use POST on this endpoint.', { headers: { Allow: 'POST' } });
+    });
+  }
+
+  app.notFound((c) =>
+    c.json(new BoitataError('not_found', `No endpoint at ${c.req.method} ${redactPath(c.req.path)}.`).toBody(), 404),
+  );
+  app.onError((error, c) => {
+    const known = error instanceof BoitataError ? error : undefined;
+    if (known === undefined || !known.isUserError) {
+      // Only unexpected failures are logged, and never with a secret: the path is redacted, headers are not logged.
+      const cause = known?.cause ?? error;
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: 'request failed',
+          code: known?.code ?? 'internal_error',
+          method: c.req.method,
+          path: redactPath(c.req.path),
+          error: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause),
+        }),
+      );
+    }
+    const failure = known ?? new BoitataError('internal_error', 'An unexpected error occurred; nothing was stored.');
+    return c.json(failure.toBody(), failure.status as 400, { ...failure.headers });
+  });
+
+  return app;
+}

@@ -1,0 +1,42 @@
+// The edge's configuration, parsed once per isolate from the Worker's bindings with zod; a bad value names its variable.
+import { z } from 'zod';
+import { BoitataError } from '../shared/errors.ts';
+
+const edgeEnvSchema = z.object({
+  DATABASE_URL: z
+    .string({ error: 'DATABASE_URL is not set: `wrangler secret put DATABASE_URL` (or .dev.vars locally)' })
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// connection string'),
+  NEON_HTTP_ENDPOINT: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()))
+    .refine((value) => value === undefined || /^https?:\/\//.test(value), 'NEON_HTTP_ENDPOINT must be an http(s) URL'),
+  GATE_CONFIG_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+});
+
+export interface EdgeConfig {
+  databaseUrl: string;
+  neonHttpEndpoint: string | undefined;
+  gateConfigTtlMs: number;
+}
+
+const parsed = new WeakMap<object, EdgeConfig>();
+
+export function readEdgeConfig(env: object): EdgeConfig {
+  const cached = parsed.get(env);
+  if (cached !== undefined) return cached;
+  const result = edgeEnvSchema.safeParse(env);
+  if (!result.success) {
+    const detail = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    // Logged once per isolate for the operator; the sender only sees a 500.
+    console.error(JSON.stringify({ level: 'error', msg: 'invalid edge configuration', detail }));
+    throw new BoitataError('internal_error', 'The service is misconfigured.');
+  }
+  const config: EdgeConfig = {
+    databaseUrl: result.data.DATABASE_URL,
+    neonHttpEndpoint: result.data.NEON_HTTP_ENDPOINT,
+    gateConfigTtlMs: result.data.GATE_CONFIG_TTL_SECONDS * 1000,
+  };
+  parsed.set(env, config);
+  return config;
+}

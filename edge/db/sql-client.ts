@@ -1,0 +1,42 @@
+// The edge's only way to Postgres: the Neon driver's HTTP query path, one round trip per statement, no connection per request.
+import { neon, neonConfig, type NeonQueryFunction } from '@neondatabase/serverless';
+import { BoitataError } from '../../shared/errors.ts';
+import type { EdgeConfig } from '../config.ts';
+
+export interface SqlClient {
+  /** Runs one statement with `$n` parameters and returns its rows as objects. */
+  query<Row>(text: string, params: readonly unknown[]): Promise<Row[]>;
+}
+
+export function createSqlClient(config: Pick<EdgeConfig, 'databaseUrl' | 'neonHttpEndpoint'>): SqlClient {
+  // The driver keeps this setting globally; every client of one deployment shares the same endpoint.
+  if (config.neonHttpEndpoint !== undefined) neonConfig.fetchEndpoint = config.neonHttpEndpoint;
+  const sql: NeonQueryFunction<false, false> = neon(config.databaseUrl);
+  return {
+    async query<Row>(text: string, params: readonly unknown[]) {
+      try {
+        return (await sql.query(text, [...params])) as Row[];
+      } catch (error) {
+        throw classifyDatabaseError(error);
+      }
+    },
+  };
+}
+
+// SQLSTATE classes that mean "the database cannot serve now": connection exceptions, operator
+// intervention (shutdown, cannot connect now) and insufficient resources (too many connections).
+const UNAVAILABLE_SQLSTATE = /^(08|57P|53)/;
+
+/** A database that cannot be reached is a 503 (retry later); any other database error is our bug (500). */
+export function classifyDatabaseError(error: unknown): BoitataError {
+  if (error instanceof BoitataError) return error;
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  const message = error instanceof Error ? error.message : String(error);
+  const unreachable =
+    UNAVAILABLE_SQLSTATE.test(code) ||
+    message.startsWith('Error connecting to database') ||
+    message.startsWith('Server error (HTTP status');
+  return unreachable
+    ? new BoitataError('database_unavailable', 'The queue database is unreachable; nothing was stored. Retry later.', { cause: error })
+    : new BoitataError('internal_error', 'An unexpected database error occurred; nothing was stored.', { cause: error });
+}

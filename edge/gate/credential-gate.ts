@@ -1,0 +1,158 @@
+// The per-credential gate, a SQLite-backed Durable Object: config cache, IP allowlist, token bucket, idempotency.
+import { DurableObject } from 'cloudflare:workers';
+import { BoitataError } from '../../shared/errors.ts';
+import { readEdgeConfig, type EdgeConfig } from '../config.ts';
+import { createSqlClient } from '../db/sql-client.ts';
+import { timingSafeEqualHex } from '../auth/secrets.ts';
+import { loadCredentialConfig, type CredentialConfig } from './credential-config.ts';
+import { UNAUTHORIZED_MESSAGE, type AdmitDecision, type AdmitRequest, type Gate } from './gate-protocol.ts';
+import { IdempotencyStore, type StoredResponse } from './idempotency-store.ts';
+import { compileAllowlist, type IpAllowlist } from './ip-allowlist.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+interface CachedConfig {
+  config: CredentialConfig | null;
+  allowlist: IpAllowlist;
+  loadedAt: number;
+}
+
+export class CredentialGate extends DurableObject implements Gate {
+  private readonly idempotency: IdempotencyStore;
+  private readonly edgeConfig: EdgeConfig;
+  private cached: CachedConfig | undefined;
+  private loading: Promise<CachedConfig> | undefined;
+  private bucket: TokenBucket | undefined;
+
+  constructor(ctx: DurableObjectState, env: object) {
+    super(ctx, env);
+    this.edgeConfig = readEdgeConfig(env);
+    this.idempotency = new IdempotencyStore(ctx.storage.sql);
+  }
+
+  async admit(request: AdmitRequest): Promise<AdmitDecision> {
+    let cached: CachedConfig;
+    try {
+      cached = await this.currentConfig(request);
+    } catch (error) {
+      const failure = error instanceof BoitataError ? error : new BoitataError('internal_error', 'gate failure', { cause: error });
+      return { kind: 'reject', code: failure.code, message: failure.message };
+    }
+    const { config, allowlist } = cached;
+    const now = Date.now();
+
+    if (
+      config === null ||
+      config.revoked ||
+      (config.expiresAt !== null && config.expiresAt <= now) ||
+      !timingSafeEqualHex(config.storedHashHex, request.hashHex) ||
+      (request.tenantClaim !== undefined && request.tenantClaim !== config.tenantId)
+    ) {
+      return { kind: 'reject', code: 'unauthorized', message: UNAUTHORIZED_MESSAGE };
+    }
+    if (!allowlist.allows(request.clientIp)) {
+      return { kind: 'reject', code: 'ip_not_allowed', message: 'This address is not in the connection\'s allowed IP ranges.' };
+    }
+
+    const bucket = this.bucketFor(config.rateLimitPerMinute, now);
+    const taken = bucket.take(now);
+    if (!taken.allowed) {
+      return {
+        kind: 'reject',
+        code: 'rate_limited',
+        message: `Rate limit of ${config.rateLimitPerMinute} requests per minute reached; retry after ${taken.retryAfterSeconds} s.`,
+        rateLimit: taken.state,
+        retryAfterSeconds: taken.retryAfterSeconds,
+      };
+    }
+    const rateLimit = taken.state;
+
+    if (request.sourceClaim !== undefined && request.sourceClaim !== config.sourceId) {
+      return {
+        kind: 'reject',
+        code: 'source_not_allowed',
+        message: 'source_id does not belong to this API key: use the key generated for that event source.',
+        rateLimit,
+      };
+    }
+
+    if (request.idempotency !== undefined) {
+      const begun = this.idempotency.begin(request.idempotency.key, request.idempotency.requestHash, now);
+      switch (begun.kind) {
+        case 'started':
+          await this.scheduleCleanup();
+          break;
+        case 'replay':
+          return { kind: 'replay', response: begun.response, rateLimit };
+        case 'in_flight':
+          return {
+            kind: 'reject',
+            code: 'idempotency_request_in_flight',
+            message: 'A request with this Idempotency-Key is still being processed; retry in a moment.',
+            rateLimit,
+          };
+        case 'mismatch':
+          return {
+            kind: 'reject',
+            code: 'idempotency_key_reused',
+            message: 'This Idempotency-Key was already used with a different request body; use a new key for new data.',
+            rateLimit,
+          };
+      }
+    }
+
+    return {
+      kind: 'proceed',
+      rateLimit,
+      principal: {
+        tenantId: config.tenantId,
+        connectionId: config.connectionId,
+        apiKeyId: config.apiKeyId,
+        idempotencyScope: config.idempotencyScope,
+        defaultTable: config.defaultTable,
+      },
+    };
+  }
+
+  async complete(key: string, response: StoredResponse): Promise<void> {
+    this.idempotency.complete(key, response, Date.now());
+  }
+
+  async release(key: string): Promise<void> {
+    this.idempotency.release(key);
+  }
+
+  override async alarm(): Promise<void> {
+    this.idempotency.purgeExpired(Date.now());
+    await this.scheduleCleanup();
+  }
+
+  private async scheduleCleanup(): Promise<void> {
+    const next = this.idempotency.nextExpiry();
+    if (next === null) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+  }
+
+  private bucketFor(limit: number, now: number): TokenBucket {
+    if (this.bucket === undefined) this.bucket = new TokenBucket(limit, now);
+    else this.bucket.resize(limit);
+    return this.bucket;
+  }
+
+  /** The cached config, re-read from Postgres once it is older than GATE_CONFIG_TTL_SECONDS. */
+  private async currentConfig(request: AdmitRequest): Promise<CachedConfig> {
+    const fresh = this.cached !== undefined && Date.now() - this.cached.loadedAt < this.edgeConfig.gateConfigTtlMs;
+    if (fresh) return this.cached!;
+    this.loading ??= this.loadConfig(request).finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async loadConfig(request: AdmitRequest): Promise<CachedConfig> {
+    const sql = createSqlClient(this.edgeConfig);
+    const config = await loadCredentialConfig(sql, request.kind, request.hashHex);
+    this.cached = { config, allowlist: compileAllowlist(config?.allowedCidrs ?? []), loadedAt: Date.now() };
+    return this.cached;
+  }
+}

@@ -1,0 +1,45 @@
+// What a Worker asks a credential's gate and what it answers: plain data, so it crosses the RPC boundary as is.
+import type { CredentialKind } from '../../shared/credential-format.ts';
+import type { ErrorCode } from '../../shared/errors.ts';
+import type { StoredResponse } from './idempotency-store.ts';
+import type { RateLimitState } from './token-bucket.ts';
+
+export interface AdmitRequest {
+  kind: CredentialKind;
+  hashHex: string;
+  /** The x-tenant-id header, for endpoints that require it; a mismatch is the same 401 as a bad token. */
+  tenantClaim?: string;
+  /** The event's source_id, for the events API: it must be the key's source. */
+  sourceClaim?: string;
+  /** CF-Connecting-IP as received, or null. */
+  clientIp: string | null;
+  /** Absent when the request carries no Idempotency-Key, or its body was already refused. */
+  idempotency?: { key: string; requestHash: string };
+}
+
+export interface Principal {
+  tenantId: string;
+  connectionId: string | null;
+  apiKeyId: string | null;
+  idempotencyScope: string;
+  defaultTable: string | null;
+}
+
+export type AdmitDecision =
+  | { kind: 'proceed'; principal: Principal; rateLimit: RateLimitState }
+  | { kind: 'replay'; response: StoredResponse; rateLimit: RateLimitState }
+  | { kind: 'reject'; code: ErrorCode; message: string; rateLimit?: RateLimitState; retryAfterSeconds?: number };
+
+/** The gate as the Worker sees it; the Durable Object stub satisfies it, and so can a test double. */
+export interface Gate {
+  admit(request: AdmitRequest): Promise<AdmitDecision>;
+  complete(key: string, response: StoredResponse): Promise<void>;
+  release(key: string): Promise<void>;
+}
+
+export interface GateDirectory {
+  gateFor(kind: CredentialKind, hashHex: string): Gate;
+}
+
+export const UNAUTHORIZED_MESSAGE =
+  'Missing or invalid credentials: check the token or key, and the x-tenant-id header where the endpoint needs it.';

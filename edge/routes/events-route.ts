@@ -1,0 +1,37 @@
+// POST /v1/events/ingest (seed 002): the event envelope with a source-scoped X-API-Key.
+import type { Hono } from 'hono';
+import { EVENTS_TABLE, eventEnvelopeSchema, type EventEnvelope } from '../../shared/event-contract.ts';
+import { parseContract } from '../../shared/zod-problems.ts';
+import { ingest, type IngestDeps } from '../ingest/ingest-flow.ts';
+
+export function registerEventsRoute(app: Hono, deps: IngestDeps): void {
+  app.post('/v1/events/ingest', (c) => {
+    let envelope: EventEnvelope | undefined;
+    return ingest(c, deps, {
+      endpoint: 'event',
+      kind: 'source',
+      secret: c.req.header('x-api-key'),
+      identity: 'event',
+      // Parsed before the gate: the gate checks source_id against the key, and event_id guards retries
+      // that carry no Idempotency-Key.
+      claims(body) {
+        envelope = parseContract(eventEnvelopeSchema, body.value, 'The event does not match the event envelope.');
+        return {
+          sourceClaim: envelope.source_id,
+          ...(envelope.event_id === undefined ? {} : { implicitIdempotencyKey: `event_id:${envelope.event_id}` }),
+        };
+      },
+      prepare() {
+        const event = { ...envelope!, event_id: envelope!.event_id ?? `evt_${crypto.randomUUID()}` };
+        return {
+          payloadFormat: 'object',
+          targetTable: EVENTS_TABLE,
+          itemKey: null,
+          payloadText: JSON.stringify(event),
+          rowCount: 1,
+          receipt: (messageId) => ({ accepted: true, event_id: event.event_id, status: 'stored', message_id: messageId }),
+        };
+      },
+    });
+  });
+}

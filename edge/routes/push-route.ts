@@ -1,0 +1,40 @@
+// POST /v1/ingest/push/{ingestToken} (seed 000): flat array, envelope, multi-table or single object, routed by x-tenant-id.
+import type { Hono } from 'hono';
+import { BoitataError } from '../../shared/errors.ts';
+import { detectPushPayload } from '../../shared/push-format.ts';
+import { buildIngestReceipt } from '../../shared/queue-message.ts';
+import { ingest, type IngestDeps } from '../ingest/ingest-flow.ts';
+
+export function registerPushRoute(app: Hono, deps: IngestDeps): void {
+  app.post('/v1/ingest/push/:ingestToken', (c) => {
+    const explicitTable = explicitTableOf(c.req.query('table'), c.req.header('x-target-table'));
+    return ingest(c, deps, {
+      endpoint: 'push',
+      kind: 'ingest',
+      secret: c.req.param('ingestToken'),
+      tenantClaim: c.req.header('x-tenant-id') ?? '',
+      identity: `push\n${explicitTable ?? ''}`,
+      prepare(body, principal) {
+        const { format, tables } = detectPushPayload(body.value, explicitTable, principal.defaultTable ?? undefined);
+        return {
+          payloadFormat: format,
+          targetTable: tables.length === 1 ? tables[0]!.table : null,
+          itemKey: null,
+          payloadText: body.text,
+          rowCount: tables.reduce((sum, t) => sum + t.rows.length, 0),
+          receipt: (messageId) => buildIngestReceipt(messageId, tables),
+        };
+      },
+    });
+  });
+}
+
+function explicitTableOf(query: string | undefined, header: string | undefined): string | undefined {
+  if (query !== undefined && header !== undefined && query !== header) {
+    throw new BoitataError(
+      'ambiguous_payload',
+      `?table=${JSON.stringify(query)} and x-target-table ${JSON.stringify(header)} disagree: send one of them.`,
+    );
+  }
+  return query ?? header;
+}

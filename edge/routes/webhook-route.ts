@@ -1,0 +1,62 @@
+// POST /api/webhook/{stream} (seed 001): one object or an array, Bearer ingest key, X-Item-Key for upserts.
+import type { Hono } from 'hono';
+import { BoitataError, formatPath, type Problem } from '../../shared/errors.ts';
+import { assertTableName, describeType, isJsonObject, readRows, type JsonObject } from '../../shared/push-format.ts';
+import { buildIngestReceipt } from '../../shared/queue-message.ts';
+import { bearerToken } from '../auth/credential-source.ts';
+import { ingest, type IngestDeps } from '../ingest/ingest-flow.ts';
+
+export function registerWebhookRoute(app: Hono, deps: IngestDeps): void {
+  app.post('/api/webhook/:stream', (c) => {
+    const stream = c.req.param('stream');
+    const itemKey = c.req.header('x-item-key');
+    return ingest(c, deps, {
+      endpoint: 'webhook',
+      kind: 'ingest',
+      secret: bearerToken(c.req.header('authorization')),
+      identity: `webhook\n${stream}\n${itemKey ?? ''}`,
+      prepare(body) {
+        assertTableName(stream, 'stream');
+        const value = body.value;
+        const rows = Array.isArray(value) ? readRows(value, []) : isJsonObject(value) ? [value] : undefined;
+        if (rows === undefined) {
+          throw new BoitataError('invalid_payload', 'Send one JSON object or an array of objects.', {
+            problems: [{ path: '$', message: `expected an object or an array, got ${describeType(value)}` }],
+          });
+        }
+        if (itemKey !== undefined) assertItemKey(itemKey, rows, Array.isArray(value));
+        const tables = [{ table: stream, rows }];
+        return {
+          payloadFormat: Array.isArray(value) ? 'array' : 'object',
+          targetTable: stream,
+          itemKey: itemKey ?? null,
+          payloadText: body.text,
+          rowCount: rows.length,
+          receipt: (messageId) => buildIngestReceipt(messageId, tables),
+        };
+      },
+    });
+  });
+}
+
+/** Every row must carry the X-Item-Key field with a string or number: it is the key rows are upserted on. */
+function assertItemKey(itemKey: string, rows: JsonObject[], isArray: boolean): void {
+  if (!/^[^\s]{1,256}$/.test(itemKey)) {
+    throw new BoitataError('invalid_payload', 'X-Item-Key must name a field (1-256 characters, no spaces).', {
+      problems: [{ path: 'headers.X-Item-Key', message: 'expected a field name' }],
+    });
+  }
+  const problems: Problem[] = [];
+  rows.forEach((row, index) => {
+    const key = row[itemKey];
+    if (typeof key !== 'string' && !(typeof key === 'number' && Number.isFinite(key))) {
+      const path = formatPath(isArray ? [index, itemKey] : [itemKey]);
+      problems.push({ path, message: `X-Item-Key "${itemKey}" needs a string or number here, got ${describeType(key)}` });
+    }
+  });
+  if (problems.length > 0) {
+    throw new BoitataError('invalid_payload', `Every row needs the X-Item-Key field "${itemKey}".`, {
+      problems: problems.slice(0, 20),
+    });
+  }
+}

@@ -1,0 +1,57 @@
+// The contract between the edge and the processor: one row of boitata_inbound_queue, and the receipt a sender gets.
+import type { PayloadFormat, TableRows } from './push-format.ts';
+
+export type Endpoint = 'push' | 'webhook' | 'metrics' | 'event';
+
+/** What the edge writes for one accepted request. `payload` is the JSON text stored as jsonb. */
+export interface InboundMessage {
+  messageId: string;
+  tenantId: string;
+  connectionId: string | null;
+  apiKeyId: string | null;
+  endpoint: Endpoint;
+  payloadFormat: PayloadFormat;
+  targetTable: string | null;
+  itemKey: string | null;
+  payload: string;
+  rowCount: number;
+  receipt: Receipt;
+  idempotencyScope: string;
+  idempotencyKey: string | null;
+  requestSha256: Uint8Array;
+}
+
+export interface TableReceipt {
+  table: string;
+  rows: number;
+}
+
+/** The 202 body of push, webhook and metrics. */
+export interface IngestReceipt {
+  message_id: string;
+  status: 'queued';
+  tables: TableReceipt[];
+  rows: number;
+}
+
+/** The 202 body of the events API, as seed 002 specifies, plus the queue message id. */
+export interface EventReceipt {
+  accepted: true;
+  event_id: string;
+  status: 'stored';
+  message_id: string;
+}
+
+export type Receipt = IngestReceipt | EventReceipt;
+
+export function buildIngestReceipt(messageId: string, tables: readonly TableRows[]): IngestReceipt {
+  const counts = new Map<string, number>();
+  for (const { table, rows } of tables) counts.set(table, (counts.get(table) ?? 0) + rows.length);
+  const receiptTables = [...counts].map(([table, rows]) => ({ table, rows }));
+  return {
+    message_id: messageId,
+    status: 'queued',
+    tables: receiptTables,
+    rows: receiptTables.reduce((sum, t) => sum + t.rows, 0),
+  };
+}
