@@ -24,7 +24,10 @@ interface Row extends Record<string, SqlStorageValue> {
 }
 
 export class IdempotencyStore {
-  constructor(private readonly sql: SqlStorage) {
+  private readonly sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
     sql.exec(`CREATE TABLE IF NOT EXISTS idempotency (
       key TEXT PRIMARY KEY,
       request_hash TEXT NOT NULL,

@@ -12,13 +12,12 @@ export type TakeResult =
   | { allowed: false; state: RateLimitState; retryAfterSeconds: number };
 
 export class TokenBucket {
+  private capacity: number;
   private tokens: number;
   private updatedAt: number;
 
-  constructor(
-    private capacity: number,
-    now: number,
-  ) {
+  constructor(capacity: number, now: number) {
+    this.capacity = capacity;
     this.tokens = capacity;
     this.updatedAt = now;
   }

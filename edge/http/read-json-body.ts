@@ -29,7 +29,7 @@ export async function readJsonBody(request: Request): Promise<JsonBody> {
 
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     throw new BoitataError('invalid_json', 'The body is not valid UTF-8 text.');
   }

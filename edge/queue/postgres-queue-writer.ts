@@ -34,7 +34,11 @@ interface EnqueueRow {
 }
 
 export class PostgresQueueWriter implements QueueWriter {
-  constructor(private readonly sql: SqlClient) {}
+  private readonly sql: SqlClient;
+
+  constructor(sql: SqlClient) {
+    this.sql = sql;
+  }
 
   async enqueue(message: InboundMessage): Promise<EnqueueResult> {
     let [row] = await this.sql.query<EnqueueRow>(ENQUEUE_SQL, [

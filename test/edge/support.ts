@@ -1,0 +1,96 @@
+// Helpers for tests inside workerd: provision real credentials through the fixture service, read the real queue.
+import { env, exports } from 'cloudflare:workers';
+
+export interface TestEnv {
+  FIXTURES_URL: string;
+  DATABASE_URL: string;
+  NEON_HTTP_ENDPOINT: string;
+  NEON_WS_HOST: string;
+}
+
+export const testEnv = env as unknown as TestEnv;
+
+async function fixture<T>(path: string, body: unknown): Promise<T> {
+  const response = await fetch(`${testEnv.FIXTURES_URL}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  const json = (await response.json()) as T & { error?: string };
+  if (!response.ok) throw new Error(`fixture ${path} failed: ${json.error}`);
+  return json;
+}
+
+let counter = 0;
+export const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+
+export async function createTenant(id = unique('t')): Promise<string> {
+  await fixture('/tenants', { id });
+  return id;
+}
+
+export interface ConnectionFixture {
+  tenant: string;
+  id: string;
+  token: string;
+}
+
+export async function createConnection(
+  options: { tenant?: string; table?: string; allowedIps?: string[]; rateLimitPerMinute?: number } = {},
+): Promise<ConnectionFixture> {
+  const tenant = options.tenant ?? (await createTenant());
+  const { connection, token } = await fixture<{ connection: { id: string }; token: string }>('/connections', {
+    tenant,
+    name: unique('conn'),
+    table: options.table,
+    allowedIps: options.allowedIps,
+    rateLimitPerMinute: options.rateLimitPerMinute,
+  });
+  return { tenant, id: connection.id, token };
+}
+
+export interface KeyFixture {
+  tenant: string;
+  id: string;
+  secret: string;
+}
+
+export async function createKey(kind: 'metrics' | 'source', options: { tenant?: string; sourceId?: string } = {}): Promise<KeyFixture> {
+  const tenant = options.tenant ?? (await createTenant());
+  const { key, secret } = await fixture<{ key: { id: string }; secret: string }>('/keys', {
+    tenant,
+    kind,
+    sourceId: options.sourceId,
+  });
+  return { tenant, id: key.id, secret };
+}
+
+export const revokeKey = (id: string) => fixture('/keys/revoke', { id });
+export const revokeConnection = (id: string) => fixture('/connections/revoke', { id });
+export const rotateKey = (id: string, overlapSeconds: number) =>
+  fixture<{ key: { id: string }; secret: string }>('/keys/rotate', { id, overlapSeconds });
+
+export function query<Row = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<Row[]> {
+  return fixture<Row[]>('/query', { sql, params });
+}
+
+export async function queueRows(tenant: string): Promise<Array<Record<string, unknown>>> {
+  return query(
+    `SELECT message_id::text, endpoint, payload_format, target_table, item_key, payload, row_count, receipt,
+            idempotency_key, status, connection_id::text, api_key_id::text
+       FROM boitata_inbound_queue WHERE tenant_id = $1 ORDER BY id`,
+    [tenant],
+  );
+}
+
+/** Sends a request to the Worker under test, with JSON defaults. */
+export function send(
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: BodyInit | null; json?: unknown } = {},
+): Promise<Response> {
+  const headers = new Headers(options.headers);
+  let body = options.body ?? null;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+  }
+  return (exports as unknown as { default: Fetcher }).default.fetch(new Request(`https://edge.test${path}`, { method: options.method ?? 'POST', headers, body }));
+}
+
+export const pushPath = (token: string, query = '') => `/v1/ingest/push/${token}${query}`;

@@ -1,0 +1,59 @@
+// A loopback HTTP service through which tests inside workerd provision real tenants, connections and keys,
+// and read the real queue, using the same code as the `boitata` CLI.
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type pg from 'pg';
+import {
+  addApiKey, addConnection, addTenant, revokeApiKey, revokeConnection, rotateApiKey,
+  type NewApiKey, type NewConnection,
+} from '../../cli/provision.ts';
+
+export interface FixtureServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+type Handler = (body: Record<string, unknown>) => Promise<unknown>;
+
+export async function startFixtureServer(db: pg.Pool): Promise<FixtureServer> {
+  const routes: Record<string, Handler> = {
+    '/tenants': (body) => addTenant(db, { id: String(body['id']) }).catch(ignoreExisting),
+    '/connections': (body) => addConnection(db, body as unknown as NewConnection),
+    '/connections/revoke': (body) => revokeConnection(db, String(body['id'])),
+    '/keys': (body) => addApiKey(db, body as unknown as NewApiKey),
+    '/keys/revoke': (body) => revokeApiKey(db, String(body['id'])),
+    '/keys/rotate': (body) => rotateApiKey(db, String(body['id']), Number(body['overlapSeconds'])),
+    '/query': async (body) => (await db.query(String(body['sql']), (body['params'] as unknown[]) ?? [])).rows,
+  };
+  const server = createServer(async (req, res) => {
+    const handler = routes[req.url ?? ''];
+    let status = 200;
+    let result: unknown;
+    try {
+      if (handler === undefined || req.method !== 'POST') throw Object.assign(new Error('not found'), { status: 404 });
+      result = await handler(JSON.parse((await readAll(req)) || '{}') as Record<string, unknown>);
+    } catch (error) {
+      status = (error as { status?: number }).status ?? 500;
+      result = { error: (error as Error).message };
+    }
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(result ?? null));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function ignoreExisting(error: Error): null {
+  if (/already exists/.test(error.message)) return null;
+  throw error;
+}
+
+async function readAll(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

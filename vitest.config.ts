@@ -1,0 +1,35 @@
+// Three tiers: pure tests in Node, the edge inside real workerd, and the edge with its database down.
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+import './test/support/provided-context.ts';
+
+const edgeProject = (name: string, include: string, databaseKey: 'databaseUrl' | 'unreachableDatabaseUrl') => ({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      wrangler: { configPath: './wrangler.toml' },
+      miniflare: {
+        bindings: {
+          DATABASE_URL: inject(databaseKey),
+          NEON_HTTP_ENDPOINT: inject('neonSqlUrl'),
+          NEON_WS_HOST: inject('neonWsHost'),
+          FIXTURES_URL: inject('fixturesUrl'),
+          // Short, so revocation tests see a revoked credential refused within a second.
+          GATE_CONFIG_TTL_SECONDS: '1',
+        },
+      },
+    })),
+  ],
+  test: { name, include: [include], testTimeout: 30_000 },
+});
+
+export default defineConfig({
+  test: {
+    // Runs once for the whole run (not per project): every project shares one database and endpoint.
+    globalSetup: ['./test/global-setup.ts'],
+    projects: [
+      { test: { name: 'node', include: ['test/shared/**/*.test.ts', 'test/cli/**/*.test.ts'], environment: 'node' } },
+      edgeProject('edge', 'test/edge/**/*.test.ts', 'databaseUrl'),
+      edgeProject('edge-database-down', 'test/edge-database-down/**/*.test.ts', 'unreachableDatabaseUrl'),
+    ],
+  },
+});
