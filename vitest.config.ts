@@ -10,6 +10,7 @@ const edgeProject = (name: string, include: string, databaseKey: 'databaseUrl' |
       miniflare: {
         bindings: {
           DATABASE_URL: inject(databaseKey),
+          UNREACHABLE_DATABASE_URL: inject('unreachableDatabaseUrl'),
           NEON_HTTP_ENDPOINT: inject('neonSqlUrl'),
           NEON_WS_HOST: inject('neonWsHost'),
           FIXTURES_URL: inject('fixturesUrl'),

@@ -161,7 +161,8 @@ function readIdempotencyKey(header: string | undefined): string | undefined {
   return header;
 }
 
-async function fingerprint(identity: string, bytes: Uint8Array): Promise<string> {
+/** SHA-256 over the request's identity and body bytes: what an Idempotency-Key is bound to. */
+export async function fingerprint(identity: string, bytes: Uint8Array): Promise<string> {
   const head = new TextEncoder().encode(`${identity}\n`);
   const all = new Uint8Array(head.byteLength + bytes.byteLength);
   all.set(head, 0);

@@ -4,6 +4,8 @@ import { env, exports } from 'cloudflare:workers';
 export interface TestEnv {
   FIXTURES_URL: string;
   DATABASE_URL: string;
+  UNREACHABLE_DATABASE_URL: string;
+  GATE: DurableObjectNamespace<import('../../edge/gate/credential-gate.ts').CredentialGate>;
   NEON_HTTP_ENDPOINT: string;
   NEON_WS_HOST: string;
 }
