@@ -1,0 +1,86 @@
+// The `boitata` command as an operator runs it, against the real test database.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+
+const run = promisify(execFile);
+const databaseUrl = inject('databaseUrl');
+const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+afterAll(() => db.end());
+
+async function boitata(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['bin/boitata.js', ...args], { env: { ...process.env, DATABASE_URL: databaseUrl } });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const failed = error as { stdout: string; stderr: string; code: number };
+    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
+  }
+}
+
+const tenant = `cli-${Date.now().toString(36)}`;
+
+describe('boitata CLI', () => {
+  it('migrate is idempotent', async () => {
+    const result = await boitata('migrate');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/up to date/);
+  });
+
+  it('creates a tenant and a connection, printing the token once and storing only its hash', async () => {
+    expect((await boitata('tenants', 'add', tenant, '--name', 'CLI Test')).code).toBe(0);
+    const added = await boitata('connections', 'add', '--tenant', tenant, '--name', 'stripe', '--table', 'orders',
+      '--allowed-ips', '203.0.113.0/24,2001:db8::/32', '--rate-limit', '120', '--json');
+    expect(added.code).toBe(0);
+    const connection = JSON.parse(added.stdout) as { id: string; token: string; token_prefix: string; allowed_ips: string[]; rate_limit_per_minute: number };
+    expect(connection.token).toMatch(/^bt_ik_[A-Za-z0-9_-]{43}$/);
+    expect(connection.token.startsWith(connection.token_prefix)).toBe(true);
+    expect(connection.allowed_ips).toEqual(['203.0.113.0/24', '2001:db8::/32']);
+    expect(connection.rate_limit_per_minute).toBe(120);
+
+    const stored = await db.query('SELECT token_hash FROM boitata_connections WHERE id = $1', [connection.id]);
+    expect(stored.rows[0].token_hash).toEqual(createHash('sha256').update(connection.token).digest());
+    const everything = JSON.stringify((await db.query('SELECT * FROM boitata_connections WHERE id = $1', [connection.id])).rows);
+    expect(everything).not.toContain(connection.token);
+
+    const listed = await boitata('connections', 'list', '--tenant', tenant);
+    expect(listed.stdout).toContain(connection.token_prefix);
+    expect(listed.stdout).not.toContain(connection.token);
+  });
+
+  it('creates, rotates and revokes keys', async () => {
+    const added = JSON.parse((await boitata('keys', 'add', '--tenant', tenant, '--kind', 'source', '--source-id', 'src_1', '--json')).stdout) as { id: string; key: string; lineage_id: string };
+    expect(added.key).toMatch(/^bt_sk_/);
+    const rotated = JSON.parse((await boitata('keys', 'rotate', added.id, '--overlap', '60', '--json')).stdout) as {
+      id: string; key: string; lineage_id: string; previous: { expires_at: string };
+    };
+    expect(rotated.lineage_id).toBe(added.lineage_id);
+    expect(rotated.key).not.toBe(added.key);
+    const overlapMs = Date.parse(rotated.previous.expires_at) - Date.now();
+    expect(overlapMs).toBeGreaterThan(50_000);
+    expect(overlapMs).toBeLessThanOrEqual(60_000);
+
+    const revoked = await boitata('keys', 'revoke', rotated.id);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toMatch(/Revoked key/);
+    expect(revoked.stdout).not.toContain(rotated.key);
+  });
+
+  it('explains mistakes instead of failing obscurely', async () => {
+    const noTenant = await boitata('connections', 'add', '--tenant', 'nobody-here', '--name', 'x');
+    expect(noTenant.code).toBe(1);
+    expect(noTenant.stderr).toMatch(/no tenant "nobody-here".*tenants add/);
+    const badIp = await boitata('connections', 'add', '--tenant', tenant, '--name', 'y', '--allowed-ips', '10.0.0.300');
+    expect(badIp.stderr).toMatch(/--allowed-ips: "10.0.0.300"/);
+    const sourceWithoutId = await boitata('keys', 'add', '--tenant', tenant, '--kind', 'source');
+    expect(sourceWithoutId.stderr).toMatch(/--source-id/);
+    const unknown = await boitata('frobnicate');
+    expect(unknown.code).toBe(2);
+    const down = await run(process.execPath, ['bin/boitata.js', 'tenants', 'list'], {
+      env: { ...process.env, DATABASE_URL: 'postgres://postgres:secret@127.0.0.1:1/x' },
+    }).catch((error: { stderr: string }) => error);
+    expect((down as { stderr: string }).stderr).toMatch(/cannot use the database at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/x/);
+  });
+});
