@@ -13,6 +13,7 @@ const edgeProject = (name: string, include: string, databaseKey: 'databaseUrl' |
           UNREACHABLE_DATABASE_URL: inject('unreachableDatabaseUrl'),
           NEON_HTTP_ENDPOINT: inject('neonSqlUrl'),
           NEON_WS_HOST: inject('neonWsHost'),
+          NEON_WS_PROXY: `${inject('neonWsHost')}/v1`,
           FIXTURES_URL: inject('fixturesUrl'),
           // Short, so revocation tests see a revoked credential refused within a second.
           GATE_CONFIG_TTL_SECONDS: '1',

@@ -11,12 +11,18 @@ const edgeEnvSchema = z.object({
     .optional()
     .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()))
     .refine((value) => value === undefined || /^https?:\/\//.test(value), 'NEON_HTTP_ENDPOINT must be an http(s) URL'),
+  NEON_WS_PROXY: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim())),
   GATE_CONFIG_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
 });
 
 export interface EdgeConfig {
   databaseUrl: string;
   neonHttpEndpoint: string | undefined;
+  /** host:port/path of a plain-ws proxy (local development); undefined in production, where Neon's proxy is used. */
+  neonWsProxy: string | undefined;
   gateConfigTtlMs: number;
 }
 
@@ -35,6 +41,7 @@ export function readEdgeConfig(env: object): EdgeConfig {
   const config: EdgeConfig = {
     databaseUrl: result.data.DATABASE_URL,
     neonHttpEndpoint: result.data.NEON_HTTP_ENDPOINT,
+    neonWsProxy: result.data.NEON_WS_PROXY,
     gateConfigTtlMs: result.data.GATE_CONFIG_TTL_SECONDS * 1000,
   };
   parsed.set(env, config);

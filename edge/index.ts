@@ -3,9 +3,7 @@ import type { Hono } from 'hono';
 import { BoitataError } from '../shared/errors.ts';
 import { createApp } from './app.ts';
 import { readEdgeConfig } from './config.ts';
-import { createSqlClient } from './db/sql-client.ts';
 import type { CredentialGate } from './gate/credential-gate.ts';
-import { PostgresQueueWriter } from './queue/postgres-queue-writer.ts';
 
 export { CredentialGate } from './gate/credential-gate.ts';
 
@@ -20,9 +18,8 @@ let app: Hono | undefined;
 
 function appFor(env: Env): Hono {
   if (app !== undefined) return app;
-  const config = readEdgeConfig(env);
+  readEdgeConfig(env); // fail fast on a misconfiguration, before any request reaches a gate
   app = createApp({
-    queue: new PostgresQueueWriter(createSqlClient(config)),
     gates: {
       // One gate per credential: its hash names the Durable Object.
       gateFor: (kind, hashHex) => env.GATE.get(env.GATE.idFromName(`${kind}:${hashHex}`)),

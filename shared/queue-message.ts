@@ -18,7 +18,8 @@ export interface InboundMessage {
   receipt: Receipt;
   idempotencyScope: string;
   idempotencyKey: string | null;
-  requestSha256: Uint8Array;
+  /** SHA-256 (hex) of the request identity and body: what a repeated Idempotency-Key is compared with. */
+  requestSha256Hex: string;
 }
 
 export interface TableReceipt {

@@ -1,12 +1,20 @@
 // The per-credential gate, a SQLite-backed Durable Object: config cache, IP allowlist, token bucket, idempotency.
 import { DurableObject } from 'cloudflare:workers';
 import { BoitataError } from '../../shared/errors.ts';
+import type { InboundMessage } from '../../shared/queue-message.ts';
 import { readEdgeConfig, type EdgeConfig } from '../config.ts';
-import { createSqlClient } from '../db/sql-client.ts';
+import { classifyDatabaseError, createSqlClient } from '../db/sql-client.ts';
+import { createWebSocketSqlClient } from '../db/websocket-sql-client.ts';
+import { PostgresQueueWriter } from '../queue/postgres-queue-writer.ts';
+import type { EnqueueResult } from '../queue/queue-writer.ts';
+import { EnqueueBatcher } from './enqueue-batcher.ts';
 import { timingSafeEqualHex } from '../auth/secrets.ts';
 import { loadCredentialConfig, type CredentialConfig } from './credential-config.ts';
-import { UNAUTHORIZED_MESSAGE, type AdmitDecision, type AdmitRequest, type Gate } from './gate-protocol.ts';
-import { IdempotencyStore, type StoredResponse } from './idempotency-store.ts';
+import {
+  completeMessage, UNAUTHORIZED_MESSAGE,
+  type AdmitDecision, type AdmitRequest, type EnqueueOutcome, type Gate, type IngestDecision, type MessageDraft,
+} from './gate-protocol.ts';
+import { IdempotencyStore } from './idempotency-store.ts';
 import { compileAllowlist, type IpAllowlist } from './ip-allowlist.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -22,11 +30,15 @@ export class CredentialGate extends DurableObject implements Gate {
   private cached: CachedConfig | undefined;
   private loading: Promise<CachedConfig> | undefined;
   private bucket: TokenBucket | undefined;
+  /** Not private: tests swap its writer to simulate Postgres going down. */
+  readonly batcher: EnqueueBatcher;
 
   constructor(ctx: DurableObjectState, env: object) {
     super(ctx, env);
     this.edgeConfig = readEdgeConfig(env);
     this.idempotency = new IdempotencyStore(ctx.storage.sql);
+    // Writes go over a connection kept warm in this object; the rare config reads use the HTTP path.
+    this.batcher = new EnqueueBatcher(new PostgresQueueWriter(createWebSocketSqlClient(this.edgeConfig)));
   }
 
   async admit(request: AdmitRequest): Promise<AdmitDecision> {
@@ -113,8 +125,35 @@ export class CredentialGate extends DurableObject implements Gate {
     };
   }
 
-  async complete(key: string, response: StoredResponse): Promise<void> {
-    this.idempotency.complete(key, response, Date.now());
+  async admitAndEnqueue(request: AdmitRequest, draft: MessageDraft): Promise<IngestDecision> {
+    const decision = await this.admit(request);
+    if (decision.kind !== 'proceed') return decision;
+    const outcome = await this.enqueue(completeMessage(draft, decision.principal));
+    return { ...outcome, rateLimit: decision.rateLimit };
+  }
+
+  async enqueue(message: InboundMessage): Promise<EnqueueOutcome> {
+    const key = message.idempotencyKey;
+    let result: EnqueueResult;
+    try {
+      result = await this.batcher.enqueue(message);
+    } catch (error) {
+      if (key !== null) this.idempotency.release(key);
+      const failure = classifyDatabaseError(error);
+      logEnqueueFailure(failure, message);
+      return { kind: 'reject', code: failure.code, message: failure.message };
+    }
+    if (result.kind === 'duplicate' && result.requestSha256Hex !== message.requestSha256Hex) {
+      if (key !== null) this.idempotency.release(key);
+      return {
+        kind: 'reject',
+        code: 'idempotency_key_reused',
+        message: 'This Idempotency-Key was already used with a different request body; use a new key for new data.',
+      };
+    }
+    const body = JSON.stringify(result.kind === 'inserted' ? message.receipt : result.receipt);
+    if (key !== null) this.idempotency.complete(key, { status: 202, body }, Date.now());
+    return { kind: 'stored', body, replayed: result.kind === 'duplicate' };
   }
 
   async release(key: string): Promise<void> {
@@ -155,4 +194,20 @@ export class CredentialGate extends DurableObject implements Gate {
     this.cached = { config, allowlist: compileAllowlist(config?.allowedCidrs ?? []), loadedAt: Date.now() };
     return this.cached;
   }
+}
+
+/** The operator needs the cause; the log gets the SQLSTATE and a short message, never the payload or a secret. */
+function logEnqueueFailure(failure: BoitataError, message: InboundMessage): void {
+  const cause = failure.cause as { code?: unknown; message?: unknown } | undefined;
+  console.error(
+    JSON.stringify({
+      level: 'error',
+      msg: 'enqueue failed',
+      code: failure.code,
+      tenant: message.tenantId,
+      message_id: message.messageId,
+      sqlstate: typeof cause?.code === 'string' ? cause.code : undefined,
+      cause: typeof cause?.message === 'string' ? cause.message.slice(0, 200) : undefined,
+    }),
+  );
 }

@@ -1,6 +1,7 @@
 // What a Worker asks a credential's gate and what it answers: plain data, so it crosses the RPC boundary as is.
 import type { CredentialKind } from '../../shared/credential-format.ts';
 import type { ErrorCode } from '../../shared/errors.ts';
+import type { InboundMessage } from '../../shared/queue-message.ts';
 import type { StoredResponse } from './idempotency-store.ts';
 import type { RateLimitState } from './token-bucket.ts';
 
@@ -30,10 +31,36 @@ export type AdmitDecision =
   | { kind: 'replay'; response: StoredResponse; rateLimit: RateLimitState }
   | { kind: 'reject'; code: ErrorCode; message: string; rateLimit?: RateLimitState; retryAfterSeconds?: number };
 
-/** The gate as the Worker sees it; the Durable Object stub satisfies it, and so can a test double. */
+/** A message as the Worker prepares it, before the gate knows whose it is. */
+export type MessageDraft = Omit<InboundMessage, 'tenantId' | 'connectionId' | 'apiKeyId' | 'idempotencyScope'>;
+
+export function completeMessage(draft: MessageDraft, principal: Principal): InboundMessage {
+  return {
+    ...draft,
+    tenantId: principal.tenantId,
+    connectionId: principal.connectionId,
+    apiKeyId: principal.apiKeyId,
+    idempotencyScope: principal.idempotencyScope,
+  };
+}
+
+export type EnqueueOutcome =
+  /** Committed in Postgres; `replayed` when the queue already held this Idempotency-Key with the same request. */
+  | { kind: 'stored'; body: string; replayed: boolean }
+  | { kind: 'reject'; code: ErrorCode; message: string };
+
+export type IngestDecision =
+  | Exclude<AdmitDecision, { kind: 'proceed' }>
+  | { kind: 'stored'; body: string; replayed: boolean; rateLimit: RateLimitState };
+
+/** The gate as the Worker sees it; the Durable Object stub satisfies it. */
 export interface Gate {
   admit(request: AdmitRequest): Promise<AdmitDecision>;
-  complete(key: string, response: StoredResponse): Promise<void>;
+  /** admit() then enqueue() in one call: the common path costs the Worker a single round trip to its gate. */
+  admitAndEnqueue(request: AdmitRequest, draft: MessageDraft): Promise<IngestDecision>;
+  /** Writes the message to the queue (batched with concurrent ones) and records the answer for its Idempotency-Key. */
+  enqueue(message: InboundMessage): Promise<EnqueueOutcome>;
+  /** Forgets an in-flight Idempotency-Key whose request was refused after admission. */
   release(key: string): Promise<void>;
 }
 

@@ -5,14 +5,15 @@ import { BoitataError } from '../../shared/errors.ts';
 import type { PayloadFormat } from '../../shared/push-format.ts';
 import type { Endpoint, Receipt } from '../../shared/queue-message.ts';
 import { sha256Hex } from '../auth/secrets.ts';
-import { UNAUTHORIZED_MESSAGE, type Gate, type GateDirectory, type Principal } from '../gate/gate-protocol.ts';
-import { rateLimitHeaders } from '../gate/token-bucket.ts';
+import {
+  completeMessage, UNAUTHORIZED_MESSAGE,
+  type AdmitRequest, type GateDirectory, type MessageDraft,
+} from '../gate/gate-protocol.ts';
+import { rateLimitHeaders, type RateLimitState } from '../gate/token-bucket.ts';
 import { readJsonBody, type JsonBody } from '../http/read-json-body.ts';
-import type { QueueWriter } from '../queue/queue-writer.ts';
 
 export interface IngestDeps {
   gates: GateDirectory;
-  queue: QueueWriter;
 }
 
 /** What an endpoint makes of a valid body: the message to store and how to answer. */
@@ -35,8 +36,13 @@ export interface IngestSpec {
   identity: string;
   /** Claims checked by the gate before anything is stored (the events API's source_id), and an implicit idempotency key. */
   claims?(body: JsonBody): { sourceClaim?: string; implicitIdempotencyKey?: string };
-  /** Validates the body against the endpoint's contract; throws a 400 BoitataError naming each problem. */
-  prepare(body: JsonBody, principal: Principal): PreparedMessage;
+  /**
+   * Validates the body against the endpoint's contract; throws a 400 BoitataError naming each problem.
+   * `defaultTable` is the connection's default table, known only once the gate has admitted the request.
+   */
+  prepare(body: JsonBody, defaultTable: string | undefined): PreparedMessage;
+  /** True when a body refused without the default table might be accepted with it (the push endpoint). */
+  usesDefaultTable?: boolean;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7E][\x20-\x7E]{0,254}$/;
@@ -53,13 +59,16 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
   let bodyError: BoitataError | undefined;
   let claims: ReturnType<NonNullable<IngestSpec['claims']>> = {};
   let headerKey: string | undefined;
+  let prepared: PreparedMessage | undefined;
   try {
     headerKey = readIdempotencyKey(c.req.header('idempotency-key'));
     body = await readJsonBody(c.req.raw);
     claims = spec.claims?.(body) ?? {};
+    prepared = spec.prepare(body, undefined);
   } catch (error) {
     if (!(error instanceof BoitataError)) throw error;
-    bodyError = error;
+    // A push body that names no table may still be fine with the connection's default table: decide after admission.
+    if (!(body !== undefined && prepared === undefined && spec.usesDefaultTable === true)) bodyError = error;
   }
   const requestHash = body === undefined ? undefined : await fingerprint(spec.identity, body.bytes);
   const idempotencyKey = headerKey ?? claims.implicitIdempotencyKey;
@@ -69,86 +78,84 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
       : undefined;
 
   const gate = deps.gates.gateFor(spec.kind, hashHex);
-  const decision = await gate.admit({
+  const admitRequest: AdmitRequest = {
     kind: spec.kind,
     hashHex,
     clientIp: c.req.header('cf-connecting-ip') ?? null,
     ...(spec.tenantClaim === undefined ? {} : { tenantClaim: spec.tenantClaim }),
     ...(claims.sourceClaim === undefined ? {} : { sourceClaim: claims.sourceClaim }),
     ...(idempotency === undefined ? {} : { idempotency }),
-  });
-  const headers = decision.rateLimit === undefined ? {} : rateLimitHeaders(decision.rateLimit);
+  };
+  const draftOf = (message: PreparedMessage, hash: string): MessageDraft => {
+    const messageId = crypto.randomUUID();
+    return {
+      messageId,
+      endpoint: spec.endpoint,
+      payloadFormat: message.payloadFormat,
+      targetTable: message.targetTable,
+      itemKey: message.itemKey,
+      payload: message.payloadText,
+      rowCount: message.rowCount,
+      receipt: message.receipt(messageId),
+      idempotencyKey: idempotency?.key ?? null,
+      requestSha256Hex: hash,
+    };
+  };
 
-  switch (decision.kind) {
-    case 'reject': {
-      if (decision.retryAfterSeconds !== undefined) headers['Retry-After'] = String(decision.retryAfterSeconds);
-      throw new BoitataError(decision.code, decision.message, { headers });
+  // The common path: one call to the gate admits, enqueues and records the answer.
+  if (prepared !== undefined && requestHash !== undefined) {
+    const decision = await gate.admitAndEnqueue(admitRequest, draftOf(prepared, requestHash));
+    const headers = headersFor(decision.rateLimit);
+    switch (decision.kind) {
+      case 'reject':
+        throw rejection(decision, headers);
+      case 'replay':
+        return answer(decision.response.body, true, headers);
+      case 'stored':
+        return answer(decision.body, decision.replayed, headers);
     }
+  }
+
+  // A refused body, or one waiting for the default table: admission first, so a bad credential is still a 401.
+  const decision = await gate.admit(admitRequest);
+  const headers = headersFor(decision.rateLimit);
+  switch (decision.kind) {
+    case 'reject':
+      throw rejection(decision, headers);
     case 'replay':
-      return replay(decision.response.status, decision.response.body, headers);
+      return answer(decision.response.body, true, headers);
     case 'proceed':
       break;
   }
   if (bodyError !== undefined || body === undefined || requestHash === undefined) throw withHeaders(bodyError!, headers);
-
   try {
-    const prepared = spec.prepare(body, decision.principal);
-    return await enqueue(deps.queue, gate, spec, decision.principal, prepared, requestHash, idempotency, headers);
+    prepared = spec.prepare(body, decision.principal.defaultTable ?? undefined);
   } catch (error) {
     if (idempotency !== undefined) await gate.release(idempotency.key).catch(() => undefined);
     throw error instanceof BoitataError ? withHeaders(error, headers) : error;
   }
+  const outcome = await gate.enqueue(completeMessage(draftOf(prepared, requestHash), decision.principal));
+  if (outcome.kind === 'reject') throw rejection(outcome, headers);
+  return answer(outcome.body, outcome.replayed, headers);
 }
 
-async function enqueue(
-  queue: QueueWriter,
-  gate: Gate,
-  spec: IngestSpec,
-  principal: Principal,
-  prepared: PreparedMessage,
-  requestHash: string,
-  idempotency: { key: string; requestHash: string } | undefined,
+function headersFor(rateLimit: RateLimitState | undefined): Record<string, string> {
+  return rateLimit === undefined ? {} : rateLimitHeaders(rateLimit);
+}
+
+function rejection(
+  decision: { code: BoitataError['code']; message: string; retryAfterSeconds?: number },
   headers: Record<string, string>,
-): Promise<Response> {
-  const messageId = crypto.randomUUID();
-  const receipt = prepared.receipt(messageId);
-  const result = await queue.enqueue({
-    messageId,
-    tenantId: principal.tenantId,
-    connectionId: principal.connectionId,
-    apiKeyId: principal.apiKeyId,
-    endpoint: spec.endpoint,
-    payloadFormat: prepared.payloadFormat,
-    targetTable: prepared.targetTable,
-    itemKey: prepared.itemKey,
-    payload: prepared.payloadText,
-    rowCount: prepared.rowCount,
-    receipt,
-    idempotencyScope: principal.idempotencyScope,
-    idempotencyKey: idempotency?.key ?? null,
-    requestSha256: hexToBytes(requestHash),
-  });
-
-  const status = 202;
-  let answer: Receipt = receipt;
-  if (result.kind === 'duplicate') {
-    // The queue already holds this key: the gate forgot it (evicted or expired), the database did not.
-    if (result.requestSha256Hex !== requestHash) {
-      throw new BoitataError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request body; use a new key for new data.');
-    }
-    answer = result.receipt;
-    headers['Idempotent-Replayed'] = 'true';
-  }
-  const text = JSON.stringify(answer);
-  if (idempotency !== undefined) await gate.complete(idempotency.key, { status, body: text });
-  return new Response(text, { status, headers: { ...headers, 'content-type': 'application/json' } });
+): BoitataError {
+  if (decision.retryAfterSeconds !== undefined) headers['Retry-After'] = String(decision.retryAfterSeconds);
+  return new BoitataError(decision.code, decision.message, { headers });
 }
 
-function replay(status: number, body: string, headers: Record<string, string>): Response {
-  return new Response(body, {
-    status,
-    headers: { ...headers, 'content-type': 'application/json', 'Idempotent-Replayed': 'true' },
-  });
+/** A 202 with the receipt; `replayed` marks an answer repeated for a retried Idempotency-Key. */
+function answer(body: string, replayed: boolean, headers: Record<string, string>): Response {
+  const responseHeaders: Record<string, string> = { ...headers, 'content-type': 'application/json' };
+  if (replayed) responseHeaders['Idempotent-Replayed'] = 'true';
+  return new Response(body, { status: 202, headers: responseHeaders });
 }
 
 function readIdempotencyKey(header: string | undefined): string | undefined {
@@ -168,12 +175,6 @@ export async function fingerprint(identity: string, bytes: Uint8Array): Promise<
   all.set(head, 0);
   all.set(bytes, head.byteLength);
   return sha256Hex(all);
-}
-
-function hexToBytes(hex: string): Uint8Array {
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return bytes;
 }
 
 function withHeaders(error: BoitataError, headers: Record<string, string>): BoitataError {

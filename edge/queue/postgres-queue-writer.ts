@@ -1,33 +1,42 @@
-// Enqueues into boitata_inbound_queue with one statement: the idempotency check and the insert in a single round trip.
+// Enqueues a batch into boitata_inbound_queue with one statement: idempotency checks and inserts in a single round trip.
 import type { InboundMessage, Receipt } from '../../shared/queue-message.ts';
-import { toHex } from '../auth/secrets.ts';
 import type { SqlClient } from '../db/sql-client.ts';
 import type { EnqueueResult, QueueWriter } from './queue-writer.ts';
 
-// ON CONFLICT hits the partial unique index on (idempotency_scope, idempotency_key). When it does,
-// the second branch returns the message already stored under that key, in the same statement.
-export const ENQUEUE_SQL = `
-WITH inserted AS (
+// $1 is a JSON array of messages. ON CONFLICT hits the partial unique index on (idempotency_scope,
+// idempotency_key); for a message it skipped, the join returns the message already stored under that key.
+export const ENQUEUE_BATCH_SQL = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS m(
+    ord integer, message_id uuid, tenant_id text, connection_id uuid, api_key_id uuid, endpoint text,
+    payload_format text, target_table text, item_key text, payload jsonb, row_count integer, receipt jsonb,
+    idempotency_scope uuid, idempotency_key text, request_sha256 text)
+),
+inserted AS (
   INSERT INTO boitata_inbound_queue
     (message_id, tenant_id, connection_id, api_key_id, endpoint, payload_format, target_table, item_key,
      payload, row_count, receipt, idempotency_scope, idempotency_key, request_sha256)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11::jsonb, $12, $13, decode($14, 'hex'))
+  SELECT message_id, tenant_id, connection_id, api_key_id, endpoint, payload_format, target_table, item_key,
+         payload, row_count, receipt, idempotency_scope, idempotency_key, decode(request_sha256, 'hex')
+    FROM input ORDER BY ord
   ON CONFLICT (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-  RETURNING true AS inserted, NULL::text AS request_sha256, NULL::jsonb AS receipt
+  RETURNING message_id
 )
-SELECT inserted, request_sha256, receipt FROM inserted
-UNION ALL
-SELECT false, encode(q.request_sha256, 'hex'), q.receipt
-  FROM boitata_inbound_queue q
- WHERE q.idempotency_scope = $12 AND q.idempotency_key = $13 AND NOT EXISTS (SELECT 1 FROM inserted)`;
+SELECT i.ord, ins.message_id IS NOT NULL AS inserted, encode(q.request_sha256, 'hex') AS request_sha256, q.receipt
+  FROM input i
+  LEFT JOIN inserted ins ON ins.message_id = i.message_id
+  LEFT JOIN boitata_inbound_queue q
+         ON ins.message_id IS NULL AND q.idempotency_scope = i.idempotency_scope AND q.idempotency_key = i.idempotency_key
+ ORDER BY i.ord`;
 
-// A concurrent insert of the same key that committed after our statement's snapshot is invisible
-// to ENQUEUE_SQL's second branch; a fresh statement sees it.
+// A key inserted by a concurrent statement (or earlier in the same batch) is invisible to the
+// statement's snapshot; a fresh statement sees it.
 const EXISTING_SQL = `
-SELECT false AS inserted, encode(request_sha256, 'hex') AS request_sha256, receipt
+SELECT encode(request_sha256, 'hex') AS request_sha256, receipt
   FROM boitata_inbound_queue WHERE idempotency_scope = $1 AND idempotency_key = $2`;
 
-interface EnqueueRow {
+interface BatchRow {
+  ord: number;
   inserted: boolean;
   request_sha256: string | null;
   receipt: Receipt | null;
@@ -40,28 +49,45 @@ export class PostgresQueueWriter implements QueueWriter {
     this.sql = sql;
   }
 
-  async enqueue(message: InboundMessage): Promise<EnqueueResult> {
-    let [row] = await this.sql.query<EnqueueRow>(ENQUEUE_SQL, [
-      message.messageId,
-      message.tenantId,
-      message.connectionId,
-      message.apiKeyId,
-      message.endpoint,
-      message.payloadFormat,
-      message.targetTable,
-      message.itemKey,
-      message.payload,
-      message.rowCount,
-      JSON.stringify(message.receipt),
-      message.idempotencyScope,
-      message.idempotencyKey,
-      toHex(message.requestSha256),
-    ]);
-    if (row === undefined && message.idempotencyKey !== null) {
-      [row] = await this.sql.query<EnqueueRow>(EXISTING_SQL, [message.idempotencyScope, message.idempotencyKey]);
-    }
-    if (row === undefined) throw new Error('enqueue returned no row');
-    if (row.inserted) return { kind: 'inserted' };
-    return { kind: 'duplicate', requestSha256Hex: row.request_sha256 ?? '', receipt: row.receipt as Receipt };
+  async enqueueBatch(messages: readonly InboundMessage[]): Promise<EnqueueResult[]> {
+    const rows = await this.sql.query<BatchRow>(ENQUEUE_BATCH_SQL, [renderBatch(messages)]);
+    return Promise.all(
+      messages.map(async (message, ord): Promise<EnqueueResult> => {
+        const row = rows[ord];
+        if (row?.inserted) return { kind: 'inserted' };
+        if (row?.receipt != null && row.request_sha256 !== null) {
+          return { kind: 'duplicate', requestSha256Hex: row.request_sha256, receipt: row.receipt };
+        }
+        const [existing] = await this.sql.query<BatchRow>(EXISTING_SQL, [message.idempotencyScope, message.idempotencyKey]);
+        if (existing?.receipt == null || existing.request_sha256 === null) {
+          throw new Error(`message ${message.messageId} was neither inserted nor found under its idempotency key`);
+        }
+        return { kind: 'duplicate', requestSha256Hex: existing.request_sha256, receipt: existing.receipt };
+      }),
+    );
   }
+}
+
+/** The batch as one JSON document. Payloads are embedded as the validated JSON text they arrived as, not re-serialized. */
+export function renderBatch(messages: readonly InboundMessage[]): string {
+  const parts = messages.map((m, ord) => {
+    const fields = JSON.stringify({
+      ord,
+      message_id: m.messageId,
+      tenant_id: m.tenantId,
+      connection_id: m.connectionId,
+      api_key_id: m.apiKeyId,
+      endpoint: m.endpoint,
+      payload_format: m.payloadFormat,
+      target_table: m.targetTable,
+      item_key: m.itemKey,
+      row_count: m.rowCount,
+      receipt: m.receipt,
+      idempotency_scope: m.idempotencyScope,
+      idempotency_key: m.idempotencyKey,
+      request_sha256: m.requestSha256Hex,
+    });
+    return `${fields.slice(0, -1)},"payload":${m.payload}}`;
+  });
+  return `[${parts.join(',')}]`;
 }

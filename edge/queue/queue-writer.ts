@@ -1,4 +1,4 @@
-// The port the ingest flow writes through: one call durably enqueues one accepted request.
+// The port the gate writes through: one call durably enqueues a batch of accepted requests.
 import type { InboundMessage, Receipt } from '../../shared/queue-message.ts';
 
 export type EnqueueResult =
@@ -7,6 +7,6 @@ export type EnqueueResult =
   | { kind: 'duplicate'; requestSha256Hex: string; receipt: Receipt };
 
 export interface QueueWriter {
-  /** Resolves only once the message is committed in Postgres. */
-  enqueue(message: InboundMessage): Promise<EnqueueResult>;
+  /** Resolves only once every message is committed in Postgres, with one result per message, in order. */
+  enqueueBatch(messages: readonly InboundMessage[]): Promise<EnqueueResult[]>;
 }

@@ -14,8 +14,9 @@ export function registerPushRoute(app: Hono, deps: IngestDeps): void {
       secret: c.req.param('ingestToken'),
       tenantClaim: c.req.header('x-tenant-id') ?? '',
       identity: `push\n${explicitTable ?? ''}`,
-      prepare(body, principal) {
-        const { format, tables } = detectPushPayload(body.value, explicitTable, principal.defaultTable ?? undefined);
+      usesDefaultTable: true,
+      prepare(body, defaultTable) {
+        const { format, tables } = detectPushPayload(body.value, explicitTable, defaultTable);
         return {
           payloadFormat: format,
           targetTable: tables.length === 1 ? tables[0]!.table : null,

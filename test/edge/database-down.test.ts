@@ -1,7 +1,9 @@
 // Postgres unreachable: a 503 that says to retry, nothing acknowledged, and the Idempotency-Key left free for the retry.
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../edge/app.ts';
+import { runInDurableObject } from 'cloudflare:test';
+import { sha256Hex } from '../../edge/auth/secrets.ts';
 import { createSqlClient } from '../../edge/db/sql-client.ts';
+import type { CredentialGate } from '../../edge/gate/credential-gate.ts';
 import { loadCredentialConfig } from '../../edge/gate/credential-config.ts';
 import { PostgresQueueWriter } from '../../edge/queue/postgres-queue-writer.ts';
 import { BoitataError } from '../../shared/errors.ts';
@@ -13,32 +15,34 @@ const unreachable = () =>
 describe('Postgres unreachable', () => {
   it('503 when the queue insert cannot reach Postgres; the retry with the same key then succeeds', async () => {
     const conn = await createConnection();
-    // The real gates (config already readable), but a queue whose Postgres is down.
-    const app = createApp({
-      queue: new PostgresQueueWriter(unreachable()),
-      gates: { gateFor: (kind, hash) => testEnv.GATE.get(testEnv.GATE.idFromName(`${kind}:${hash}`)) },
+    const pushOnce = () =>
+      send(pushPath(conn.token, '?table=t'), { headers: { 'x-tenant-id': conn.tenant, 'idempotency-key': 'retry-me' }, json: [{ a: 1 }] });
+    expect((await pushOnce()).status).toBe(202); // the gate has read its config and written once
+
+    // Postgres goes away under a running gate: its queue writer now points at a closed port.
+    const gate = testEnv.GATE.get(testEnv.GATE.idFromName(`ingest:${await sha256Hex(conn.token)}`));
+    const realWriter = await runInDurableObject(gate, (instance: CredentialGate) => {
+      const previous = instance.batcher.writer;
+      instance.batcher.writer = new PostgresQueueWriter(unreachable());
+      return previous;
     });
-    const request = () =>
-      new Request(`https://edge.test${pushPath(conn.token, '?table=t')}`, {
-        method: 'POST',
-        headers: { 'x-tenant-id': conn.tenant, 'content-type': 'application/json', 'idempotency-key': 'retry-me' },
-        body: '[{"a":1}]',
-      });
-    const down = await app.fetch(request(), testEnv);
+    const other = () =>
+      send(pushPath(conn.token, '?table=t'), { headers: { 'x-tenant-id': conn.tenant, 'idempotency-key': 'second' }, json: [{ a: 2 }] });
+    const down = await other();
     expect(down.status).toBe(503);
     expect(((await down.json()) as { error: { code: string; message: string } }).error).toMatchObject({
       code: 'database_unavailable',
       message: expect.stringMatching(/nothing was stored/),
     });
-    expect(await queueRows(conn.tenant)).toHaveLength(0);
+    expect(await queueRows(conn.tenant)).toHaveLength(1);
 
-    const recovered = await send(pushPath(conn.token, '?table=t'), {
-      headers: { 'x-tenant-id': conn.tenant, 'idempotency-key': 'retry-me' },
-      json: [{ a: 1 }],
+    await runInDurableObject(gate, (instance: CredentialGate) => {
+      instance.batcher.writer = realWriter;
     });
+    const recovered = await other();
     expect(recovered.status).toBe(202);
     expect(recovered.headers.get('idempotent-replayed')).toBeNull();
-    expect(await queueRows(conn.tenant)).toHaveLength(1);
+    expect(await queueRows(conn.tenant)).toHaveLength(2);
   });
 
   it('a gate that cannot read its config reports the database as unavailable, not the token as invalid', async () => {

@@ -1,0 +1,112 @@
+// Starts the local edge: migrates the database, fronts it with the local Neon endpoint, runs the Worker under wrangler dev.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { databaseUrl, ensureDatabase, openPool } from '../cli/database.ts';
+import { migrate } from '../cli/migrate.ts';
+import { startNeonLocal, type NeonLocal } from './neon-local.ts';
+
+export interface LocalEdge {
+  url: string;
+  neon: NeonLocal;
+  stop(): Promise<void>;
+}
+
+export interface LocalEdgeOptions {
+  databaseUrl?: string;
+  port?: number;
+  /** wrangler config file; the bench uses its own for the bare Worker. */
+  config?: string;
+  /** Print wrangler's output (the dev command does, the bench does not). */
+  inheritOutput?: boolean;
+  vars?: Record<string, string>;
+}
+
+// wrangler's package exports hide its bin; resolve the package root and go from there.
+const wranglerBin = join(dirname(createRequire(import.meta.url).resolve('wrangler/package.json')), 'bin', 'wrangler.js');
+
+export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<LocalEdge> {
+  const url = options.databaseUrl ?? databaseUrl();
+  await ensureDatabase(url);
+  const pool = openPool(url);
+  try {
+    await migrate(pool);
+  } finally {
+    await pool.end();
+  }
+  const neon = await startNeonLocal();
+  let worker: WranglerDev;
+  try {
+    worker = await startWranglerDev({
+      port: options.port ?? 8787,
+      config: options.config ?? 'wrangler.toml',
+      inheritOutput: options.inheritOutput ?? false,
+      vars: { DATABASE_URL: url, NEON_HTTP_ENDPOINT: neon.sqlUrl, NEON_WS_PROXY: `${neon.wsProxyHost}/v1`, ...options.vars },
+    });
+  } catch (error) {
+    await neon.close();
+    throw error;
+  }
+  return {
+    url: worker.url,
+    neon,
+    async stop() {
+      await worker.stop();
+      await neon.close();
+    },
+  };
+}
+
+export interface WranglerDev {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Runs `wrangler dev` for one config on 127.0.0.1:port and resolves once GET /health answers. */
+export async function startWranglerDev(options: {
+  port: number;
+  config: string;
+  inheritOutput: boolean;
+  vars: Record<string, string>;
+}): Promise<WranglerDev> {
+  const args = [wranglerBin, 'dev', '--config', options.config, '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
+  for (const [name, value] of Object.entries(options.vars)) args.push('--var', `${name}:${value}`);
+  const child = spawn(process.execPath, args, {
+    stdio: options.inheritOutput || process.env.BENCH_DEBUG ? 'inherit' : 'ignore',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+  });
+  const url = `http://127.0.0.1:${options.port}`;
+  try {
+    await waitUntilHealthy(url, child);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { url, stop: () => stopChild(child) };
+}
+
+async function waitUntilHealthy(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the Worker did not answer ${url}/health within ${timeoutMs / 1000} s`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,58 @@
+// A Postgres connection kept warm in a Durable Object: the Neon driver's WebSocket Client, reopened when it drops.
+// One open connection serves every flush of the gate's batcher, so a write costs one round trip and no handshake.
+import { Client, neonConfig } from '@neondatabase/serverless';
+import type { EdgeConfig } from '../config.ts';
+import { classifyDatabaseError, type SqlClient } from './sql-client.ts';
+
+export function createWebSocketSqlClient(config: Pick<EdgeConfig, 'databaseUrl' | 'neonWsProxy'>): SqlClient {
+  if (config.neonWsProxy !== undefined) {
+    // A local proxy (dev/neon-local.ts) speaks plain ws:// and forwards to the address the driver names.
+    const proxy = config.neonWsProxy;
+    neonConfig.wsProxy = (host, port) => `${proxy}?address=${host}:${port}`;
+    neonConfig.useSecureWebSocket = false;
+    neonConfig.pipelineConnect = false;
+    neonConfig.pipelineTLS = false;
+  }
+  let connecting: Promise<Client> | undefined;
+  let generation = 0;
+
+  const open = async (opened: number): Promise<Client> => {
+    const client = new Client({ connectionString: config.databaseUrl });
+    const drop = () => {
+      if (generation === opened) connecting = undefined;
+    };
+    client.on('error', drop);
+    client.on('end', drop);
+    try {
+      await client.connect();
+    } catch (error) {
+      drop();
+      throw error;
+    }
+    return client;
+  };
+  const connection = (): Promise<Client> => {
+    if (connecting === undefined) {
+      generation++;
+      connecting = open(generation);
+    }
+    return connecting;
+  };
+
+  return {
+    async query<Row>(text: string, params: readonly unknown[]) {
+      let client: Client | undefined;
+      try {
+        client = await connection();
+        const result = await client.query(text, [...params]);
+        return result.rows as Row[];
+      } catch (error) {
+        // The connection may be broken: the next query opens a new one.
+        generation++;
+        connecting = undefined;
+        client?.end().catch(() => undefined);
+        throw classifyDatabaseError(error);
+      }
+    },
+  };
+}
