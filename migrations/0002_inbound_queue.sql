@@ -22,7 +22,8 @@ CREATE TABLE boitata_inbound_queue (
   -- Idempotency: unique per scope (a connection, or an API key lineage so rotation keeps it)
   idempotency_scope  uuid NOT NULL,
   idempotency_key    text,
-  request_sha256     bytea NOT NULL,
+  -- what a repeated idempotency key is compared with; NULL when the request carried no key
+  request_sha256     bytea CHECK ((request_sha256 IS NULL) = (idempotency_key IS NULL)),
   received_at        timestamptz NOT NULL DEFAULT clock_timestamp(),
   -- processing state, owned by the processor
   status             text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'processing', 'done', 'dead')),

@@ -18,8 +18,8 @@ export interface InboundMessage {
   receipt: Receipt;
   idempotencyScope: string;
   idempotencyKey: string | null;
-  /** SHA-256 (hex) of the request identity and body: what a repeated Idempotency-Key is compared with. */
-  requestSha256Hex: string;
+  /** SHA-256 (hex) of the request identity and body: what a repeated Idempotency-Key is compared with (null without a key). */
+  requestSha256Hex: string | null;
 }
 
 export interface TableReceipt {

@@ -4,7 +4,7 @@ import { isWellFormedCredential, type CredentialKind } from '../../shared/creden
 import { BoitataError } from '../../shared/errors.ts';
 import type { PayloadFormat } from '../../shared/push-format.ts';
 import type { Endpoint, Receipt } from '../../shared/queue-message.ts';
-import { sha256Hex } from '../auth/secrets.ts';
+import { credentialDigest, sha256Hex } from '../auth/secrets.ts';
 import {
   completeMessage, UNAUTHORIZED_MESSAGE,
   type AdmitRequest, type GateDirectory, type MessageDraft,
@@ -52,7 +52,7 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
   if (secret === undefined || !isWellFormedCredential(spec.kind, secret) || spec.tenantClaim === '') {
     throw new BoitataError('unauthorized', UNAUTHORIZED_MESSAGE);
   }
-  const hashHex = await sha256Hex(secret);
+  const hashHex = await credentialDigest(secret);
 
   // Body problems are reported after authentication, so an unauthenticated caller learns nothing from them.
   let body: JsonBody | undefined;
@@ -70,11 +70,10 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
     // A push body that names no table may still be fine with the connection's default table: decide after admission.
     if (!(body !== undefined && prepared === undefined && spec.usesDefaultTable === true)) bodyError = error;
   }
-  const requestHash = body === undefined ? undefined : await fingerprint(spec.identity, body.bytes);
   const idempotencyKey = headerKey ?? claims.implicitIdempotencyKey;
   const idempotency =
-    idempotencyKey !== undefined && requestHash !== undefined && bodyError === undefined
-      ? { key: idempotencyKey, requestHash }
+    idempotencyKey !== undefined && body !== undefined && bodyError === undefined
+      ? { key: idempotencyKey, requestHash: await fingerprint(spec.identity, body.bytes) }
       : undefined;
 
   const gate = deps.gates.gateFor(spec.kind, hashHex);
@@ -86,7 +85,7 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
     ...(claims.sourceClaim === undefined ? {} : { sourceClaim: claims.sourceClaim }),
     ...(idempotency === undefined ? {} : { idempotency }),
   };
-  const draftOf = (message: PreparedMessage, hash: string): MessageDraft => {
+  const draftOf = (message: PreparedMessage): MessageDraft => {
     const messageId = crypto.randomUUID();
     return {
       messageId,
@@ -98,13 +97,13 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
       rowCount: message.rowCount,
       receipt: message.receipt(messageId),
       idempotencyKey: idempotency?.key ?? null,
-      requestSha256Hex: hash,
+      requestSha256Hex: idempotency?.requestHash ?? null,
     };
   };
 
   // The common path: one call to the gate admits, enqueues and records the answer.
-  if (prepared !== undefined && requestHash !== undefined) {
-    const decision = await gate.admitAndEnqueue(admitRequest, draftOf(prepared, requestHash));
+  if (prepared !== undefined) {
+    const decision = await gate.admitAndEnqueue(admitRequest, draftOf(prepared));
     const headers = headersFor(decision.rateLimit);
     switch (decision.kind) {
       case 'reject':
@@ -127,14 +126,14 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
     case 'proceed':
       break;
   }
-  if (bodyError !== undefined || body === undefined || requestHash === undefined) throw withHeaders(bodyError!, headers);
+  if (bodyError !== undefined || body === undefined) throw withHeaders(bodyError!, headers);
   try {
     prepared = spec.prepare(body, decision.principal.defaultTable ?? undefined);
   } catch (error) {
     if (idempotency !== undefined) await gate.release(idempotency.key).catch(() => undefined);
     throw error instanceof BoitataError ? withHeaders(error, headers) : error;
   }
-  const outcome = await gate.enqueue(completeMessage(draftOf(prepared, requestHash), decision.principal));
+  const outcome = await gate.enqueue(completeMessage(draftOf(prepared), decision.principal));
   if (outcome.kind === 'reject') throw rejection(outcome, headers);
   return answer(outcome.body, outcome.replayed, headers);
 }
