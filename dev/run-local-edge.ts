@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { databaseUrl, ensureDatabase, openPool } from '../cli/database.ts';
 import { migrate } from '../cli/migrate.ts';
-import { startNeonLocal, type NeonLocal } from './neon-local.ts';
+import type { NeonLocal } from './neon-local.ts';
+import { startNeonLocalProcess } from './neon-local-process.ts';
 
 export interface LocalEdge {
   url: string;
@@ -34,7 +35,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
   } finally {
     await pool.end();
   }
-  const neon = await startNeonLocal();
+  const neon = await startNeonLocalProcess();
   let worker: WranglerDev;
   try {
     worker = await startWranglerDev({

@@ -18,6 +18,9 @@ import { IdempotencyStore } from './idempotency-store.ts';
 import { compileAllowlist, type IpAllowlist } from './ip-allowlist.ts';
 import { TokenBucket } from './token-bucket.ts';
 
+/** Batches in flight at once per gate, each on its own warm connection (opened on first use). */
+const WRITE_CONNECTIONS = 2;
+
 interface CachedConfig {
   config: CredentialConfig | null;
   allowlist: IpAllowlist;
@@ -37,8 +40,10 @@ export class CredentialGate extends DurableObject implements Gate {
     super(ctx, env);
     this.edgeConfig = readEdgeConfig(env);
     this.idempotency = new IdempotencyStore(ctx.storage.sql);
-    // Writes go over a connection kept warm in this object; the rare config reads use the HTTP path.
-    this.batcher = new EnqueueBatcher(new PostgresQueueWriter(createWebSocketSqlClient(this.edgeConfig)));
+    // Writes go over connections kept warm in this object; the rare config reads use the HTTP path.
+    this.batcher = new EnqueueBatcher(
+      Array.from({ length: WRITE_CONNECTIONS }, () => new PostgresQueueWriter(createWebSocketSqlClient(this.edgeConfig))),
+    );
   }
 
   async admit(request: AdmitRequest): Promise<AdmitDecision> {

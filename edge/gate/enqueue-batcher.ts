@@ -1,4 +1,4 @@
-// Group commit: requests that arrive while a batch is being written wait for the next batch, so a busy
+// Group commit: requests that arrive while batches are being written wait for the next free writer, so a busy
 // connection costs one Postgres round trip per batch instead of one per request. A quiet one adds no delay.
 import type { InboundMessage } from '../../shared/queue-message.ts';
 import type { EnqueueResult, QueueWriter } from '../queue/queue-writer.ts';
@@ -15,35 +15,41 @@ interface Waiting {
 
 export class EnqueueBatcher {
   private readonly waiting: Waiting[] = [];
-  private flushing = false;
-  writer: QueueWriter;
+  /** One writer per batch in flight: each holds its own connection, so commits overlap instead of queueing. */
+  readonly writers: QueueWriter[];
+  private readonly idle: QueueWriter[];
 
-  constructor(writer: QueueWriter) {
-    this.writer = writer;
+  constructor(writers: QueueWriter[]) {
+    if (writers.length === 0) throw new Error('EnqueueBatcher needs at least one writer');
+    this.writers = writers;
+    this.idle = [...writers];
   }
 
   enqueue(message: InboundMessage): Promise<EnqueueResult> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ message, resolve, reject });
-      if (!this.flushing) void this.flush();
+      const writer = this.idle.pop();
+      if (writer !== undefined) void this.drain(writer);
     });
   }
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.waiting.length > 0) {
-        const batch = this.takeBatch();
-        try {
-          const results = await this.writer.enqueueBatch(batch.map((w) => w.message));
-          batch.forEach((w, i) => w.resolve(results[i]!));
-        } catch (error) {
-          for (const w of batch) w.reject(error);
-        }
+  /** Replaces every writer (tests use it to point the gate at a Postgres that is down). */
+  replaceWriters(make: (index: number) => QueueWriter): void {
+    this.writers.forEach((_, i) => (this.writers[i] = make(i)));
+    this.idle.splice(0, this.idle.length, ...this.writers);
+  }
+
+  private async drain(writer: QueueWriter): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batch = this.takeBatch();
+      try {
+        const results = await writer.enqueueBatch(batch.map((w) => w.message));
+        batch.forEach((w, i) => w.resolve(results[i]!));
+      } catch (error) {
+        for (const w of batch) w.reject(error);
       }
-    } finally {
-      this.flushing = false;
     }
+    if (this.writers.includes(writer)) this.idle.push(writer);
   }
 
   private takeBatch(): Waiting[] {

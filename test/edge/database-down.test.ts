@@ -21,9 +21,9 @@ describe('Postgres unreachable', () => {
 
     // Postgres goes away under a running gate: its queue writer now points at a closed port.
     const gate = testEnv.GATE.get(testEnv.GATE.idFromName(`ingest:${await sha256Hex(conn.token)}`));
-    const realWriter = await runInDurableObject(gate, (instance: CredentialGate) => {
-      const previous = instance.batcher.writer;
-      instance.batcher.writer = new PostgresQueueWriter(unreachable());
+    const realWriters = await runInDurableObject(gate, (instance: CredentialGate) => {
+      const previous = [...instance.batcher.writers];
+      instance.batcher.replaceWriters(() => new PostgresQueueWriter(unreachable()));
       return previous;
     });
     const other = () =>
@@ -37,7 +37,7 @@ describe('Postgres unreachable', () => {
     expect(await queueRows(conn.tenant)).toHaveLength(1);
 
     await runInDurableObject(gate, (instance: CredentialGate) => {
-      instance.batcher.writer = realWriter;
+      instance.batcher.replaceWriters((i) => realWriters[i]!);
     });
     const recovered = await other();
     expect(recovered.status).toBe(202);
