@@ -73,7 +73,7 @@ export async function startWranglerDev(options: {
   const args = [wranglerBin, 'dev', '--config', options.config, '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
   for (const [name, value] of Object.entries(options.vars)) args.push('--var', `${name}:${value}`);
   const child = spawn(process.execPath, args, {
-    stdio: options.inheritOutput || process.env.BENCH_DEBUG ? 'inherit' : 'ignore',
+    stdio: options.inheritOutput ? 'inherit' : 'ignore',
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
   });
   const url = `http://127.0.0.1:${options.port}`;

@@ -7,7 +7,7 @@ import { runLoad, summarize, type LoadResult } from './load.ts';
 
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 20);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const benchDatabaseUrl = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/boitata_bench';
 
 const pool: pg.Pool = await recreateTestDatabase(benchDatabaseUrl);

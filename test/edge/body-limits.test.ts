@@ -43,6 +43,8 @@ describe('body size limit (1 MiB)', () => {
     expect(tooLarge.status).toBe(413);
     expect((await errorOf(tooLarge)).code).toBe('payload_too_large');
 
+    // A stream body has no declared length: the Worker must count the bytes as they arrive.
+    expect(new Request('https://x', { method: 'POST', body: chunked(exact) }).headers.get('content-length')).toBeNull();
     expect((await pushRaw(conn, chunked(exact))).status).toBe(202);
     expect((await pushRaw(conn, chunked(over))).status).toBe(413);
     expect((await pushRaw(conn, chunked(bodyOfSize(5 * MAX_BODY_BYTES)))).status).toBe(413);
