@@ -43,7 +43,7 @@ export function createApp(deps: IngestDeps): Hono {
         }),
       );
     }
-    const failure = known ?? new BoitataError('internal_error', 'An unexpected error occurred; nothing was stored.');
+    const failure = known ?? new BoitataError('internal_error', 'An unexpected error occurred; retry with the same Idempotency-Key.');
     return c.json(failure.toBody(), failure.status as 400, { ...failure.headers });
   });
 

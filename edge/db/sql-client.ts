@@ -37,6 +37,6 @@ export function classifyDatabaseError(error: unknown): BoitataError {
     message.startsWith('Error connecting to database') ||
     message.startsWith('Server error (HTTP status');
   return unreachable
-    ? new BoitataError('database_unavailable', 'The queue database is unreachable; nothing was stored. Retry later.', { cause: error })
-    : new BoitataError('internal_error', 'An unexpected database error occurred; nothing was stored.', { cause: error });
+    ? new BoitataError('database_unavailable', 'The queue database is unreachable; the request was not accepted. Retry later with the same Idempotency-Key.', { cause: error })
+    : new BoitataError('internal_error', 'An unexpected database error occurred; the request was not accepted.', { cause: error });
 }

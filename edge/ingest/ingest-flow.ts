@@ -7,7 +7,7 @@ import type { Endpoint, Receipt } from '../../shared/queue-message.ts';
 import { credentialDigest, sha256Hex } from '../auth/secrets.ts';
 import {
   completeMessage, UNAUTHORIZED_MESSAGE,
-  type AdmitRequest, type GateDirectory, type MessageDraft,
+  type AdmitRequest, type EnqueueOutcome, type GateDirectory, type IngestDecision, type MessageDraft,
 } from '../gate/gate-protocol.ts';
 import { rateLimitHeaders, type RateLimitState } from '../gate/token-bucket.ts';
 import { readJsonBody, type JsonBody } from '../http/read-json-body.ts';
@@ -104,28 +104,13 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
   // The common path: one call to the gate admits, enqueues and records the answer.
   if (prepared !== undefined) {
     const decision = await gate.admitAndEnqueue(admitRequest, draftOf(prepared));
-    const headers = headersFor(decision.rateLimit);
-    switch (decision.kind) {
-      case 'reject':
-        throw rejection(decision, headers);
-      case 'replay':
-        return answer(decision.response.body, true, headers);
-      case 'stored':
-        return answer(decision.body, decision.replayed, headers);
-    }
+    return settle(decision, headersFor(decision.rateLimit));
   }
 
   // A refused body, or one waiting for the default table: admission first, so a bad credential is still a 401.
   const decision = await gate.admit(admitRequest);
   const headers = headersFor(decision.rateLimit);
-  switch (decision.kind) {
-    case 'reject':
-      throw rejection(decision, headers);
-    case 'replay':
-      return answer(decision.response.body, true, headers);
-    case 'proceed':
-      break;
-  }
+  if (decision.kind !== 'proceed') return settle(decision, headers);
   if (bodyError !== undefined || body === undefined) throw withHeaders(bodyError!, headers);
   try {
     prepared = spec.prepare(body, decision.principal.defaultTable ?? undefined);
@@ -133,9 +118,19 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
     if (idempotency !== undefined) await gate.release(idempotency.key).catch(() => undefined);
     throw error instanceof BoitataError ? withHeaders(error, headers) : error;
   }
-  const outcome = await gate.enqueue(completeMessage(draftOf(prepared), decision.principal));
-  if (outcome.kind === 'reject') throw rejection(outcome, headers);
-  return answer(outcome.body, outcome.replayed, headers);
+  return settle(await gate.enqueue(completeMessage(draftOf(prepared), decision.principal)), headers);
+}
+
+/** The response for a gate's final word: thrown for a rejection, a 202 for a stored or replayed message. */
+function settle(decision: IngestDecision | EnqueueOutcome, headers: Record<string, string>): Response {
+  switch (decision.kind) {
+    case 'reject':
+      throw rejection(decision, headers);
+    case 'replay':
+      return answer(decision.response.body, true, headers);
+    case 'stored':
+      return answer(decision.body, decision.replayed, headers);
+  }
 }
 
 function headersFor(rateLimit: RateLimitState | undefined): Record<string, string> {
