@@ -28,6 +28,7 @@ export default defineConfig({
   test: {
     // Runs once for the whole run (not per project): every project shares one database and endpoint.
     globalSetup: ['./test/global-setup.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       { test: { name: 'node', include: ['test/shared/**/*.test.ts', 'test/cli/**/*.test.ts'], environment: 'node' } },
       edgeProject('edge', 'test/edge/**/*.test.ts', 'databaseUrl'),
