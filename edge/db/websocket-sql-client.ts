@@ -4,6 +4,9 @@ import { Client, neonConfig } from '@neondatabase/serverless';
 import type { EdgeConfig } from '../config.ts';
 import { classifyDatabaseError, type SqlClient } from './sql-client.ts';
 
+/** An idle connection is closed after this long, so a quiet gate holds no connection and can be evicted. */
+export const IDLE_CLOSE_MS = 60_000;
+
 export function createWebSocketSqlClient(config: Pick<EdgeConfig, 'databaseUrl' | 'neonWsProxy'>): SqlClient {
   if (config.neonWsProxy !== undefined) {
     // A local proxy (dev/neon-local.ts) speaks plain ws:// and forwards to the address the driver names.
@@ -15,6 +18,14 @@ export function createWebSocketSqlClient(config: Pick<EdgeConfig, 'databaseUrl' 
   }
   let connecting: Promise<Client> | undefined;
   let generation = 0;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const close = () => {
+    const closing = connecting;
+    generation++;
+    connecting = undefined;
+    void closing?.then((client) => client.end()).catch(() => undefined);
+  };
 
   const open = async (opened: number): Promise<Client> => {
     const client = new Client({ connectionString: config.databaseUrl });
@@ -41,16 +52,15 @@ export function createWebSocketSqlClient(config: Pick<EdgeConfig, 'databaseUrl' 
 
   return {
     async query<Row>(text: string, params: readonly unknown[]) {
-      let client: Client | undefined;
+      if (idleTimer !== undefined) clearTimeout(idleTimer);
       try {
-        client = await connection();
+        const client = await connection();
         const result = await client.query(text, [...params]);
+        idleTimer = setTimeout(close, IDLE_CLOSE_MS);
         return result.rows as Row[];
       } catch (error) {
         // The connection may be broken: the next query opens a new one.
-        generation++;
-        connecting = undefined;
-        client?.end().catch(() => undefined);
+        close();
         throw classifyDatabaseError(error);
       }
     },

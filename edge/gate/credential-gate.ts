@@ -33,7 +33,7 @@ export class CredentialGate extends DurableObject implements Gate {
   private cached: CachedConfig | undefined;
   private loading: Promise<CachedConfig> | undefined;
   private bucket: TokenBucket | undefined;
-  /** Not private: tests swap its writer to simulate Postgres going down. */
+  /** Not private: tests swap its writers to simulate Postgres going down. */
   readonly batcher: EnqueueBatcher;
 
   constructor(ctx: DurableObjectState, env: object) {
@@ -51,7 +51,8 @@ export class CredentialGate extends DurableObject implements Gate {
     try {
       cached = await this.currentConfig(request);
     } catch (error) {
-      const failure = error instanceof BoitataError ? error : new BoitataError('internal_error', 'gate failure', { cause: error });
+      const failure = classifyDatabaseError(error);
+      logGateFailure('credential config unreadable', failure, {});
       return { kind: 'reject', code: failure.code, message: failure.message };
     }
     const { config, allowlist } = cached;
@@ -145,7 +146,7 @@ export class CredentialGate extends DurableObject implements Gate {
     } catch (error) {
       if (key !== null) this.idempotency.release(key);
       const failure = classifyDatabaseError(error);
-      logEnqueueFailure(failure, message);
+      logGateFailure('enqueue failed', failure, { tenant: message.tenantId, message_id: message.messageId });
       return { kind: 'reject', code: failure.code, message: failure.message };
     }
     if (result.kind === 'duplicate' && result.requestSha256Hex !== message.requestSha256Hex) {
@@ -202,15 +203,14 @@ export class CredentialGate extends DurableObject implements Gate {
 }
 
 /** The operator needs the cause; the log gets the SQLSTATE and a short message, never the payload or a secret. */
-function logEnqueueFailure(failure: BoitataError, message: InboundMessage): void {
+function logGateFailure(msg: string, failure: BoitataError, context: Record<string, string>): void {
   const cause = failure.cause as { code?: unknown; message?: unknown } | undefined;
   console.error(
     JSON.stringify({
       level: 'error',
-      msg: 'enqueue failed',
+      msg,
       code: failure.code,
-      tenant: message.tenantId,
-      message_id: message.messageId,
+      ...context,
       sqlstate: typeof cause?.code === 'string' ? cause.code : undefined,
       cause: typeof cause?.message === 'string' ? cause.message.slice(0, 200) : undefined,
     }),
