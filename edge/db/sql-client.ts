@@ -26,16 +26,17 @@ export function createSqlClient(config: Pick<EdgeConfig, 'databaseUrl' | 'neonHt
 // SQLSTATE classes that mean "the database cannot serve now": connection exceptions, operator
 // intervention (shutdown, cannot connect now) and insufficient resources (too many connections).
 const UNAVAILABLE_SQLSTATE = /^(08|57P|53)/;
+const SQLSTATE = /^[0-9A-Z]{5}$/;
 
-/** A database that cannot be reached is a 503 (retry later); any other database error is our bug (500). */
+/**
+ * A database that cannot be reached is a 503 (retry later); an error Postgres itself raised for our statement
+ * is our bug (500). Anything without a SQLSTATE is the transport failing (a refused or dropped connection,
+ * a WebSocket closed mid-query, the HTTP endpoint down) and counts as unreachable.
+ */
 export function classifyDatabaseError(error: unknown): BoitataError {
   if (error instanceof BoitataError) return error;
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
-  const message = error instanceof Error ? error.message : String(error);
-  const unreachable =
-    UNAVAILABLE_SQLSTATE.test(code) ||
-    message.startsWith('Error connecting to database') ||
-    message.startsWith('Server error (HTTP status');
+  const unreachable = !SQLSTATE.test(code) || UNAVAILABLE_SQLSTATE.test(code);
   return unreachable
     ? new BoitataError('database_unavailable', 'The queue database is unreachable; the request was not accepted. Retry later with the same Idempotency-Key.', { cause: error })
     : new BoitataError('internal_error', 'An unexpected database error occurred; the request was not accepted.', { cause: error });

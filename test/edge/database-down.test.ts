@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runInDurableObject } from 'cloudflare:test';
 import { sha256Hex } from '../../edge/auth/secrets.ts';
 import { createSqlClient } from '../../edge/db/sql-client.ts';
+import { createWebSocketSqlClient } from '../../edge/db/websocket-sql-client.ts';
 import type { CredentialGate } from '../../edge/gate/credential-gate.ts';
 import { loadCredentialConfig } from '../../edge/gate/credential-config.ts';
 import { PostgresQueueWriter } from '../../edge/queue/postgres-queue-writer.ts';
@@ -43,6 +44,22 @@ describe('Postgres unreachable', () => {
     expect(recovered.status).toBe(202);
     expect(recovered.headers.get('idempotent-replayed')).toBeNull();
     expect(await queueRows(conn.tenant)).toHaveLength(2);
+  });
+
+  it('a write connection that cannot reach Postgres is a 503, not a 500', async () => {
+    const sql = createWebSocketSqlClient({ databaseUrl: testEnv.UNREACHABLE_DATABASE_URL, neonWsProxy: `${testEnv.NEON_WS_HOST}/v1` });
+    const failure = await sql.query('SELECT 1', []).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(BoitataError);
+    expect((failure as BoitataError).code).toBe('database_unavailable');
+  });
+
+  it('an error Postgres raises for a statement stays a 500: it is a bug, not an outage', async () => {
+    const sql = createSqlClient({ databaseUrl: testEnv.DATABASE_URL, neonHttpEndpoint: testEnv.NEON_HTTP_ENDPOINT });
+    const failure = await sql.query('SELECT * FROM no_such_table', []).catch((error: unknown) => error);
+    expect((failure as BoitataError).code).toBe('internal_error');
+    const ws = createWebSocketSqlClient({ databaseUrl: testEnv.DATABASE_URL, neonWsProxy: `${testEnv.NEON_WS_HOST}/v1` });
+    expect(((await ws.query('SELECT 1/0', []).catch((error: unknown) => error)) as BoitataError).code).toBe('internal_error');
+    expect(await ws.query<{ ok: number }>('SELECT 1 AS ok', [])).toEqual([{ ok: 1 }]);
   });
 
   it('a gate that cannot read its config reports the database as unavailable, not the token as invalid', async () => {
