@@ -17,8 +17,8 @@ CREATE TABLE boitata_inbound_queue (
   item_key           text,
   payload            jsonb NOT NULL,
   row_count          integer NOT NULL CHECK (row_count > 0),
-  -- the 2xx body the sender got; replayed verbatim for a retried Idempotency-Key
-  receipt            jsonb NOT NULL,
+  -- the 2xx body the sender got; json (not jsonb) keeps its text, so a replay is byte-identical
+  receipt            json NOT NULL,
   -- Idempotency: unique per scope (a connection, or an API key lineage so rotation keeps it)
   idempotency_scope  uuid NOT NULL,
   idempotency_key    text,

@@ -26,6 +26,10 @@ export function assertStorableJson(value: unknown): void {
       }
       continue;
     }
+    if (typeof current === 'number' && !Number.isFinite(current)) {
+      problems.push({ path: formatPath(path), message: 'number is too large to store' });
+      continue;
+    }
     if (current === null || typeof current !== 'object') continue;
 
     if (path.length >= MAX_NESTING_DEPTH) {

@@ -38,6 +38,6 @@ export function classifyDatabaseError(error: unknown): BoitataError {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
   const unreachable = !SQLSTATE.test(code) || UNAVAILABLE_SQLSTATE.test(code);
   return unreachable
-    ? new BoitataError('database_unavailable', 'The queue database is unreachable; the request was not accepted. Retry later with the same Idempotency-Key.', { cause: error })
-    : new BoitataError('internal_error', 'An unexpected database error occurred; the request was not accepted.', { cause: error });
+    ? new BoitataError('database_unavailable', 'The queue database is unreachable. Retry later with the same Idempotency-Key.', { cause: error })
+    : new BoitataError('internal_error', 'An unexpected database error occurred. Retry with the same Idempotency-Key.', { cause: error });
 }

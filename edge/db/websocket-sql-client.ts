@@ -6,6 +6,8 @@ import { classifyDatabaseError, type SqlClient } from './sql-client.ts';
 
 /** An idle connection is closed after this long, so a quiet gate holds no connection and can be evicted. */
 export const IDLE_CLOSE_MS = 60_000;
+/** A statement that has not answered by then is abandoned with its connection (a half-open socket never answers). */
+export const QUERY_TIMEOUT_MS = 15_000;
 
 export function createWebSocketSqlClient(config: Pick<EdgeConfig, 'databaseUrl' | 'neonWsProxy'>): SqlClient {
   if (config.neonWsProxy !== undefined) {
@@ -19,6 +21,7 @@ export function createWebSocketSqlClient(config: Pick<EdgeConfig, 'databaseUrl' 
   let connecting: Promise<Client> | undefined;
   let generation = 0;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
 
   const close = () => {
     const closing = connecting;
@@ -53,15 +56,24 @@ export function createWebSocketSqlClient(config: Pick<EdgeConfig, 'databaseUrl' 
   return {
     async query<Row>(text: string, params: readonly unknown[]) {
       if (idleTimer !== undefined) clearTimeout(idleTimer);
+      idleTimer = undefined;
+      pending++;
+      let deadline: ReturnType<typeof setTimeout> | undefined;
       try {
         const client = await connection();
-        const result = await client.query(text, [...params]);
-        idleTimer = setTimeout(close, IDLE_CLOSE_MS);
+        const timedOut = new Promise<never>((_, reject) => {
+          deadline = setTimeout(() => reject(new Error(`no answer from Postgres within ${QUERY_TIMEOUT_MS} ms`)), QUERY_TIMEOUT_MS);
+        });
+        const result = await Promise.race([client.query(text, [...params]), timedOut]);
         return result.rows as Row[];
       } catch (error) {
         // The connection may be broken: the next query opens a new one.
         close();
         throw classifyDatabaseError(error);
+      } finally {
+        if (deadline !== undefined) clearTimeout(deadline);
+        pending--;
+        if (pending === 0 && connecting !== undefined) idleTimer = setTimeout(close, IDLE_CLOSE_MS);
       }
     },
   };

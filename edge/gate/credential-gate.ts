@@ -3,11 +3,10 @@ import { DurableObject } from 'cloudflare:workers';
 import { BoitataError } from '../../shared/errors.ts';
 import type { InboundMessage } from '../../shared/queue-message.ts';
 import { readEdgeConfig, type EdgeConfig } from '../config.ts';
-import { classifyDatabaseError, createSqlClient } from '../db/sql-client.ts';
+import { createSqlClient } from '../db/sql-client.ts';
 import { createWebSocketSqlClient } from '../db/websocket-sql-client.ts';
 import { PostgresQueueWriter } from '../queue/postgres-queue-writer.ts';
-import type { EnqueueResult } from '../queue/queue-writer.ts';
-import { EnqueueBatcher } from './enqueue-batcher.ts';
+import { EnqueueBatcher, isDataException, type BatchedResult } from './enqueue-batcher.ts';
 import { timingSafeEqualHex } from '../auth/secrets.ts';
 import { loadCredentialConfig, type CredentialConfig } from './credential-config.ts';
 import {
@@ -51,7 +50,7 @@ export class CredentialGate extends DurableObject implements Gate {
     try {
       cached = await this.currentConfig(request);
     } catch (error) {
-      const failure = classifyDatabaseError(error);
+      const failure = asGateFailure(error);
       logGateFailure('credential config unreadable', failure, {});
       return { kind: 'reject', code: failure.code, message: failure.message };
     }
@@ -140,12 +139,17 @@ export class CredentialGate extends DurableObject implements Gate {
 
   async enqueue(message: InboundMessage): Promise<EnqueueOutcome> {
     const key = message.idempotencyKey;
-    let result: EnqueueResult;
+    let result: BatchedResult;
     try {
       result = await this.batcher.enqueue(message);
     } catch (error) {
       if (key !== null) this.idempotency.release(key);
-      const failure = classifyDatabaseError(error);
+      const failure = isDataException(error)
+        ? new BoitataError('invalid_payload', `Postgres cannot store a value in this body: ${describeCause(error)}.`, {
+            problems: [{ path: '$', message: describeCause(error) }],
+            cause: error,
+          })
+        : asGateFailure(error);
       logGateFailure('enqueue failed', failure, { tenant: message.tenantId, message_id: message.messageId });
       return { kind: 'reject', code: failure.code, message: failure.message };
     }
@@ -204,7 +208,8 @@ export class CredentialGate extends DurableObject implements Gate {
 
 /** The operator needs the cause; the log gets the SQLSTATE and a short message, never the payload or a secret. */
 function logGateFailure(msg: string, failure: BoitataError, context: Record<string, string>): void {
-  const cause = failure.cause as { code?: unknown; message?: unknown } | undefined;
+  if (failure.isUserError) return; // the sender was told what to fix; nothing for the operator
+  const cause = rootCause(failure) as { code?: unknown; message?: unknown } | undefined;
   console.error(
     JSON.stringify({
       level: 'error',
@@ -215,4 +220,23 @@ function logGateFailure(msg: string, failure: BoitataError, context: Record<stri
       cause: typeof cause?.message === 'string' ? cause.message.slice(0, 200) : undefined,
     }),
   );
+}
+
+/** Errors from the SQL clients are already classified (503 or 500); anything else is our bug, a 500. */
+function asGateFailure(error: unknown): BoitataError {
+  return error instanceof BoitataError
+    ? error
+    : new BoitataError('internal_error', 'An unexpected error occurred in the gate.', { cause: error });
+}
+
+/** The error a BoitataError wraps, however deeply (a driver or Postgres error), or undefined. */
+function rootCause(error: unknown): unknown {
+  let cause = error;
+  while (cause instanceof BoitataError) cause = cause.cause;
+  return cause;
+}
+
+function describeCause(error: unknown): string {
+  const cause = rootCause(error);
+  return cause instanceof Error ? cause.message.slice(0, 200) : 'a value is out of range';
 }

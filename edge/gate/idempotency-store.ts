@@ -26,8 +26,16 @@ interface Row extends Record<string, SqlStorageValue> {
 export class IdempotencyStore {
   private readonly sql: SqlStorage;
 
+  private ready = false;
+
   constructor(sql: SqlStorage) {
     this.sql = sql;
+  }
+
+  /** Created on first use, so a gate that never sees a key (or an unknown token's gate) stores nothing. */
+  private schema(): SqlStorage {
+    if (this.ready) return this.sql;
+    const sql = this.sql;
     sql.exec(`CREATE TABLE IF NOT EXISTS idempotency (
       key TEXT PRIMARY KEY,
       request_hash TEXT NOT NULL,
@@ -38,20 +46,25 @@ export class IdempotencyStore {
       expires_at INTEGER NOT NULL
     )`);
     sql.exec('CREATE INDEX IF NOT EXISTS idempotency_expires ON idempotency (expires_at)');
+    this.ready = true;
+    return sql;
   }
 
   begin(key: string, requestHash: string, now: number): BeginResult {
-    const row = this.sql
+    const row = this.schema()
       .exec<Row>('SELECT request_hash, state, status, body, updated_at FROM idempotency WHERE key = ? AND expires_at > ?', key, now)
       .toArray()[0];
-    if (row !== undefined) {
+    // An in-flight record older than the timeout belongs to a request that died: the key is free again
+    // (if that request did commit, the queue's unique index still answers the replay or the 422).
+    const abandoned = row?.state === 'in_flight' && now - row.updated_at >= IN_FLIGHT_TIMEOUT_MS;
+    if (row !== undefined && !abandoned) {
       if (row.request_hash !== requestHash) return { kind: 'mismatch' };
       if (row.state === 'done' && row.status !== null && row.body !== null) {
         return { kind: 'replay', response: { status: row.status, body: row.body } };
       }
-      if (now - row.updated_at < IN_FLIGHT_TIMEOUT_MS) return { kind: 'in_flight' };
+      return { kind: 'in_flight' };
     }
-    this.sql.exec(
+    this.schema().exec(
       `INSERT INTO idempotency (key, request_hash, state, updated_at, expires_at) VALUES (?, ?, 'in_flight', ?, ?)
        ON CONFLICT (key) DO UPDATE SET request_hash = excluded.request_hash, state = 'in_flight', status = NULL, body = NULL,
          updated_at = excluded.updated_at, expires_at = excluded.expires_at`,
@@ -64,7 +77,7 @@ export class IdempotencyStore {
   }
 
   complete(key: string, response: StoredResponse, now: number): void {
-    this.sql.exec(
+    this.schema().exec(
       `UPDATE idempotency SET state = 'done', status = ?, body = ?, updated_at = ?, expires_at = ? WHERE key = ?`,
       response.status,
       response.body,
@@ -76,15 +89,15 @@ export class IdempotencyStore {
 
   /** Forgets an in-flight key whose request failed, so the sender's retry runs again. */
   release(key: string): void {
-    this.sql.exec(`DELETE FROM idempotency WHERE key = ? AND state = 'in_flight'`, key);
+    this.schema().exec(`DELETE FROM idempotency WHERE key = ? AND state = 'in_flight'`, key);
   }
 
   purgeExpired(now: number): number {
-    return this.sql.exec('DELETE FROM idempotency WHERE expires_at <= ?', now).rowsWritten;
+    return this.schema().exec('DELETE FROM idempotency WHERE expires_at <= ?', now).rowsWritten;
   }
 
   nextExpiry(): number | null {
-    const row = this.sql.exec<{ next: number | null }>('SELECT min(expires_at) AS next FROM idempotency').toArray()[0];
+    const row = this.schema().exec<{ next: number | null }>('SELECT min(expires_at) AS next FROM idempotency').toArray()[0];
     return row?.next ?? null;
   }
 }

@@ -3,13 +3,13 @@ import type { InboundMessage, Receipt } from '../../shared/queue-message.ts';
 import type { SqlClient } from '../db/sql-client.ts';
 import type { EnqueueResult, QueueWriter } from './queue-writer.ts';
 
-// $1 is a JSON array of messages. ON CONFLICT hits the partial unique index on (idempotency_scope,
+// $1 is a JSON array of messages (json, not jsonb: each receipt keeps its text, so replays are byte-identical). ON CONFLICT hits the partial unique index on (idempotency_scope,
 // idempotency_key); for a message it skipped, the join returns the message already stored under that key.
 export const ENQUEUE_BATCH_SQL = `
 WITH input AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS m(
+  SELECT * FROM json_to_recordset($1::json) AS m(
     ord integer, message_id uuid, tenant_id text, connection_id uuid, api_key_id uuid, endpoint text,
-    payload_format text, target_table text, item_key text, payload jsonb, row_count integer, receipt jsonb,
+    payload_format text, target_table text, item_key text, payload jsonb, row_count integer, receipt json,
     idempotency_scope uuid, idempotency_key text, request_sha256 text)
 ),
 inserted AS (
@@ -51,20 +51,37 @@ export class PostgresQueueWriter implements QueueWriter {
 
   async enqueueBatch(messages: readonly InboundMessage[]): Promise<EnqueueResult[]> {
     const rows = await this.sql.query<BatchRow>(ENQUEUE_BATCH_SQL, [renderBatch(messages)]);
-    return Promise.all(
-      messages.map(async (message, ord): Promise<EnqueueResult> => {
-        const row = rows[ord];
-        if (row?.inserted) return { kind: 'inserted' };
-        if (row?.receipt != null && row.request_sha256 !== null) {
-          return { kind: 'duplicate', requestSha256Hex: row.request_sha256, receipt: row.receipt };
-        }
-        const [existing] = await this.sql.query<BatchRow>(EXISTING_SQL, [message.idempotencyScope, message.idempotencyKey]);
-        if (existing?.receipt == null || existing.request_sha256 === null) {
-          throw new Error(`message ${message.messageId} was neither inserted nor found under its idempotency key`);
-        }
-        return { kind: 'duplicate', requestSha256Hex: existing.request_sha256, receipt: existing.receipt };
-      }),
+    // The statement has committed: from here on each message is settled on its own, so one failed
+    // look-up never turns the others' stored messages into errors.
+    const results: EnqueueResult[] = [];
+    for (const [ord, message] of messages.entries()) {
+      const row = rows[ord];
+      if (row?.inserted) results.push({ kind: 'inserted' });
+      else if (row?.receipt != null && row.request_sha256 !== null) {
+        results.push({ kind: 'duplicate', requestSha256Hex: row.request_sha256, receipt: row.receipt });
+      } else results.push(await this.lookUpExisting(message));
+    }
+    return results;
+  }
+
+  async findStored(messageIds: readonly string[]): Promise<Set<string>> {
+    const rows = await this.sql.query<{ message_id: string }>(
+      'SELECT message_id::text FROM boitata_inbound_queue WHERE message_id = ANY($1::uuid[])',
+      [[...messageIds]],
     );
+    return new Set(rows.map((row) => row.message_id));
+  }
+
+  private async lookUpExisting(message: InboundMessage): Promise<EnqueueResult> {
+    try {
+      const [existing] = await this.sql.query<BatchRow>(EXISTING_SQL, [message.idempotencyScope, message.idempotencyKey]);
+      if (existing?.receipt == null || existing.request_sha256 === null) {
+        return { kind: 'failed', error: new Error(`message ${message.messageId} was neither inserted nor found under its idempotency key`) };
+      }
+      return { kind: 'duplicate', requestSha256Hex: existing.request_sha256, receipt: existing.receipt };
+    } catch (error) {
+      return { kind: 'failed', error };
+    }
   }
 }
 

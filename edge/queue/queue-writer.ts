@@ -4,9 +4,16 @@ import type { InboundMessage, Receipt } from '../../shared/queue-message.ts';
 export type EnqueueResult =
   | { kind: 'inserted' }
   /** The idempotency key already has a message in the queue (the gate's cache was lost or expired). */
-  | { kind: 'duplicate'; requestSha256Hex: string; receipt: Receipt };
+  | { kind: 'duplicate'; requestSha256Hex: string; receipt: Receipt }
+  /** This message's outcome could not be settled (the batch itself committed); the error says why. */
+  | { kind: 'failed'; error: unknown };
 
 export interface QueueWriter {
-  /** Resolves only once every message is committed in Postgres, with one result per message, in order. */
+  /**
+   * Writes the batch in one statement. Resolves once it is committed, with one result per message, in order;
+   * rejects when the statement failed (then nothing of the batch is stored, unless the acknowledgement was lost).
+   */
   enqueueBatch(messages: readonly InboundMessage[]): Promise<EnqueueResult[]>;
+  /** Which of these message ids are in the queue: used after a failure that may have hidden a commit. */
+  findStored(messageIds: readonly string[]): Promise<Set<string>>;
 }

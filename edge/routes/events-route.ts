@@ -21,17 +21,26 @@ export function registerEventsRoute(app: Hono, deps: IngestDeps): void {
           ...(envelope.event_id === undefined ? {} : { implicitIdempotencyKey: `event_id:${envelope.event_id}` }),
         };
       },
-      prepare() {
-        const event = { ...envelope!, event_id: envelope!.event_id ?? `evt_${crypto.randomUUID()}` };
+      prepare(body) {
+        const eventId = envelope!.event_id ?? `evt_${crypto.randomUUID()}`;
         return {
           payloadFormat: 'object',
           targetTable: EVENTS_TABLE,
           itemKey: null,
-          payloadText: JSON.stringify(event),
+          payloadText: envelope!.event_id === undefined ? withEventId(body.text, eventId) : body.text,
           rowCount: 1,
-          receipt: (messageId) => ({ accepted: true, event_id: event.event_id, status: 'stored', message_id: messageId }),
+          receipt: (messageId) => ({ accepted: true, event_id: eventId, status: 'stored', message_id: messageId }),
         };
       },
     });
   });
+}
+
+/**
+ * The event as sent, with the generated event_id added as its first field. Editing the text rather than
+ * re-serializing the parsed value keeps every number exactly as the producer wrote it (2^53 and beyond).
+ */
+function withEventId(text: string, eventId: string): string {
+  const body = text.trimStart();
+  return `{"event_id":${JSON.stringify(eventId)},${body.slice(1)}`;
 }

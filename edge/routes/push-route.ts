@@ -7,15 +7,16 @@ import { ingest, type IngestDeps } from '../ingest/ingest-flow.ts';
 
 export function registerPushRoute(app: Hono, deps: IngestDeps): void {
   app.post('/v1/ingest/push/:ingestToken', (c) => {
-    const explicitTable = explicitTableOf(c.req.query('table'), c.req.header('x-target-table'));
+    const [queryTable, headerTable] = [c.req.query('table'), c.req.header('x-target-table')];
     return ingest(c, deps, {
       endpoint: 'push',
       kind: 'ingest',
       secret: c.req.param('ingestToken'),
       tenantClaim: c.req.header('x-tenant-id') ?? '',
-      identity: `push\n${explicitTable ?? ''}`,
+      identity: pushIdentity(queryTable, headerTable),
       usesDefaultTable: true,
       prepare(body, defaultTable) {
+        const explicitTable = explicitTableOf(queryTable, headerTable);
         const { format, tables } = detectPushPayload(body.value, explicitTable, defaultTable);
         return {
           payloadFormat: format,
@@ -38,4 +39,9 @@ function explicitTableOf(query: string | undefined, header: string | undefined):
     );
   }
   return query ?? header;
+}
+
+/** What besides the body a push's Idempotency-Key is bound to: the table it names. */
+export function pushIdentity(queryTable: string | undefined, headerTable: string | undefined): string {
+  return `push\n${queryTable ?? ''}\n${headerTable ?? ''}`;
 }

@@ -16,8 +16,15 @@ describe('authentication', () => {
     const wrongToken = await send(pushPath(unknownToken, '?table=t'), { headers: { 'x-tenant-id': conn.tenant }, json: [{ a: 1 }] });
     const missingTenant = await send(pushPath(conn.token, '?table=t'), { json: [{ a: 1 }] });
     const malformed = await send(pushPath('not-a-token', '?table=t'), { headers: { 'x-tenant-id': conn.tenant }, json: [{ a: 1 }] });
+    // Even a request that is also wrong in other ways learns only that its credentials are wrong.
+    const wrongEverything = await send(pushPath(unknownToken, '?table=a'), {
+      headers: { 'x-tenant-id': conn.tenant, 'x-target-table': 'b', 'content-type': 'text/plain' },
+      body: 'nonsense',
+    });
 
-    const answers = await Promise.all([wrongTenant, wrongToken, missingTenant, malformed].map(async (r) => [r.status, await r.text()]));
+    const answers = await Promise.all(
+      [wrongTenant, wrongToken, missingTenant, malformed, wrongEverything].map(async (r) => [r.status, await r.text()]),
+    );
     expect(answers[0]![0]).toBe(401);
     for (const answer of answers) expect(answer).toEqual(answers[0]);
     expect(await queueRows(conn.tenant)).toHaveLength(0);

@@ -80,6 +80,9 @@ describe('hostile bodies get a clean 4xx and leave the Worker healthy', () => {
     { name: 'a nested constructor key', body: '[{"a": {"constructor": {"prototype": 1}}}]', code: 'invalid_payload', path: '[0].a.constructor' },
     { name: 'a NUL character', body: '[{"a": "x\\u0000y"}]', code: 'invalid_payload', path: '[0].a' },
     { name: 'an unpaired surrogate', body: '[{"a": "\\ud800"}]', code: 'invalid_payload', path: '[0].a' },
+    { name: 'a number beyond any range', body: '[{"a": 1e1000000}]', code: 'invalid_payload', path: '[0].a' },
+    { name: 'a number Postgres cannot store', body: '[{"a": 1e-20000}]', code: 'invalid_payload' },
+    { name: 'a NUL hidden behind a duplicate key', body: '[{"a": "\\u0000", "a": 1}]', code: 'invalid_payload' },
     { name: 'arrays nested 100,000 deep', body: `${'['.repeat(100_000)}${']'.repeat(100_000)}`, code: 'invalid_payload' },
     { name: 'objects nested 40 deep', body: `[${'{"a":'.repeat(40)}1${'}'.repeat(40)}]`, code: 'invalid_payload' },
   ];
@@ -99,6 +102,16 @@ describe('hostile bodies get a clean 4xx and leave the Worker healthy', () => {
       expect((await pushRaw(conn, '[{"ok":true}]')).status).toBe(202);
     });
   }
+
+  it('a value Postgres refuses fails only its own request, not the others written in the same batch', async () => {
+    const conn = await createConnection();
+    const good = Array.from({ length: 12 }, (_, i) => pushRaw(conn, `[{"n":${i}}]`));
+    const bad = pushRaw(conn, '[{"n": 1e-20000}]');
+    const statuses = await Promise.all([...good, bad].map(async (r) => (await r).status));
+    expect(statuses.slice(0, 12)).toEqual(Array(12).fill(202));
+    expect(statuses[12]).toBe(400);
+    expect(await queueRows(conn.tenant)).toHaveLength(12);
+  });
 
   it('405 with Allow for another method, and a JSON 404 elsewhere', async () => {
     const response = await send('/v1/ingest/metrics', { method: 'GET' });

@@ -33,7 +33,7 @@ describe('Postgres unreachable', () => {
     expect(down.status).toBe(503);
     expect(((await down.json()) as { error: { code: string; message: string } }).error).toMatchObject({
       code: 'database_unavailable',
-      message: expect.stringMatching(/not accepted/),
+      message: expect.stringMatching(/unreachable.*Idempotency-Key/),
     });
     expect(await queueRows(conn.tenant)).toHaveLength(1);
 

@@ -1,6 +1,6 @@
 // POST /v1/events/ingest: the event envelope with a source-scoped X-API-Key.
 import { describe, expect, it } from 'vitest';
-import { createKey, queueRows, send } from './support.ts';
+import { createKey, query, queueRows, send } from './support.ts';
 
 const event = {
   event_id: 'evt_demo_001',
@@ -35,6 +35,20 @@ describe('events endpoint', () => {
     const body = (await response.json()) as { event_id: string };
     expect(body.event_id).toMatch(/^evt_[0-9a-f-]{36}$/);
     expect(((await queueRows(key.tenant))[0]?.['payload'] as { event_id: string }).event_id).toBe(body.event_id);
+  });
+
+  it('stores the event as sent: numbers beyond 2^53 keep every digit, the generated event_id is added', async () => {
+    const key = await createKey('source', { sourceId: 'src_demo' });
+    const text = '{"event_type":"ledger.posted","source_id":"src_demo","payload":{"cents":9007199254740993,"rate":0.1000000000000000055}}';
+    const response = await send('/v1/events/ingest', { headers: { 'x-api-key': key.secret, 'content-type': 'application/json' }, body: text });
+    expect(response.status).toBe(202);
+    const { event_id } = (await response.json()) as { event_id: string };
+    const [row] = await query<{ cents: string; rate: string; event_id: string }>(
+      `SELECT payload->'payload'->>'cents' AS cents, payload->'payload'->>'rate' AS rate, payload->>'event_id' AS event_id
+         FROM boitata_inbound_queue WHERE tenant_id = $1`,
+      [key.tenant],
+    );
+    expect(row).toEqual({ cents: '9007199254740993', rate: '0.1000000000000000055', event_id });
   });
 
   it('400 naming each missing or invalid field', async () => {
