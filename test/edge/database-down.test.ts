@@ -46,6 +46,30 @@ describe('Postgres unreachable', () => {
     expect(await queueRows(conn.tenant)).toHaveLength(2);
   });
 
+  it('a commit whose acknowledgement is lost is found again and answered 202, stored once', async () => {
+    const conn = await createConnection();
+    const pushOnce = (n: number) =>
+      send(pushPath(conn.token, '?table=t'), { headers: { 'x-tenant-id': conn.tenant }, json: [{ n }] });
+    expect((await pushOnce(1)).status).toBe(202);
+    const gate = testEnv.GATE.get(testEnv.GATE.idFromName(`ingest:${await sha256Hex(conn.token)}`));
+    // Fault injection around the real writer: the statement commits, then the connection "drops".
+    const realWriters = await runInDurableObject(gate, (instance: CredentialGate) => {
+      const previous = [...instance.batcher.writers];
+      instance.batcher.replaceWriters((i) => ({
+        async enqueueBatch(messages) {
+          await previous[i]!.enqueueBatch(messages);
+          throw new BoitataError('database_unavailable', 'connection lost after COMMIT');
+        },
+        findStored: (ids) => previous[i]!.findStored(ids),
+      }));
+      return previous;
+    });
+    const response = await pushOnce(2);
+    await runInDurableObject(gate, (instance: CredentialGate) => instance.batcher.replaceWriters((i) => realWriters[i]!));
+    expect(response.status).toBe(202);
+    expect((await queueRows(conn.tenant)).map((row) => row['payload'])).toEqual([[{ n: 1 }], [{ n: 2 }]]);
+  });
+
   it('a write connection that cannot reach Postgres is a 503, not a 500', async () => {
     const sql = createWebSocketSqlClient({ databaseUrl: testEnv.UNREACHABLE_DATABASE_URL, neonWsProxy: `${testEnv.NEON_WS_HOST}/v1` });
     const failure = await sql.query('SELECT 1', []).catch((error: unknown) => error);
