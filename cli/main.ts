@@ -5,7 +5,7 @@ import { migrate } from './migrate.ts';
 import { createOutput, table, type Output } from './output.ts';
 import {
   addApiKey, addConnection, addTenant, listApiKeys, listConnections, listTenants, ProvisionError,
-  revokeApiKey, revokeConnection, rotateApiKey,
+  revokeApiKey, revokeConnection, rotateApiKey, updateConnection,
 } from './provision.ts';
 import type pg from 'pg';
 
@@ -17,6 +17,8 @@ const USAGE = `Usage: boitata <command> [options]        (DATABASE_URL selects t
   connections add --tenant T --name N [--table DEFAULT] [--allowed-ips CIDR,...] [--rate-limit N]
                                             create a connection; prints its ingest token ONCE
   connections list [--tenant T]
+  connections update <connection-id> [--allowed-ips CIDR,...|none] [--rate-limit N] [--table T|none]
+                                            change settings; gates apply them within GATE_CONFIG_TTL_SECONDS
   connections revoke <connection-id>
   keys add --tenant T --kind metrics|source [--source-id S] [--rate-limit N]
                                             create an API key; prints the key ONCE
@@ -117,6 +119,17 @@ async function run(db: pg.Pool, out: Output, group: string, action: string | und
       const connections = await listConnections(db, values.tenant ? { tenant: values.tenant } : {});
       return out.print(connections, () =>
         table(connections as never, ['id', 'tenant_id', 'name', 'token_prefix', 'default_table', 'rate_limit_per_minute', 'allowed_ips', 'revoked_at']),
+      );
+    }
+    case 'connections update': {
+      const allowed = values['allowed-ips'];
+      const connection = await updateConnection(db, required(rest[0], 'connection id'), {
+        allowedIps: allowed === undefined ? undefined : allowed === 'none' ? [] : allowed.split(',').filter((s) => s.trim() !== ''),
+        rateLimitPerMinute: optionalInt(values['rate-limit'], '--rate-limit'),
+        table: values.table === undefined ? undefined : values.table === 'none' ? null : values.table,
+      });
+      return out.print(connection, () =>
+        `Updated connection ${connection.id}: rate limit ${connection.rate_limit_per_minute}/min, default table ${connection.default_table ?? '-'}, allowed IPs ${connection.allowed_ips.join(',') || 'any'}. Gates apply it within GATE_CONFIG_TTL_SECONDS (default 30 s).`,
       );
     }
     case 'connections revoke': {

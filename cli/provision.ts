@@ -112,6 +112,47 @@ export async function listConnections(db: pg.Pool, filter: { tenant?: string; id
   return result.rows;
 }
 
+export interface ConnectionChanges {
+  /** Replaces the whole allowlist; an empty list lets every address push. */
+  allowedIps?: string[] | undefined;
+  rateLimitPerMinute?: number | undefined;
+  /** A table name, or null to remove the default table. */
+  table?: string | null | undefined;
+}
+
+/** Changes a connection's settings; running gates pick them up within GATE_CONFIG_TTL_SECONDS. */
+export async function updateConnection(db: pg.Pool, id: string, changes: ConnectionChanges): Promise<ConnectionInfo> {
+  assertUuid(id, 'connection id');
+  if (typeof changes.table === 'string' && !isValidTableName(changes.table)) throw new ProvisionError(`--table: ${TABLE_NAME_RULE}`);
+  const allowedIps = changes.allowedIps?.map(normalizeCidr);
+  const rateLimit = changes.rateLimitPerMinute === undefined ? undefined : assertRateLimit(changes.rateLimitPerMinute);
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    const found = await client.query(
+      `UPDATE boitata_connections
+          SET rate_limit_per_minute = coalesce($2, rate_limit_per_minute),
+              default_table = CASE WHEN $3 THEN $4 ELSE default_table END
+        WHERE id = $1`,
+      [id, rateLimit ?? null, changes.table !== undefined, changes.table ?? null],
+    );
+    if (found.rowCount === 0) throw new ProvisionError(`no connection ${id}`);
+    if (allowedIps !== undefined) {
+      await client.query('DELETE FROM boitata_connection_allowed_ips WHERE connection_id = $1', [id]);
+      for (const cidr of allowedIps) {
+        await client.query('INSERT INTO boitata_connection_allowed_ips (connection_id, cidr) VALUES ($1, $2::cidr) ON CONFLICT DO NOTHING', [id, cidr]);
+      }
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+  return (await listConnections(db, { id }))[0]!;
+}
+
 export async function revokeConnection(db: pg.Pool, id: string): Promise<ConnectionInfo> {
   assertUuid(id, 'connection id');
   const result = await db.query('UPDATE boitata_connections SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1', [id]);

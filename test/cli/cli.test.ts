@@ -50,6 +50,19 @@ describe('boitata CLI', () => {
     expect(listed.stdout).not.toContain(connection.token);
   });
 
+  it('updates a connection: allowlist replaced or cleared, limit and default table changed', async () => {
+    const added = JSON.parse((await boitata('connections', 'add', '--tenant', tenant, '--name', 'upd', '--allowed-ips', '10.0.0.0/8', '--json')).stdout) as { id: string };
+    const updated = JSON.parse((await boitata('connections', 'update', added.id, '--allowed-ips', '::ffff:192.0.2.0/120,2001:db8::/48', '--rate-limit', '60', '--table', 'leads', '--json')).stdout) as {
+      allowed_ips: string[]; rate_limit_per_minute: number; default_table: string | null;
+    };
+    expect(updated).toMatchObject({ allowed_ips: ['192.0.2.0/24', '2001:db8::/48'], rate_limit_per_minute: 60, default_table: 'leads' });
+    const cleared = JSON.parse((await boitata('connections', 'update', added.id, '--allowed-ips', 'none', '--table', 'none', '--json')).stdout) as typeof updated;
+    expect(cleared).toMatchObject({ allowed_ips: [], rate_limit_per_minute: 60, default_table: null });
+    const missing = await boitata('connections', 'update', '00000000-0000-0000-0000-000000000000', '--rate-limit', '5');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no connection/);
+  });
+
   it('creates, rotates and revokes keys', async () => {
     const added = JSON.parse((await boitata('keys', 'add', '--tenant', tenant, '--kind', 'source', '--source-id', 'src_1', '--json')).stdout) as { id: string; key: string; lineage_id: string };
     expect(added.key).toMatch(/^bt_sk_/);
