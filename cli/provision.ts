@@ -83,9 +83,7 @@ export async function addConnection(db: pg.Pool, input: NewConnection): Promise<
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [id, input.tenant, input.name, input.table ?? null, hashSecret(token), visiblePrefix(token), rateLimit],
     );
-    for (const cidr of allowedIps) {
-      await client.query('INSERT INTO boitata_connection_allowed_ips (connection_id, cidr) VALUES ($1, $2::cidr) ON CONFLICT DO NOTHING', [id, cidr]);
-    }
+    await insertAllowedIps(client, id, allowedIps);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');
@@ -139,9 +137,7 @@ export async function updateConnection(db: pg.Pool, id: string, changes: Connect
     if (found.rowCount === 0) throw new ProvisionError(`no connection ${id}`);
     if (allowedIps !== undefined) {
       await client.query('DELETE FROM boitata_connection_allowed_ips WHERE connection_id = $1', [id]);
-      for (const cidr of allowedIps) {
-        await client.query('INSERT INTO boitata_connection_allowed_ips (connection_id, cidr) VALUES ($1, $2::cidr) ON CONFLICT DO NOTHING', [id, cidr]);
-      }
+      await insertAllowedIps(client, id, allowedIps);
     }
     await client.query('COMMIT');
   } catch (error) {
@@ -151,6 +147,15 @@ export async function updateConnection(db: pg.Pool, id: string, changes: Connect
     client.release();
   }
   return (await listConnections(db, { id }))[0]!;
+}
+
+async function insertAllowedIps(client: pg.PoolClient, connectionId: string, cidrs: readonly string[]): Promise<void> {
+  for (const cidr of cidrs) {
+    await client.query(
+      'INSERT INTO boitata_connection_allowed_ips (connection_id, cidr) VALUES ($1, $2::cidr) ON CONFLICT DO NOTHING',
+      [connectionId, cidr],
+    );
+  }
 }
 
 export async function revokeConnection(db: pg.Pool, id: string): Promise<ConnectionInfo> {
