@@ -1,0 +1,189 @@
+// Lands one claimed batch: normalize, evolve each table, write each table once (INSERT or MERGE), exactly once.
+import { flattenRow } from './normalize/flatten-row.ts';
+import { normalizeMessage, UnloadableMessageError, type StoredMessage } from './normalize/normalize-message.ts';
+import { canonicalTimestamp, coerceValue, type Cell, type ColumnType } from './schema/column-types.ts';
+import type { SchemaRegistry, StageHook, TableSchema } from './schema/schema-registry.ts';
+import { WarehouseError, type LoadRow, type Warehouse } from './warehouse/warehouse.ts';
+import type { JsonObject } from '../shared/push-format.ts';
+
+interface TableEntry {
+  message: StoredMessage;
+  rows: JsonObject[];
+}
+
+interface TableGroup {
+  tenantId: string;
+  table: string;
+  entries: TableEntry[];
+}
+
+export interface BatchOutcome {
+  /** queue ids whose every row is in the warehouse */
+  done: string[];
+  dead: Array<{ queueId: string; code: string; reason: string }>;
+  rows: number;
+  tables: number;
+}
+
+export class BatchLoader {
+  private readonly warehouse: Warehouse;
+  private readonly registry: SchemaRegistry;
+  private readonly hook: StageHook;
+
+  constructor(options: { warehouse: Warehouse; registry: SchemaRegistry; hook?: StageHook }) {
+    this.warehouse = options.warehouse;
+    this.registry = options.registry;
+    this.hook = options.hook ?? (async () => undefined);
+  }
+
+  /**
+   * Throws a transient WarehouseError (or a database error) when the batch should be retried as a whole;
+   * rows already committed by then are found by the exactly-once check of the retry.
+   */
+  async load(messages: readonly StoredMessage[]): Promise<BatchOutcome> {
+    const dead = new Map<string, { code: string; reason: string }>();
+    const groups = new Map<string, TableGroup>();
+    for (const message of messages) {
+      try {
+        for (const { table, rows } of normalizeMessage(message)) {
+          const key = `${message.tenantId}\u0000${table}`;
+          let group = groups.get(key);
+          if (group === undefined) groups.set(key, (group = { tenantId: message.tenantId, table, entries: [] }));
+          group.entries.push({ message, rows });
+        }
+      } catch (error) {
+        if (!(error instanceof UnloadableMessageError)) throw error;
+        dead.set(message.queueId, { code: error.code, reason: error.message });
+      }
+    }
+
+    let rows = 0;
+    for (const group of groups.values()) {
+      const live = group.entries.filter((entry) => !dead.has(entry.message.queueId));
+      rows += await this.loadTable({ ...group, entries: live }, dead);
+    }
+    await this.hook('written');
+    return {
+      done: messages.filter((m) => !dead.has(m.queueId)).map((m) => m.queueId),
+      dead: [...dead].map(([queueId, d]) => ({ queueId, ...d })),
+      rows,
+      tables: groups.size,
+    };
+  }
+
+  // Writes a table's rows in one go; when the warehouse refuses the statement for a reason that is about
+  // the data, each message is tried alone so one bad message goes to the dead letters and the rest land.
+  private async loadTable(group: TableGroup, dead: Map<string, { code: string; reason: string }>): Promise<number> {
+    if (group.entries.length === 0) return 0;
+    try {
+      return await this.writeEntries(group, group.entries);
+    } catch (error) {
+      if (!(error instanceof WarehouseError) || error.kind !== 'permanent') throw error;
+      this.registry.forget(group.tenantId, group.table);
+      if (group.entries.length === 1) {
+        dead.set(group.entries[0]!.message.queueId, { code: 'warehouse_rejected', reason: `${group.table}: ${error.message}` });
+        return 0;
+      }
+      let written = 0;
+      for (const entry of group.entries) written += await this.loadTable({ ...group, entries: [entry] }, dead);
+      return written;
+    }
+  }
+
+  private async writeEntries(group: TableGroup, entries: readonly TableEntry[]): Promise<number> {
+    const flat = entries.map((entry) => ({ entry, rows: entry.rows.map(flattenRow) }));
+    const incoming = new Map<string, unknown[]>();
+    for (const { rows } of flat) {
+      for (const row of rows) {
+        for (const [field, value] of row.fields) {
+          let values = incoming.get(field);
+          if (values === undefined) incoming.set(field, (values = []));
+          if (value !== null) values.push(value);
+        }
+      }
+    }
+    const schema = await this.registry.prepare(group.tenantId, group.table, incoming, entries[0]!.message.messageId);
+
+    // Exactly once: a message claimed before (its lease expired, or a batch was retried) may have rows in
+    // the table already; those rows are not written again. (An upsert is idempotent by itself.)
+    const redelivered = entries.filter((entry) => entry.message.attempts > 1 && entry.message.itemKey === null);
+    const landed = redelivered.length > 0
+      ? await this.warehouse.landedRows(schema.ref, redelivered.map((entry) => entry.message.messageId))
+      : new Set<string>();
+
+    const inserts: LoadRow[] = [];
+    const merges = new Map<string, LoadRow[]>();
+    for (const { entry, rows } of flat) {
+      const { message } = entry;
+      rows.forEach((row, rowId) => {
+        if (landed.has(`${message.messageId}:${rowId}`)) return;
+        const loadRow = toLoadRow(message, rowId, row.fields, row.collisions, schema);
+        if (message.itemKey === null) inserts.push(loadRow);
+        else {
+          const key = schema.columns.get(message.itemKey)?.physical ?? message.itemKey;
+          let list = merges.get(key);
+          if (list === undefined) merges.set(key, (list = []));
+          list.push(loadRow);
+        }
+      });
+    }
+
+    await this.hook('before-write');
+    if (inserts.length > 0) await this.warehouse.insertRows(schema.ref, inserts);
+    const tableColumns = new Map<string, ColumnType>([...schema.columns.values()].map((c) => [c.physical, c.type]));
+    let merged = 0;
+    for (const [keyColumn, rows] of merges) {
+      const latest = lastWritePerKey(keyColumn, rows);
+      await this.warehouse.mergeRows(schema.ref, keyColumn, latest, tableColumns);
+      merged += latest.length;
+    }
+    return inserts.length + merged;
+  }
+}
+
+function toLoadRow(
+  message: StoredMessage,
+  rowId: number,
+  fields: ReadonlyMap<string, unknown>,
+  collisions: ReadonlyArray<{ field: string; value: unknown }>,
+  schema: TableSchema,
+): LoadRow {
+  const cells = new Map<string, Cell>();
+  const rescued: Record<string, { value: unknown; reason: string }> = {};
+  for (const [field, value] of fields) {
+    const column = schema.columns.get(field);
+    if (column === undefined) {
+      // Only a field that has been null in every row so far has no column yet; null carries nothing to keep.
+      if (value !== null) rescued[field] = { value, reason: 'no column for this field' };
+      continue;
+    }
+    const coerced = coerceValue(value, column.type);
+    if (coerced.ok) cells.set(column.physical, coerced.cell);
+    else rescued[field] = { value, reason: coerced.reason };
+  }
+  collisions.forEach(({ field, value }, index) => {
+    rescued[`${field}#${index + 2}`] = { value, reason: 'the same field name appears twice after flattening' };
+  });
+  return {
+    messageId: message.messageId,
+    rowId,
+    receivedAt: canonicalTimestamp(message.receivedAt),
+    tenantId: message.tenantId,
+    endpoint: message.endpoint,
+    sequence: message.queueId,
+    rescue: Object.keys(rescued).length === 0 ? null : JSON.stringify(rescued),
+    cells,
+  };
+}
+
+/** MERGE refuses two source rows for one target row: keep the last write per key (queue order, then row order). */
+function lastWritePerKey(keyColumn: string, rows: readonly LoadRow[]): LoadRow[] {
+  const latest = new Map<string, LoadRow>();
+  for (const row of rows) {
+    const cell = row.cells.get(keyColumn);
+    const key = cell === undefined || cell === null ? `\u0000${row.messageId}:${row.rowId}` : `${cell.type}:${cell.text}`;
+    latest.delete(key);
+    latest.set(key, row); // rows arrive in queue order, then row order: the later one wins
+  }
+  return [...latest.values()];
+}

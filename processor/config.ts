@@ -1,0 +1,56 @@
+// The processor's configuration: environment variables parsed once at start with zod; a bad one is named.
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z.object({
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/boitata'),
+  TRINO_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8090'),
+  TRINO_CATALOG: z.string().regex(/^[a-z][a-z0-9_]*$/).default('iceberg'),
+  TRINO_USER: z.string().min(1).default('boitata'),
+  TRINO_PASSWORD: z.string().optional(),
+  TRINO_SCHEMA_PREFIX: z.string().regex(/^[a-z][a-z0-9_]*$/, 'lowercase letters, digits and _').default('tenant_'),
+  TRINO_MAX_QUERY_LENGTH: integer(10_000, 1_000_000_000).default(1_000_000),
+  TRINO_STATEMENT_TIMEOUT_SECONDS: integer(1, 86_400).default(300),
+  PROCESSOR_POLL_INTERVAL_MS: integer(10, 3_600_000).default(3000),
+  PROCESSOR_BATCH_SIZE: integer(1, 100_000).default(500),
+  PROCESSOR_LEASE_SECONDS: integer(5, 86_400).default(60),
+  PROCESSOR_MAX_ATTEMPTS: integer(1, 1000).default(20),
+  PROCESSOR_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  PROCESSOR_HTTP_PORT: integer(0, 65_535).default(9464),
+  // Comma-separated tenant ids: this processor claims only their messages (dedicated capacity). Unset: all tenants.
+  PROCESSOR_TENANTS: z.string().regex(/^[a-z0-9][a-z0-9_-]*(,[a-z0-9][a-z0-9_-]*)*$/, 'comma-separated tenant ids').optional(),
+  PROCESSOR_ID: z.string().min(1).max(200).optional(),
+  PROCESSOR_SHUTDOWN_GRACE_SECONDS: integer(1, 3600).default(25),
+  MAINTENANCE_INTERVAL_MINUTES: integer(0, 100_000).default(60),
+  MAINTENANCE_SNAPSHOT_RETENTION: z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration such as 7d or 12h').default('7d'),
+  QUEUE_RETENTION_HOURS: integer(24, 100_000).default(72),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // Testing hook: the processor stops at this stage and waits (so a test can SIGKILL it exactly there).
+  BOITATA_PROCESSOR_PAUSE_AT: z.enum(['claimed', 'ddl', 'before-write', 'written']).optional(),
+});
+
+export type ProcessorConfig = z.output<typeof schema> & { processorId: string };
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Blank values count as unset, so `FOO=` in an env file falls back to the default. */
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfig {
+  const input = Object.fromEntries(Object.keys(schema.shape).flatMap((key) => {
+    const value = env[key]?.trim();
+    return value === undefined || value === '' ? [] : [[key, value]];
+  }));
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${String(issue.path[0])}: ${issue.message}`);
+    throw new ConfigError(`Invalid processor configuration:\n${lines.join('\n')}`);
+  }
+  return { ...parsed.data, processorId: parsed.data.PROCESSOR_ID ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}` };
+}

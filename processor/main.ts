@@ -1,0 +1,112 @@
+// The processor's composition root: configuration, Postgres, Trino, the loop, the HTTP endpoint, shutdown.
+import pg from 'pg';
+import { BatchLoader } from './batch-loader.ts';
+import { ConfigError, parseConfig, type ProcessorConfig } from './config.ts';
+import { startHttpServer } from './http-server.ts';
+import { createLogger, redactUrl, type Logger } from './logger.ts';
+import { runMaintenance } from './maintenance.ts';
+import { ProcessorMetrics } from './metrics.ts';
+import { Processor } from './processor.ts';
+import { QueueStore } from './queue/queue-store.ts';
+import { SchemaRegistry } from './schema/schema-registry.ts';
+import { TrinoWarehouse } from './warehouse/trino-warehouse.ts';
+
+export async function startProcessor(config: ProcessorConfig, log: Logger) {
+  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4 });
+  pool.on('error', (error) => log.warn('idle Postgres connection failed', { error }));
+  const warehouse = new TrinoWarehouse({
+    url: config.TRINO_URL,
+    user: config.TRINO_USER,
+    password: config.TRINO_PASSWORD,
+    statementTimeoutMs: config.TRINO_STATEMENT_TIMEOUT_SECONDS * 1000,
+    catalog: config.TRINO_CATALOG,
+    schemaPrefix: config.TRINO_SCHEMA_PREFIX,
+    maxQueryLength: config.TRINO_MAX_QUERY_LENGTH,
+    snapshotRetention: config.MAINTENANCE_SNAPSHOT_RETENTION,
+  });
+  let processor: Processor | undefined;
+  const hook = async (stage: string): Promise<void> => {
+    if (stage === 'before-write') await processor?.confirmLease();
+    if (stage === config.BOITATA_PROCESSOR_PAUSE_AT) {
+      log.warn('paused for a test', { stage });
+      await new Promise(() => undefined);
+    }
+  };
+  const registry = new SchemaRegistry({ pool, warehouse, hook });
+  const loader = new BatchLoader({ warehouse, registry, hook });
+  const metrics = new ProcessorMetrics(pool);
+  const queue = new QueueStore(pool, config.processorId, config.PROCESSOR_LEASE_SECONDS, config.PROCESSOR_TENANTS?.split(',') ?? null);
+  processor = new Processor({
+    queue, hook,
+    loader, log, metrics,
+    settings: {
+      batchSize: config.PROCESSOR_BATCH_SIZE,
+      pollIntervalMs: config.PROCESSOR_POLL_INTERVAL_MS,
+      leaseSeconds: config.PROCESSOR_LEASE_SECONDS,
+      maxAttempts: config.PROCESSOR_MAX_ATTEMPTS,
+    },
+  });
+  const server = await startHttpServer({
+    host: config.PROCESSOR_HTTP_HOST, port: config.PROCESSOR_HTTP_PORT, pool, metrics, health: processor,
+    staleAfterMs: Math.max(config.PROCESSOR_POLL_INTERVAL_MS * 3, (config.PROCESSOR_LEASE_SECONDS + 30) * 1000),
+  });
+  const maintenanceTimer = config.MAINTENANCE_INTERVAL_MINUTES === 0 ? null : setInterval(() => {
+    runMaintenance(pool, warehouse, log, config.QUEUE_RETENTION_HOURS).catch((error: Error) => log.warn('maintenance failed', { error }));
+  }, config.MAINTENANCE_INTERVAL_MINUTES * 60_000);
+  maintenanceTimer?.unref();
+
+  const address = server.address();
+  log.info('processor started', {
+    processor_id: config.processorId,
+    database: redactUrl(config.DATABASE_URL),
+    trino: redactUrl(config.TRINO_URL),
+    catalog: config.TRINO_CATALOG,
+    batch_size: config.PROCESSOR_BATCH_SIZE,
+    poll_interval_ms: config.PROCESSOR_POLL_INTERVAL_MS,
+    http: typeof address === 'object' && address !== null ? `http://${address.address}:${address.port}` : null,
+  });
+  const running = processor.run();
+
+  /** Finish the batch in hand (up to the grace period), else hand it back; then close everything. */
+  const shutdown = async (): Promise<void> => {
+    processor.stop();
+    const finished = await Promise.race([
+      running.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), config.PROCESSOR_SHUTDOWN_GRACE_SECONDS * 1000).unref()),
+    ]);
+    if (!finished) {
+      log.warn('batch did not finish within the grace period; releasing its lease');
+      await processor.releaseCurrent().catch((error: Error) => log.error('release failed', { error }));
+    }
+    if (maintenanceTimer !== null) clearInterval(maintenanceTimer);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await pool.end();
+    log.info('processor stopped', { finished_batch: finished });
+  };
+  return { processor, shutdown, server };
+}
+
+if (import.meta.main) {
+  let config: ProcessorConfig;
+  try {
+    config = parseConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  const { shutdown } = await startProcessor(config, log);
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      log.info('shutting down', { signal });
+      shutdown().then(() => process.exit(0), (error: Error) => {
+        log.error('shutdown failed', { error });
+        process.exit(1);
+      });
+    });
+  }
+}

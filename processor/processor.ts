@@ -1,0 +1,185 @@
+// The loop: claim a micro-batch, land it, settle each message (done, dead, or retry later), repeat.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BatchLoader, BatchOutcome } from './batch-loader.ts';
+import type { Logger } from './logger.ts';
+import type { ProcessorMetrics } from './metrics.ts';
+import type { StoredMessage } from './normalize/normalize-message.ts';
+import type { QueueStore } from './queue/queue-store.ts';
+import { WarehouseError } from './warehouse/warehouse.ts';
+
+export interface ProcessorSettings {
+  batchSize: number;
+  pollIntervalMs: number;
+  leaseSeconds: number;
+  maxAttempts: number;
+  maxBackoffSeconds?: number;
+}
+
+export interface IterationResult {
+  claimed: number;
+  outcome: BatchOutcome | null;
+  error: Error | null;
+}
+
+export class LeaseLostError extends Error {
+  constructor(count: number) {
+    super(`${count} message(s) of this batch were claimed by another processor after the lease expired; not writing them`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+export class Processor {
+  private readonly queue: QueueStore;
+  private readonly loader: BatchLoader;
+  private readonly log: Logger;
+  private readonly metrics: ProcessorMetrics | null;
+  private readonly settings: ProcessorSettings;
+  private readonly hook: (stage: string) => Promise<void>;
+  private stopping = false;
+  private wake: AbortController = new AbortController();
+  private current: StoredMessage[] = [];
+  private lastIterationAt = Date.now();
+  private lastErrorText: string | null = null;
+
+  constructor(options: {
+    queue: QueueStore; loader: BatchLoader; log: Logger; metrics?: ProcessorMetrics; settings: ProcessorSettings;
+    hook?: (stage: string) => Promise<void>;
+  }) {
+    this.hook = options.hook ?? (async () => undefined);
+    this.queue = options.queue;
+    this.loader = options.loader;
+    this.log = options.log;
+    this.metrics = options.metrics ?? null;
+    this.settings = options.settings;
+  }
+
+  /** Runs until stop(): a full batch is followed at once by the next claim; otherwise it waits the poll interval. */
+  async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const result = await this.runOnce();
+      failures = result.error === null ? 0 : failures + 1;
+      if (this.stopping) break;
+      if (result.error === null && result.claimed >= this.settings.batchSize) continue;
+      const wait = failures === 0 ? this.settings.pollIntervalMs : Math.min(this.settings.pollIntervalMs * 2 ** Math.min(failures, 6), 60_000);
+      await sleep(wait, undefined, { signal: this.wake.signal }).catch(() => undefined);
+    }
+  }
+
+  /** Finish the batch in hand, then leave the loop. */
+  stop(): void {
+    this.stopping = true;
+    this.wake.abort();
+  }
+
+  /** What to hand back when a shutdown cannot wait for the batch any longer. */
+  async releaseCurrent(): Promise<void> {
+    await this.queue.release(this.current.map((m) => m.queueId));
+  }
+
+  /** Claims and lands until the queue has nothing claimable (tests and one-shot runs). */
+  async drain(): Promise<IterationResult[]> {
+    const results: IterationResult[] = [];
+    for (;;) {
+      const result = await this.runOnce();
+      results.push(result);
+      if (result.error !== null) throw result.error;
+      if (result.claimed === 0) return results;
+    }
+  }
+
+  sinceLastIteration(): number {
+    return Date.now() - this.lastIterationAt;
+  }
+
+  lastError(): string | null {
+    return this.lastErrorText;
+  }
+
+  async runOnce(): Promise<IterationResult> {
+    let messages: StoredMessage[];
+    try {
+      messages = await this.queue.claimBatch(this.settings.batchSize);
+    } catch (error) {
+      return this.failed(error as Error, 0);
+    }
+    this.lastIterationAt = Date.now();
+    if (messages.length === 0) return { claimed: 0, outcome: null, error: null };
+    this.current = messages;
+    const started = performance.now();
+    const heartbeat = setInterval(() => {
+      this.queue.heartbeat(messages.map((m) => m.queueId)).catch((error: Error) => this.log.warn('lease heartbeat failed', { error }));
+    }, (this.settings.leaseSeconds * 1000) / 3);
+    try {
+      await this.hook('claimed');
+      const outcome = await this.loader.load(messages);
+      await this.settle(messages, outcome);
+      this.metrics?.batches.inc({ outcome: 'ok' });
+      this.metrics?.batchSeconds.observe((performance.now() - started) / 1000);
+      this.log.info('batch landed', {
+        messages: messages.length, rows: outcome.rows, tables: outcome.tables, dead: outcome.dead.length,
+        ms: Math.round(performance.now() - started),
+      });
+      this.lastErrorText = null;
+      return { claimed: messages.length, outcome, error: null };
+    } catch (error) {
+      await this.retry(messages, error as Error);
+      return this.failed(error as Error, messages.length);
+    } finally {
+      clearInterval(heartbeat);
+      this.current = [];
+      this.lastIterationAt = Date.now();
+    }
+  }
+
+  /** Called by the loader right before it writes: the lease must still be ours, or another processor owns the rows. */
+  async confirmLease(): Promise<void> {
+    const ids = this.current.map((m) => m.queueId);
+    const held = await this.queue.heartbeat(ids);
+    if (held.size < ids.length) throw new LeaseLostError(ids.length - held.size);
+  }
+
+  private async settle(messages: readonly StoredMessage[], outcome: BatchOutcome): Promise<void> {
+    for (const dead of outcome.dead) {
+      await this.queue.deadLetter(dead.queueId, dead.code, dead.reason);
+      this.log.warn('message dead-lettered', { queue_id: dead.queueId, code: dead.code, reason: dead.reason });
+    }
+    await this.queue.acknowledge(outcome.done);
+    const now = Date.now();
+    const received = new Map(messages.map((m) => [m.queueId, Date.parse(m.receivedAt)]));
+    for (const id of outcome.done) this.metrics?.freshnessSeconds.observe((now - (received.get(id) ?? now)) / 1000);
+    this.metrics?.rows.inc(outcome.rows);
+    this.metrics?.messages.inc({ outcome: 'done' }, outcome.done.length);
+    this.metrics?.messages.inc({ outcome: 'dead' }, outcome.dead.length);
+  }
+
+  // A failed batch goes back to the queue with exponential backoff; a message that keeps failing for a
+  // reason other than the warehouse being unreachable is dead-lettered after maxAttempts.
+  private async retry(messages: readonly StoredMessage[], error: Error): Promise<void> {
+    if (error instanceof LeaseLostError) {
+      await this.queue.retryLater(messages.map((m) => m.queueId), error.message, 0).catch(() => undefined);
+      return;
+    }
+    const unreachable = error instanceof WarehouseError && (error.errorName === 'TRINO_UNREACHABLE' || error.errorName === 'SERVER_STARTING_UP');
+    const exhausted = unreachable ? [] : messages.filter((m) => m.attempts >= this.settings.maxAttempts);
+    const again = messages.filter((m) => !exhausted.includes(m));
+    const attempts = Math.min(...again.map((m) => m.attempts), 30);
+    const delay = Math.min(2 ** Math.max(attempts - 1, 0), this.settings.maxBackoffSeconds ?? 300);
+    try {
+      for (const m of exhausted) await this.queue.deadLetter(m.queueId, 'retries_exhausted', `failed ${m.attempts} times; last error: ${error.message}`);
+      await this.queue.retryLater(again.map((m) => m.queueId), error.message.slice(0, 2000), delay);
+    } catch (settleError) {
+      // The leases expire on their own: the messages come back after PROCESSOR_LEASE_SECONDS.
+      this.log.error('could not return a failed batch to the queue', { error: settleError as Error });
+    }
+  }
+
+  private failed(error: Error, claimed: number): IterationResult {
+    const kind = error instanceof WarehouseError ? `warehouse_${error.kind}` : error instanceof LeaseLostError ? 'lease_lost' : 'other';
+    this.metrics?.failures.inc({ kind });
+    this.metrics?.batches.inc({ outcome: 'failed' });
+    this.lastErrorText = error.message;
+    this.log.error('batch failed; will retry', { claimed, kind, error });
+    return { claimed, outcome: null, error };
+  }
+}

@@ -1,0 +1,102 @@
+// The Trino/Iceberg adapter of the warehouse port: one schema per tenant, SQL from trino-sql.ts.
+import { METADATA_COLUMN_TYPES } from '../schema/physical-name.ts';
+import type { ColumnType } from '../schema/column-types.ts';
+import type { SchemaChange } from '../schema/plan-schema-change.ts';
+import { TrinoStatementRunner, type TrinoSettings } from './trino-client.ts';
+import {
+  quoteIdentifier, quoteString, qualifiedName, renderAddColumn, renderCreateSchema, renderCreateTable, renderDescribe,
+  renderInserts, renderLandedRows, renderMerges, renderSchemaChange,
+} from './trino-sql.ts';
+import type { LoadRow, TableRef, Warehouse } from './warehouse.ts';
+
+export interface TrinoWarehouseSettings extends TrinoSettings {
+  catalog: string;
+  /** a tenant's schema is this prefix + its id (tenant ids are lowercase already, so the mapping is one to one) */
+  schemaPrefix: string;
+  maxQueryLength: number;
+  snapshotRetention: string;
+}
+
+const METADATA_NAMES = new Set(METADATA_COLUMN_TYPES.map(([name]) => name));
+
+export class TrinoWarehouse implements Warehouse {
+  private readonly runner: TrinoStatementRunner;
+  private readonly settings: TrinoWarehouseSettings;
+  private readonly knownSchemas = new Set<string>();
+
+  constructor(settings: TrinoWarehouseSettings) {
+    this.settings = settings;
+    this.runner = new TrinoStatementRunner(settings);
+  }
+
+  run(sql: string) {
+    return this.runner.run(sql);
+  }
+
+  tableRef(tenantId: string, table: string): TableRef {
+    return { catalog: this.settings.catalog, schema: `${this.settings.schemaPrefix}${tenantId}`, table };
+  }
+
+  async ensureSchema(ref: TableRef): Promise<void> {
+    if (this.knownSchemas.has(ref.schema)) return;
+    await this.runner.run(renderCreateSchema(ref.catalog, ref.schema));
+    this.knownSchemas.add(ref.schema);
+  }
+
+  async describeTable(ref: TableRef): Promise<Map<string, ColumnType> | null> {
+    const { rows } = await this.runner.run(renderDescribe(ref));
+    if (rows.length === 0) return null;
+    const columns = new Map<string, ColumnType>();
+    for (const [name, type] of rows as Array<[string, string]>) columns.set(name, type);
+    return columns;
+  }
+
+  async createTable(ref: TableRef, columns: ReadonlyArray<{ physical: string; type: ColumnType }>): Promise<void> {
+    await this.ensureSchema(ref);
+    await this.runner.run(renderCreateTable(ref, columns));
+  }
+
+  async ensureMetadataColumns(ref: TableRef, existing: ReadonlySet<string>): Promise<void> {
+    for (const [name, type] of METADATA_COLUMN_TYPES) {
+      if (!existing.has(name)) await this.runner.run(renderAddColumn(ref, name, type));
+    }
+  }
+
+  async applyChange(ref: TableRef, change: SchemaChange): Promise<void> {
+    await this.runner.run(renderSchemaChange(ref, change));
+  }
+
+  async landedRows(ref: TableRef, messageIds: readonly string[]): Promise<Set<string>> {
+    const landed = new Set<string>();
+    for (let i = 0; i < messageIds.length; i += 500) {
+      const { rows } = await this.runner.run(renderLandedRows(ref, messageIds.slice(i, i + 500)));
+      for (const [messageId, rowId] of rows as Array<[string, number]>) landed.add(`${messageId}:${rowId}`);
+    }
+    return landed;
+  }
+
+  async insertRows(ref: TableRef, rows: readonly LoadRow[]): Promise<void> {
+    for (const statement of renderInserts(ref, rows, this.settings.maxQueryLength)) await this.runner.run(statement);
+  }
+
+  async mergeRows(ref: TableRef, keyColumn: string, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>): Promise<void> {
+    for (const statement of renderMerges(ref, keyColumn, rows, tableColumns, this.settings.maxQueryLength)) {
+      await this.runner.run(statement);
+    }
+  }
+
+  async maintain(ref: TableRef): Promise<void> {
+    const table = qualifiedName(ref);
+    await this.runner.run(`ALTER TABLE ${table} EXECUTE optimize(file_size_threshold => '128MB')`);
+    await this.runner.run(`ALTER TABLE ${table} EXECUTE expire_snapshots(retention_threshold => ${quoteString(this.settings.snapshotRetention)})`);
+    await this.runner.run(`ALTER TABLE ${table} EXECUTE remove_orphan_files(retention_threshold => ${quoteString(this.settings.snapshotRetention)})`);
+  }
+
+  async close(): Promise<void> {}
+}
+
+export function isMetadataColumn(physical: string): boolean {
+  return METADATA_NAMES.has(physical);
+}
+
+export { quoteIdentifier };

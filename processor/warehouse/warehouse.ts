@@ -1,0 +1,57 @@
+// The warehouse port: what the loader needs from an analytical store. Trino/Iceberg implements it.
+import type { Cell, ColumnType } from '../schema/column-types.ts';
+import type { SchemaChange } from '../schema/plan-schema-change.ts';
+
+export interface TableRef {
+  catalog: string;
+  schema: string;
+  table: string;
+}
+
+/** One row ready to write: its identity (for exactly-once checks), metadata, and cells by physical column. */
+export interface LoadRow {
+  messageId: string;
+  /** ordinal of the row within its message and table */
+  rowId: number;
+  /** canonical timestamp text (see canonicalTimestamp) */
+  receivedAt: string;
+  tenantId: string;
+  endpoint: string;
+  /** the queue id: orders writes of the same item */
+  sequence: string;
+  /** JSON text of the values that did not fit their column, with the reasons; null when none */
+  rescue: string | null;
+  cells: Map<string, Cell>;
+}
+
+/** `transient` failures are retried with backoff; `permanent` ones mean this input can never load. */
+export class WarehouseError extends Error {
+  readonly kind: 'transient' | 'permanent';
+  readonly errorName: string;
+
+  constructor(kind: 'transient' | 'permanent', errorName: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WarehouseError';
+    this.kind = kind;
+    this.errorName = errorName;
+  }
+}
+
+export interface Warehouse {
+  /** Where a tenant's table lives: one schema per tenant, so tenants never share a table. */
+  tableRef(tenantId: string, table: string): TableRef;
+  ensureSchema(ref: TableRef): Promise<void>;
+  /** physical column → type, without the metadata columns; null when the table does not exist */
+  describeTable(ref: TableRef): Promise<Map<string, ColumnType> | null>;
+  createTable(ref: TableRef, columns: ReadonlyArray<{ physical: string; type: ColumnType }>): Promise<void>;
+  /** Adds the metadata columns a table created outside Boitatá lacks. */
+  ensureMetadataColumns(ref: TableRef, existing: ReadonlySet<string>): Promise<void>;
+  applyChange(ref: TableRef, change: SchemaChange): Promise<void>;
+  /** `${messageId}:${rowId}` of the rows of these messages already in the table */
+  landedRows(ref: TableRef, messageIds: readonly string[]): Promise<Set<string>>;
+  insertRows(ref: TableRef, rows: readonly LoadRow[]): Promise<void>;
+  mergeRows(ref: TableRef, keyColumn: string, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>): Promise<void>;
+  /** Compaction and snapshot expiry. */
+  maintain(ref: TableRef): Promise<void>;
+  close(): Promise<void>;
+}
