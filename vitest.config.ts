@@ -30,7 +30,9 @@ export default defineConfig({
     globalSetup: ['./test/global-setup.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
-      { test: { name: 'node', include: ['test/shared/**/*.test.ts', 'test/cli/**/*.test.ts'], environment: 'node' } },
+      { test: { name: 'node', include: ['test/shared/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/processor/pure/**/*.test.ts'], environment: 'node' } },
+      // The processor against real Postgres and real Trino, fed through the real Worker (wrangler dev).
+      { test: { name: 'warehouse', include: ['test/processor/warehouse/**/*.test.ts'], environment: 'node', testTimeout: 180_000, hookTimeout: 180_000 } },
       edgeProject('edge', 'test/edge/**/*.test.ts', 'databaseUrl'),
       edgeProject('edge-database-down', 'test/edge-database-down/**/*.test.ts', 'unreachableDatabaseUrl'),
     ],

@@ -6,6 +6,11 @@ declare module 'vitest' {
     neonSqlUrl: string;
     neonWsHost: string;
     fixturesUrl: string;
+    /** '' when no Trino is reachable: the warehouse tests are skipped (never in CI, see BOITATA_REQUIRE_TRINO) */
+    trinoUrl: string;
+    trinoSkipReason: string;
+    /** the real Worker under wrangler dev ('' when the warehouse tests are skipped) */
+    edgeUrl: string;
   }
 }
 export {};

@@ -1,0 +1,103 @@
+// Helpers for the warehouse tests: real tenants and credentials, pushes through the real Worker, a real processor, real Trino.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { describe, inject } from 'vitest';
+import { addApiKey, addConnection, addTenant } from '../../../cli/provision.ts';
+import { BatchLoader } from '../../../processor/batch-loader.ts';
+import { createLogger } from '../../../processor/logger.ts';
+import { Processor } from '../../../processor/processor.ts';
+import { QueueStore } from '../../../processor/queue/queue-store.ts';
+import { SchemaRegistry } from '../../../processor/schema/schema-registry.ts';
+import { TrinoWarehouse } from '../../../processor/warehouse/trino-warehouse.ts';
+
+export const trinoUrl = inject('trinoUrl');
+export const edgeUrl = inject('edgeUrl');
+export const databaseUrl = inject('databaseUrl');
+export const CATALOG = 'iceberg';
+export const SCHEMA_PREFIX = 'tenant_';
+
+/** `describe` when a Trino is ready; otherwise a skipped suite whose name says why. */
+export const describeWarehouse = (name: string, body: () => void) =>
+  trinoUrl === '' ? describe.skip(`${name} [SKIPPED: ${inject('trinoSkipReason')}]`, body) : describe(name, body);
+
+export const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+
+let counter = 0;
+export const uniqueTenant = () => `t${Date.now().toString(36)}${(counter++).toString(36)}${randomUUID().slice(0, 4)}`;
+
+export async function newTenant(): Promise<string> {
+  const id = uniqueTenant();
+  await addTenant(db, { id });
+  return id;
+}
+
+export async function newConnection(options: { tenant?: string; table?: string } = {}) {
+  const tenant = options.tenant ?? (await newTenant());
+  const { token } = await addConnection(db, { tenant, name: `c-${randomUUID().slice(0, 8)}`, ...(options.table ? { table: options.table } : {}) });
+  return { tenant, token };
+}
+
+export async function newKey(tenant: string, kind: 'metrics' | 'source', sourceId?: string): Promise<string> {
+  const { secret } = await addApiKey(db, { tenant, kind, ...(sourceId ? { sourceId } : {}) });
+  return secret;
+}
+
+export async function post(path: string, body: unknown, headers: Record<string, string>): Promise<Response> {
+  const response = await fetch(`${edgeUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  if (response.status !== 202) throw new Error(`push to ${path} answered ${response.status}: ${await response.text()}`);
+  return response;
+}
+
+export function push(conn: { tenant: string; token: string }, body: unknown, table?: string, headers: Record<string, string> = {}) {
+  const query = table === undefined ? '' : `?table=${encodeURIComponent(table)}`;
+  return post(`/v1/ingest/push/${conn.token}${query}`, body, { 'x-tenant-id': conn.tenant, ...headers });
+}
+
+export function webhook(conn: { token: string }, stream: string, body: unknown, headers: Record<string, string> = {}) {
+  return post(`/api/webhook/${stream}`, body, { authorization: `Bearer ${conn.token}`, ...headers });
+}
+
+export const warehouse = () =>
+  new TrinoWarehouse({
+    url: trinoUrl, user: 'boitata-tests', statementTimeoutMs: 120_000, catalog: CATALOG, schemaPrefix: SCHEMA_PREFIX,
+    maxQueryLength: 1_000_000, snapshotRetention: '7d',
+  });
+
+const trino = trinoUrl === '' ? null : warehouse();
+
+/** Runs SQL on the real Trino and returns the rows as objects keyed by column name. */
+export async function trinoQuery(sql: string): Promise<Array<Record<string, unknown>>> {
+  const { columns, rows } = await trino!.run(sql);
+  return rows.map((row) => Object.fromEntries(columns.map((name, i) => [name, row[i]])));
+}
+
+export const tableName = (tenant: string, table: string) => `${CATALOG}."${SCHEMA_PREFIX}${tenant}"."${table}"`;
+
+export const silentLog = createLogger('error', () => undefined);
+
+/** An in-process processor that claims only these tenants' messages (tests run side by side). */
+export function testProcessor(tenants: string[], options: { batchSize?: number; leaseSeconds?: number; id?: string } = {}) {
+  const wh = warehouse();
+  let processor: Processor | undefined;
+  const hook = async (stage: string) => {
+    if (stage === 'before-write') await processor?.confirmLease();
+  };
+  const registry = new SchemaRegistry({ pool: db, warehouse: wh, hook });
+  const loader = new BatchLoader({ warehouse: wh, registry, hook });
+  const queue = new QueueStore(db, options.id ?? `test-${randomUUID().slice(0, 8)}`, options.leaseSeconds ?? 60, tenants);
+  processor = new Processor({
+    queue, loader, log: silentLog, hook,
+    settings: { batchSize: options.batchSize ?? 500, pollIntervalMs: 50, leaseSeconds: options.leaseSeconds ?? 60, maxAttempts: 5 },
+  });
+  return processor;
+}
+
+export async function queueStatus(tenant: string): Promise<Record<string, number>> {
+  const { rows } = await db.query<{ status: string; n: string }>(
+    'SELECT status, count(*) AS n FROM boitata_inbound_queue WHERE tenant_id = $1 GROUP BY status', [tenant]);
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
