@@ -96,17 +96,22 @@ if (import.meta.main) {
     process.exit(2);
   }
   const log = createLogger(config.LOG_LEVEL);
-  const { shutdown } = await startProcessor(config, log);
-  let stopping = false;
+  // Signals are handled from the first moment: one that arrives during start-up waits for it, then stops.
+  let requested: NodeJS.Signals | null = null;
+  let onSignal: (() => void) | null = null;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
+      if (requested !== null) return;
+      requested = signal;
       log.info('shutting down', { signal });
-      shutdown().then(() => process.exit(0), (error: Error) => {
-        log.error('shutdown failed', { error });
-        process.exit(1);
-      });
+      onSignal?.();
     });
   }
+  const { shutdown } = await startProcessor(config, log);
+  const stop = () => shutdown().then(() => process.exit(0), (error: Error) => {
+    log.error('shutdown failed', { error });
+    process.exit(1);
+  });
+  if (requested !== null) void stop();
+  else onSignal = () => void stop();
 }

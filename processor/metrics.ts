@@ -12,6 +12,10 @@ export class ProcessorMetrics {
   readonly freshnessSeconds = new Histogram({ name: 'boitata_processor_freshness_seconds', help: 'From received at the edge to written in the warehouse', buckets: [0.5, 1, 2, 3, 5, 10, 20, 60, 300], registers: [this.registry] });
 
   constructor(pool: pg.Pool) {
+    // Zero every labelled series up front, so a scrape shows them before the first event.
+    for (const outcome of ['ok', 'failed']) this.batches.inc({ outcome }, 0);
+    for (const outcome of ['done', 'dead']) this.messages.inc({ outcome }, 0);
+    for (const kind of ['warehouse_transient', 'warehouse_permanent', 'lease_lost', 'other']) this.failures.inc({ kind }, 0);
     const lag = new Gauge({ name: 'boitata_queue_oldest_message_age_seconds', help: 'Age of the oldest message not yet landed', registers: [this.registry] });
     const dead = new Gauge({ name: 'boitata_dead_letters_open', help: 'Dead letters not replayed', registers: [this.registry] });
     // One query for the three gauges, run when Prometheus scrapes (the depth gauge collects for all three).

@@ -61,9 +61,9 @@ export function webhook(conn: { token: string }, stream: string, body: unknown, 
   return post(`/api/webhook/${stream}`, body, { authorization: `Bearer ${conn.token}`, ...headers });
 }
 
-export const warehouse = () =>
+export const warehouse = (url = trinoUrl) =>
   new TrinoWarehouse({
-    url: trinoUrl, user: 'boitata-tests', statementTimeoutMs: 120_000, catalog: CATALOG, schemaPrefix: SCHEMA_PREFIX,
+    url, user: 'boitata-tests', statementTimeoutMs: 120_000, catalog: CATALOG, schemaPrefix: SCHEMA_PREFIX,
     maxQueryLength: 1_000_000, snapshotRetention: '7d',
   });
 
@@ -80,8 +80,8 @@ export const tableName = (tenant: string, table: string) => `${CATALOG}."${SCHEM
 export const silentLog = createLogger('error', () => undefined);
 
 /** An in-process processor that claims only these tenants' messages (tests run side by side). */
-export function testProcessor(tenants: string[], options: { batchSize?: number; leaseSeconds?: number; id?: string } = {}) {
-  const wh = warehouse();
+export function testProcessor(tenants: string[], options: { batchSize?: number; leaseSeconds?: number; id?: string; trinoUrl?: string } = {}) {
+  const wh = warehouse(options.trinoUrl);
   let processor: Processor | undefined;
   const hook = async (stage: string) => {
     if (stage === 'before-write') await processor?.confirmLease();
@@ -100,4 +100,22 @@ export async function queueStatus(tenant: string): Promise<Record<string, number
   const { rows } = await db.query<{ status: string; n: string }>(
     'SELECT status, count(*) AS n FROM boitata_inbound_queue WHERE tenant_id = $1 GROUP BY status', [tenant]);
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/** Runs the processor until none of the tenant's messages is pending or in flight (leases may have to expire first). */
+export async function settle(processor: Processor, tenant: string, timeoutMs = 60_000): Promise<Record<string, number>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await processor.runOnce();
+    const status = await queueStatus(tenant);
+    if ((status['pending'] ?? 0) === 0 && (status['processing'] ?? 0) === 0) return status;
+    if (Date.now() > deadline) throw new Error(`queue did not settle: ${JSON.stringify(status)}; last error ${result.error?.message}`);
+    if (result.claimed === 0) await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+export async function countRows(tenant: string, table: string): Promise<{ rows: number; distinct: number }> {
+  const [row] = await trinoQuery(
+    `SELECT count(*) AS n, count(DISTINCT (_boitata_message_id, _boitata_row_id)) AS d FROM ${tableName(tenant, table)}`);
+  return { rows: Number(row!['n']), distinct: Number(row!['d']) };
 }
