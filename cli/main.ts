@@ -8,6 +8,7 @@ import {
   revokeApiKey, revokeConnection, rotateApiKey, updateConnection,
 } from './provision.ts';
 import type pg from 'pg';
+import { listDeadLetters, replayDeadLetters } from '../processor/queue/dead-letters.ts';
 
 const USAGE = `Usage: boitata <command> [options]        (DATABASE_URL selects the Postgres; --json prints JSON)
 
@@ -25,6 +26,9 @@ const USAGE = `Usage: boitata <command> [options]        (DATABASE_URL selects t
   keys list [--tenant T]
   keys revoke <key-id>
   keys rotate <key-id> [--overlap SECONDS]  new key now, old key valid for the overlap (default 86400)
+  dead-letters list [--tenant T] [--all]    messages the processor could never load, with the reason
+                                            (--all includes those already replayed)
+  dead-letters replay <id>... | --tenant T  put them back in the queue (rows that did land are not written twice)
 `;
 
 const OPTIONS = {
@@ -38,6 +42,7 @@ const OPTIONS = {
   kind: { type: 'string' },
   'source-id': { type: 'string' },
   overlap: { type: 'string' },
+  all: { type: 'boolean', default: false },
 } satisfies ParseArgsConfig['options'];
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -161,6 +166,16 @@ async function run(db: pg.Pool, out: Output, group: string, action: string | und
       return out.print({ ...key, key: secret, previous }, () =>
         `New key ${key.id} (shown once, store it now): ${secret}\nOld key ${previous.id} (${previous.key_prefix}…) stops working at ${previous.expires_at?.toISOString()}.`,
       );
+    }
+    case 'dead-letters list': {
+      const dead = await listDeadLetters(db, { tenantId: values.tenant, includeReplayed: values.all });
+      return out.print(dead, () => table(dead as never, ['id', 'tenant_id', 'message_id', 'error_code', 'attempts', 'dead_at', 'replayed_at', 'reason']));
+    }
+    case 'dead-letters replay': {
+      if (rest.length === 0 && values.tenant === undefined) throw new UsageError('give dead letter ids, or --tenant T to replay all of a tenant\'s');
+      if (rest.some((id) => !/^\d+$/.test(id))) throw new UsageError('dead letter ids are whole numbers (see dead-letters list)');
+      const replayed = await replayDeadLetters(db, rest.length > 0 ? { ids: rest } : { tenantId: values.tenant! });
+      return out.print({ replayed }, () => `Replayed ${replayed} dead letter(s): back in the queue as pending.`);
     }
     default:
       throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);

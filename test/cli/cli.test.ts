@@ -96,4 +96,28 @@ describe('boitata CLI', () => {
     }).catch((error: { stderr: string }) => error);
     expect((down as { stderr: string }).stderr).toMatch(/cannot use the database at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/x/);
   });
+
+  it('lists dead letters and replays them into the queue', async () => {
+    const { rows: [conn] } = await db.query<{ id: string }>('SELECT id FROM boitata_connections WHERE tenant_id = $1 LIMIT 1', [tenant]);
+    const { rows: [queued] } = await db.query<{ id: string; message_id: string }>(
+      `INSERT INTO boitata_inbound_queue (message_id, tenant_id, connection_id, endpoint, payload_format, target_table, payload, row_count, receipt, idempotency_scope, status, attempts)
+       VALUES (gen_random_uuid(), $1, $2, 'push', 'array', 't', '{}', 1, '{}', $2, 'dead', 3) RETURNING id::text, message_id::text`, [tenant, conn!.id]);
+    await db.query(
+      `INSERT INTO boitata_dead_letters (queue_id, message_id, tenant_id, error_code, reason, attempts) VALUES ($1, $2, $3, 'malformed_message', 'the payload must be an array', 3)`,
+      [queued!.id, queued!.message_id, tenant]);
+
+    const listed = await boitata('dead-letters', 'list', '--tenant', tenant, '--json');
+    const dead = JSON.parse(listed.stdout) as Array<{ id: string; message_id: string; reason: string }>;
+    expect(dead.map((d) => [d.message_id, d.reason])).toEqual([[queued!.message_id, 'the payload must be an array']]);
+    expect((await boitata('dead-letters', 'list', '--tenant', tenant)).stdout).toMatch(/malformed_message .*the payload must be an array/);
+
+    expect((await boitata('dead-letters', 'replay', 'abc')).stderr).toMatch(/ids are whole numbers/);
+    const replayed = await boitata('dead-letters', 'replay', dead[0]!.id);
+    expect(replayed.stdout).toMatch(/Replayed 1 dead letter/);
+    const { rows: [after] } = await db.query('SELECT status, attempts FROM boitata_inbound_queue WHERE id = $1', [queued!.id]);
+    expect(after).toEqual({ status: 'pending', attempts: 1 });
+    expect(JSON.parse((await boitata('dead-letters', 'list', '--tenant', tenant, '--json')).stdout)).toEqual([]);
+    expect(JSON.parse((await boitata('dead-letters', 'list', '--tenant', tenant, '--all', '--json')).stdout)).toHaveLength(1);
+    expect((await boitata('dead-letters', 'replay', dead[0]!.id)).stdout).toMatch(/Replayed 0/);
+  });
 });

@@ -1,0 +1,89 @@
+// Pure: stored messages back to (table, rows), Trino literals and statements, and the processor's configuration.
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../processor/config.ts';
+import { normalizeMessage, type StoredMessage } from '../../../processor/normalize/normalize-message.ts';
+import { quoteIdentifier, renderCell, renderInserts, renderMerges, renderSchemaChange } from '../../../processor/warehouse/trino-sql.ts';
+import type { LoadRow } from '../../../processor/warehouse/warehouse.ts';
+
+const message = (fields: Partial<StoredMessage>): StoredMessage => ({
+  queueId: '1', messageId: 'm', tenantId: 't', endpoint: 'push', payloadFormat: 'array', targetTable: null, itemKey: null,
+  payload: null, receivedAt: '2026-06-12T10:00:00.000000Z', attempts: 1, ...fields,
+});
+
+describe('normalizeMessage', () => {
+  it.each([
+    ['array', { payloadFormat: 'array', targetTable: 'Orders', payload: [{ a: 1 }] }, [{ table: 'orders', rows: [{ a: 1 }] }]],
+    ['envelope', { payloadFormat: 'envelope', payload: { table: 'logs', rows: [{ a: 1 }] } }, [{ table: 'logs', rows: [{ a: 1 }] }]],
+    ['envelope with target', { payloadFormat: 'envelope', targetTable: 'm', payload: { table: 'm', rows: [{ a: 1 }] } }, [{ table: 'm', rows: [{ a: 1 }] }]],
+    ['multi_table', { payloadFormat: 'multi_table', payload: { a: [{ x: 1 }], b: [{ y: 2 }] } }, [{ table: 'a', rows: [{ x: 1 }] }, { table: 'b', rows: [{ y: 2 }] }]],
+    ['multi_table of one table (target recorded)', { payloadFormat: 'multi_table', targetTable: 'a', payload: { a: [{ x: 1 }] } }, [{ table: 'a', rows: [{ x: 1 }] }]],
+    ['object', { payloadFormat: 'object', targetTable: 'events', payload: { event_type: 'x' } }, [{ table: 'events', rows: [{ event_type: 'x' }] }]],
+  ] as const)('%s', (_name, fields, expected) => expect(normalizeMessage(message(fields as Partial<StoredMessage>))).toEqual(expected));
+
+  it.each([
+    [{ payloadFormat: 'array', targetTable: 't', payload: { a: 1 } }, /the payload must be a non-empty array/],
+    [{ payloadFormat: 'array', targetTable: null, payload: [{ a: 1 }] }, /invalid or missing table name null/],
+    [{ payloadFormat: 'multi_table', payload: { 'bad name!': [{ a: 1 }] } }, /invalid or missing table name/],
+    [{ payloadFormat: 'object', targetTable: 't', payload: [1] }, /must be an object/],
+  ] as const)('refuses %j', (fields, error) => expect(() => normalizeMessage(message(fields as Partial<StoredMessage>))).toThrow(error));
+});
+
+describe('Trino rendering', () => {
+  it.each([
+    [{ type: 'varchar', text: "O'Brien" }, "'O''Brien'"],
+    [{ type: 'varchar', text: "'); DROP TABLE x; --" }, "'''); DROP TABLE x; --'"],
+    [{ type: 'double', text: '1.5' }, '1.5e0'],
+    [{ type: 'double', text: '1e+300' }, '1e+300'],
+    [{ type: 'bigint', text: '-42' }, '-42'],
+    [{ type: 'boolean', text: 'true' }, 'true'],
+    [{ type: 'date', text: '2026-06-12' }, "DATE '2026-06-12'"],
+    [{ type: 'timestamp(6) with time zone', text: '2026-06-12 10:00:00.000000 +00:00' }, "TIMESTAMP '2026-06-12 10:00:00.000000 +00:00'"],
+    [null, 'NULL'],
+  ])('%j → %s', (cell, sql) => expect(renderCell(cell)).toBe(sql));
+
+  it('refuses to render a value that is not in its canonical form', () => {
+    expect(() => renderCell({ type: 'bigint', text: '1; DROP TABLE x' })).toThrow(/refusing/);
+    expect(() => renderCell({ type: 'date', text: "2026-01-01' OR '1" })).toThrow(/refusing/);
+  });
+
+  it('quotes identifiers, doubling quotes', () => {
+    expect(quoteIdentifier('a"b')).toBe('"a""b"');
+    expect(renderSchemaChange({ catalog: 'iceberg', schema: 'tenant_t', table: 'x' }, { kind: 'add_column', logical: 'a"b', physical: 'a"b', type: 'varchar' }))
+      .toBe('ALTER TABLE "iceberg"."tenant_t"."x" ADD COLUMN IF NOT EXISTS "a""b" varchar');
+  });
+
+  const ref = { catalog: 'iceberg', schema: 'tenant_t', table: 'x' };
+  const row = (id: number, text: string): LoadRow => ({
+    messageId: 'm1', rowId: id, receivedAt: '2026-06-12 10:00:00.000000 +00:00', tenantId: 't', endpoint: 'push', sequence: '7',
+    rescue: null, cells: new Map([['v', { type: 'varchar', text }]]),
+  });
+
+  it('puts all rows in one INSERT when they fit, and splits under the maximum length otherwise', () => {
+    const rows = Array.from({ length: 50 }, (_, i) => row(i, 'x'.repeat(100)));
+    const one = renderInserts(ref, rows, 1_000_000);
+    expect(one).toHaveLength(1);
+    const many = renderInserts(ref, rows, 2_000);
+    expect(many.length).toBeGreaterThan(3);
+    expect(many.every((sql) => sql.length <= 2_000)).toBe(true);
+    expect(many.join(' ').match(/'m1'/g)).toHaveLength(50);
+  });
+
+  it('guards a MERGE so an older message never overwrites a newer version of the item', () => {
+    const [sql] = renderMerges(ref, 'v', [row(0, 'North')], new Map([['v', 'varchar'], ['n', 'bigint']]), 1_000_000);
+    expect(sql).toMatch(/ON t\."v" = s\."v" WHEN MATCHED AND t\."_boitata_sequence" <= s\."_boitata_sequence" THEN UPDATE SET/);
+    expect(sql).toContain('CAST(NULL AS bigint)');
+  });
+});
+
+describe('parseConfig', () => {
+  it('applies the defaults', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({ TRINO_URL: 'http://127.0.0.1:8090', TRINO_CATALOG: 'iceberg', PROCESSOR_POLL_INTERVAL_MS: 3000, PROCESSOR_BATCH_SIZE: 500 });
+    expect(config.processorId).toMatch(/-\d+-[0-9a-f]{8}$/);
+  });
+  it('names every bad variable', () => {
+    expect(() => parseConfig({ PROCESSOR_BATCH_SIZE: 'lots', TRINO_URL: 'ftp://x', PROCESSOR_TENANTS: 'a,,b' }))
+      .toThrow(/PROCESSOR_BATCH_SIZE[\s\S]*TRINO_URL|TRINO_URL[\s\S]*PROCESSOR_BATCH_SIZE/);
+    expect(() => parseConfig({ PROCESSOR_TENANTS: 'a,,b' })).toThrow(/PROCESSOR_TENANTS: comma-separated tenant ids/);
+  });
+});
