@@ -129,8 +129,8 @@ export class BatchLoader {
     }
 
     await this.hook('before-write');
-    if (inserts.length > 0) await this.warehouse.insertRows(schema.ref, inserts);
     const tableColumns = new Map<string, ColumnType>([...schema.columns.values()].map((c) => [c.physical, c.type]));
+    if (inserts.length > 0) await this.warehouse.insertRows(schema.ref, inserts, tableColumns);
     let merged = 0;
     for (const [keyColumn, rows] of merges) {
       const latest = lastWritePerKey(keyColumn, rows);

@@ -22,33 +22,32 @@ function renderType(type: ColumnType): string {
   return type;
 }
 
-export function renderCell(cell: Cell): string {
-  if (cell === null) return 'NULL';
+/**
+ * A cell as a JSON value inside the batch document (see renderSource): numbers and booleans as JSON literals
+ * in their canonical text, everything else as JSON strings. The text is checked against its type first.
+ */
+export function jsonValue(cell: Cell): string {
+  if (cell === null) return 'null';
   switch (cell.type) {
     case 'varchar':
-      return quoteString(cell.text);
+      return JSON.stringify(cell.text);
     case 'boolean':
       return cell.text === 'true' ? 'true' : 'false';
     case 'bigint':
     case 'integer':
       return assertPattern(cell.text, /^-?\d+$/);
-    case 'double':
-    case 'real': {
-      const text = assertPattern(cell.text, /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i);
-      const literal = /e/i.test(text) ? text : `${text}e0`; // an exponent makes it a DOUBLE literal, not a DECIMAL
-      return cell.type === 'real' ? `REAL '${literal}'` : literal;
-    }
     case 'date':
-      return `DATE '${assertPattern(cell.text, /^\d{4}-\d{2}-\d{2}$/)}'`;
+      return JSON.stringify(assertPattern(cell.text, /^\d{4}-\d{2}-\d{2}$/));
     case TIMESTAMP_TZ:
-      return `TIMESTAMP '${assertPattern(cell.text, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6} [+-]\d{2}:\d{2}$/)}'`;
+      return JSON.stringify(assertPattern(cell.text, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6} [+-]\d{2}:\d{2}$/));
     default:
-      return `CAST(DOUBLE '${assertPattern(cell.text, /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i)}' AS ${renderType(cell.type)})`;
+      // double, real, decimal(p,s): a JSON number
+      return assertPattern(cell.text, /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i);
   }
 }
 
 function assertPattern(text: string, pattern: RegExp): string {
-  if (!pattern.test(text)) throw new Error(`refusing to render ${JSON.stringify(text)} as a literal`);
+  if (!pattern.test(text)) throw new Error(`refusing to render ${JSON.stringify(text)} as a ${pattern.source} value`);
   return text;
 }
 
@@ -92,46 +91,76 @@ export function renderLandedRows(ref: TableRef, messageIds: readonly string[]): 
   );
 }
 
-const META_ORDER = [
-  METADATA_COLUMNS.messageId, METADATA_COLUMNS.rowId, METADATA_COLUMNS.receivedAt, METADATA_COLUMNS.tenantId,
-  METADATA_COLUMNS.endpoint, METADATA_COLUMNS.sequence, METADATA_COLUMNS.rescue,
-];
+const META_COLUMNS: ReadonlyArray<readonly [string, ColumnType]> = METADATA_COLUMN_TYPES;
 
-/** The column list of a write: metadata first, then every data column any of the rows fills. */
+/** How a column's values travel in the JSON document: the ROW field type, and how the SELECT turns it into the column type. */
+function transport(type: ColumnType): { field: string; select: (ref: string) => string } | null {
+  if (type === 'date' || type === TIMESTAMP_TZ) return { field: 'varchar', select: (ref) => `CAST(${ref} AS ${type})` };
+  if (['varchar', 'boolean', 'bigint', 'integer', 'double', 'real'].includes(type) || /^decimal\(\d+,\s*\d+\)$/.test(type)) {
+    return { field: type, select: (ref) => ref };
+  }
+  return null; // a type Boitatá never writes (an adopted table's array or map column): written as NULL
+}
+
+/** The data columns a set of rows fills, in a stable order. */
 export function writeColumns(rows: readonly LoadRow[]): string[] {
   const data = new Set<string>();
   for (const row of rows) for (const physical of row.cells.keys()) data.add(physical);
-  return [...META_ORDER, ...[...data].sort()];
+  return [...data].sort();
 }
 
-/** One VALUES tuple; `types` makes NULLs typed (MERGE needs that, INSERT does not mind). */
-export function renderRow(row: LoadRow, dataColumns: readonly string[], types?: ReadonlyMap<string, ColumnType>): string {
-  const meta = [
-    quoteString(row.messageId),
+/**
+ * The rows as a relation, for INSERT ... SELECT and MERGE ... USING. Every value travels inside ONE string
+ * literal: a JSON document parsed by Trino at run time (json_parse → CAST AS ARRAY(ROW(...)) → UNNEST). The
+ * planner sees a single literal instead of thousands of VALUES expressions, which is what makes large batches
+ * cheap; and since the whole payload is one escaped string, no payload text ever reaches the SQL grammar.
+ */
+function renderSource(columns: ReadonlyArray<readonly [string, ColumnType]>, documents: readonly string[]): string {
+  const moved = columns.map(([name, type], index) => ({ name, type, index, transport: transport(type) }));
+  const carried = moved.filter((c) => c.transport !== null);
+  const fields = carried.map((c) => renderType(c.transport!.field)).join(', ');
+  const aliases = carried.map((_, i) => `c${i}`);
+  const select = moved
+    .map((c) => {
+      const position = carried.indexOf(c);
+      const value = c.transport === null ? `CAST(NULL AS ${renderType(c.type)})` : c.transport.select(`r.${aliases[position]}`);
+      return `${value} AS ${quoteIdentifier(c.name)}`;
+    })
+    .join(', ');
+  const json = quoteString(`[${documents.join(',')}]`);
+  return `SELECT ${select} FROM UNNEST(CAST(json_parse(${json}) AS ARRAY(ROW(${fields})))) AS r(${aliases.join(', ')})`;
+}
+
+/** One row as a JSON array, in the column order of renderSource (columns without a transport are skipped). */
+function rowDocument(row: LoadRow, dataColumns: ReadonlyArray<readonly [string, ColumnType]>): string {
+  const values = [
+    JSON.stringify(row.messageId),
     String(row.rowId),
-    renderCell({ type: TIMESTAMP_TZ, text: row.receivedAt }),
-    quoteString(row.tenantId),
-    quoteString(row.endpoint),
+    JSON.stringify(row.receivedAt),
+    JSON.stringify(row.tenantId),
+    JSON.stringify(row.endpoint),
     assertPattern(row.sequence, /^\d+$/),
-    row.rescue === null ? 'CAST(NULL AS varchar)' : quoteString(row.rescue),
+    row.rescue === null ? 'null' : JSON.stringify(row.rescue),
   ];
-  const data = dataColumns.map((physical) => {
-    const cell = row.cells.get(physical) ?? null;
-    if (cell === null && types !== undefined) return `CAST(NULL AS ${renderType(types.get(physical) ?? 'varchar')})`;
-    return renderCell(cell);
-  });
-  return `(${[...meta, ...data].join(', ')})`;
+  for (const [physical, type] of dataColumns) {
+    if (transport(type) !== null) values.push(jsonValue(row.cells.get(physical) ?? null));
+  }
+  return `[${values.join(',')}]`;
+}
+
+function typedColumns(names: readonly string[], types: ReadonlyMap<string, ColumnType>): Array<readonly [string, ColumnType]> {
+  return names.map((name) => [name, types.get(name) ?? 'varchar'] as const);
 }
 
 /**
  * INSERT statements for the rows, each under `maxLength` characters (Trino's query.max-length): as few
  * statements as fit, and so as few Iceberg commits as possible.
  */
-export function renderInserts(ref: TableRef, rows: readonly LoadRow[], maxLength: number): string[] {
-  const columns = writeColumns(rows);
-  const dataColumns = columns.slice(META_ORDER.length);
-  const head = `INSERT INTO ${qualifiedName(ref)} (${columns.map(quoteIdentifier).join(', ')}) VALUES `;
-  return chunk(head, rows.map((row) => renderRow(row, dataColumns)), '', maxLength);
+export function renderInserts(ref: TableRef, rows: readonly LoadRow[], types: ReadonlyMap<string, ColumnType>, maxLength: number): string[] {
+  const data = typedColumns(writeColumns(rows), types);
+  const columns = [...META_COLUMNS, ...data];
+  const head = `INSERT INTO ${qualifiedName(ref)} (${columns.map(([name]) => quoteIdentifier(name)).join(', ')}) `;
+  return chunk(rows.map((row) => rowDocument(row, data)), maxLength - head.length - 2_000, (documents) => head + renderSource(columns, documents));
 }
 
 /**
@@ -146,32 +175,34 @@ export function renderMerges(
   tableColumns: ReadonlyMap<string, ColumnType>,
   maxLength: number,
 ): string[] {
-  const dataColumns = [...tableColumns.keys()].sort();
-  const columns = [...META_ORDER, ...dataColumns];
-  const q = columns.map(quoteIdentifier);
+  const data = typedColumns([...tableColumns.keys()].sort(), tableColumns);
+  const columns = [...META_COLUMNS, ...data];
+  const q = columns.map(([name]) => quoteIdentifier(name));
   const seq = quoteIdentifier(METADATA_COLUMNS.sequence);
   const key = quoteIdentifier(keyColumn);
-  const head = `MERGE INTO ${qualifiedName(ref)} t USING (VALUES `;
   const tail =
-    `) AS s (${q.join(', ')}) ON t.${key} = s.${key} ` +
+    ` ON t.${key} = s.${key} ` +
     `WHEN MATCHED AND t.${seq} <= s.${seq} THEN UPDATE SET ${q.map((c) => `${c} = s.${c}`).join(', ')} ` +
     `WHEN NOT MATCHED THEN INSERT (${q.join(', ')}) VALUES (${q.map((c) => `s.${c}`).join(', ')})`;
-  return chunk(head, rows.map((row) => renderRow(row, dataColumns, tableColumns)), tail, maxLength);
+  const head = `MERGE INTO ${qualifiedName(ref)} t USING (`;
+  return chunk(rows.map((row) => rowDocument(row, data)), maxLength - head.length - tail.length - 2_000, (documents) => `${head}${renderSource(columns, documents)}) s${tail}`);
 }
 
-function chunk(head: string, tuples: readonly string[], tail: string, maxLength: number): string[] {
+// Groups row documents so that each statement's payload literal (quotes doubled) stays under the budget.
+function chunk(documents: readonly string[], budget: number, render: (documents: string[]) => string): string[] {
   const statements: string[] = [];
   let current: string[] = [];
-  let length = head.length + tail.length;
-  for (const tuple of tuples) {
-    if (current.length > 0 && length + tuple.length + 2 > maxLength) {
-      statements.push(head + current.join(', ') + tail);
+  let length = 0;
+  for (const document of documents) {
+    const size = document.length + (document.match(/'/g)?.length ?? 0) + 1;
+    if (current.length > 0 && length + size > budget) {
+      statements.push(render(current));
       current = [];
-      length = head.length + tail.length;
+      length = 0;
     }
-    current.push(tuple);
-    length += tuple.length + 2;
+    current.push(document);
+    length += size;
   }
-  if (current.length > 0) statements.push(head + current.join(', ') + tail);
+  if (current.length > 0) statements.push(render(current));
   return statements;
 }

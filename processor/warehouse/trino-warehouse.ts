@@ -75,8 +75,8 @@ export class TrinoWarehouse implements Warehouse {
     return landed;
   }
 
-  async insertRows(ref: TableRef, rows: readonly LoadRow[]): Promise<void> {
-    for (const statement of renderInserts(ref, rows, this.settings.maxQueryLength)) await this.runner.run(statement);
+  async insertRows(ref: TableRef, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>): Promise<void> {
+    for (const statement of renderInserts(ref, rows, tableColumns, this.settings.maxQueryLength)) await this.runner.run(statement);
   }
 
   async mergeRows(ref: TableRef, keyColumn: string, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>): Promise<void> {

@@ -49,7 +49,8 @@ export interface Warehouse {
   applyChange(ref: TableRef, change: SchemaChange): Promise<void>;
   /** `${messageId}:${rowId}` of the rows of these messages already in the table */
   landedRows(ref: TableRef, messageIds: readonly string[]): Promise<Set<string>>;
-  insertRows(ref: TableRef, rows: readonly LoadRow[]): Promise<void>;
+  /** `tableColumns`: physical column → type, for every data column of the table */
+  insertRows(ref: TableRef, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>): Promise<void>;
   mergeRows(ref: TableRef, keyColumn: string, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>): Promise<void>;
   /** Compaction and snapshot expiry. */
   maintain(ref: TableRef): Promise<void>;

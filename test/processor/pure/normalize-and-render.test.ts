@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../processor/config.ts';
 import { normalizeMessage, type StoredMessage } from '../../../processor/normalize/normalize-message.ts';
-import { quoteIdentifier, renderCell, renderInserts, renderMerges, renderSchemaChange } from '../../../processor/warehouse/trino-sql.ts';
+import { jsonValue, quoteIdentifier, renderInserts, renderMerges, renderSchemaChange } from '../../../processor/warehouse/trino-sql.ts';
 import type { LoadRow } from '../../../processor/warehouse/warehouse.ts';
 
 const message = (fields: Partial<StoredMessage>): StoredMessage => ({
@@ -30,20 +30,26 @@ describe('normalizeMessage', () => {
 
 describe('Trino rendering', () => {
   it.each([
-    [{ type: 'varchar', text: "O'Brien" }, "'O''Brien'"],
-    [{ type: 'varchar', text: "'); DROP TABLE x; --" }, "'''); DROP TABLE x; --'"],
-    [{ type: 'double', text: '1.5' }, '1.5e0'],
+    [{ type: 'varchar', text: "O'Brien \"x\"" }, '"O\'Brien \\"x\\""'],
+    [{ type: 'double', text: '1.5' }, '1.5'],
     [{ type: 'double', text: '1e+300' }, '1e+300'],
     [{ type: 'bigint', text: '-42' }, '-42'],
     [{ type: 'boolean', text: 'true' }, 'true'],
-    [{ type: 'date', text: '2026-06-12' }, "DATE '2026-06-12'"],
-    [{ type: 'timestamp(6) with time zone', text: '2026-06-12 10:00:00.000000 +00:00' }, "TIMESTAMP '2026-06-12 10:00:00.000000 +00:00'"],
-    [null, 'NULL'],
-  ])('%j → %s', (cell, sql) => expect(renderCell(cell)).toBe(sql));
+    [{ type: 'date', text: '2026-06-12' }, '"2026-06-12"'],
+    [{ type: 'timestamp(6) with time zone', text: '2026-06-12 10:00:00.000000 +00:00' }, '"2026-06-12 10:00:00.000000 +00:00"'],
+    [null, 'null'],
+  ])('%j → %s', (cell, json) => expect(jsonValue(cell)).toBe(json));
+
+  it('carries payload text only inside the one escaped JSON literal', () => {
+    const hostile = row(0, "'); DROP TABLE x; --");
+    const [sql] = renderInserts(ref, [hostile], new Map([['v', 'varchar']]), 1_000_000);
+    expect(sql).toContain(`json_parse('[["m1",0,"2026-06-12 10:00:00.000000 +00:00","t","push",7,null,"''); DROP TABLE x; --"]]')`);
+  });
 
   it('refuses to render a value that is not in its canonical form', () => {
-    expect(() => renderCell({ type: 'bigint', text: '1; DROP TABLE x' })).toThrow(/refusing/);
-    expect(() => renderCell({ type: 'date', text: "2026-01-01' OR '1" })).toThrow(/refusing/);
+    expect(() => jsonValue({ type: 'bigint', text: '1; DROP TABLE x' })).toThrow(/refusing/);
+    expect(() => jsonValue({ type: 'date', text: "2026-01-01' OR '1" })).toThrow(/refusing/);
+    expect(() => jsonValue({ type: 'double', text: '1,2' })).toThrow(/refusing/);
   });
 
   it('quotes identifiers, doubling quotes', () => {
@@ -60,18 +66,20 @@ describe('Trino rendering', () => {
 
   it('puts all rows in one INSERT when they fit, and splits under the maximum length otherwise', () => {
     const rows = Array.from({ length: 50 }, (_, i) => row(i, 'x'.repeat(100)));
-    const one = renderInserts(ref, rows, 1_000_000);
+    const types = new Map([['v', 'varchar']]);
+    const one = renderInserts(ref, rows, types, 1_000_000);
     expect(one).toHaveLength(1);
-    const many = renderInserts(ref, rows, 2_000);
+    expect(one[0]).toMatch(/^INSERT INTO "iceberg"\."tenant_t"\."x" \("_boitata_message_id", .*"v"\) SELECT .* FROM UNNEST\(CAST\(json_parse\('\[\["m1",0,/);
+    const many = renderInserts(ref, rows, types, 5_000);
     expect(many.length).toBeGreaterThan(3);
-    expect(many.every((sql) => sql.length <= 2_000)).toBe(true);
-    expect(many.join(' ').match(/'m1'/g)).toHaveLength(50);
+    expect(many.every((sql) => sql.length <= 5_000)).toBe(true);
+    expect(many.join(' ').match(/\["m1",/g)).toHaveLength(50);
   });
 
   it('guards a MERGE so an older message never overwrites a newer version of the item', () => {
     const [sql] = renderMerges(ref, 'v', [row(0, 'North')], new Map([['v', 'varchar'], ['n', 'bigint']]), 1_000_000);
     expect(sql).toMatch(/ON t\."v" = s\."v" WHEN MATCHED AND t\."_boitata_sequence" <= s\."_boitata_sequence" THEN UPDATE SET/);
-    expect(sql).toContain('CAST(NULL AS bigint)');
+    expect(sql).toContain('AS ARRAY(ROW(varchar, integer, varchar, varchar, varchar, bigint, varchar, bigint, varchar))');
   });
 });
 

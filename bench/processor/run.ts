@@ -1,0 +1,188 @@
+// bench/processor: drain 100,000 queued rows (3 tables) into Trino/Iceberg, side by side with a direct bulk INSERT of the same rows.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { addConnection, addTenant } from '../../cli/provision.ts';
+import { BatchLoader } from '../../processor/batch-loader.ts';
+import { flattenRow } from '../../processor/normalize/flatten-row.ts';
+import { createLogger } from '../../processor/logger.ts';
+import { Processor } from '../../processor/processor.ts';
+import { QueueStore } from '../../processor/queue/queue-store.ts';
+import { canonicalTimestamp, coerceValue, type Cell } from '../../processor/schema/column-types.ts';
+import { SchemaRegistry } from '../../processor/schema/schema-registry.ts';
+import type { LoadRow } from '../../processor/warehouse/warehouse.ts';
+import { renderInserts } from '../../processor/warehouse/trino-sql.ts';
+import { TrinoWarehouse } from '../../processor/warehouse/trino-warehouse.ts';
+import { recreateTestDatabase } from '../../test/support/test-database.ts';
+import { BENCH_TABLES, benchRow } from './dataset.ts';
+
+const TOTAL_ROWS = Number(process.env['BENCH_ROWS'] ?? 100_000);
+const ROWS_PER_MESSAGE = Number(process.env['BENCH_ROWS_PER_MESSAGE'] ?? 100);
+const BATCH_SIZE = Number(process.env['BENCH_BATCH_SIZE'] ?? 500);
+const FRESHNESS_SECONDS = Number(process.env['BENCH_FRESHNESS_SECONDS'] ?? 30);
+const TRINO_URL = process.env['TRINO_URL'] ?? 'http://127.0.0.1:8090';
+const MAX_QUERY_LENGTH = 1_000_000;
+const databaseUrl = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/boitata_bench';
+
+const pool: pg.Pool = await recreateTestDatabase(databaseUrl);
+const run = Date.now().toString(36);
+const log = createLogger('error');
+const warehouse = (prefix: string) => new TrinoWarehouse({
+  url: TRINO_URL, user: 'boitata-bench', statementTimeoutMs: 600_000, catalog: 'iceberg', schemaPrefix: prefix,
+  maxQueryLength: MAX_QUERY_LENGTH, snapshotRetention: '7d',
+});
+
+/** Messages of ROWS_PER_MESSAGE rows, round-robin over the three tables, numbered from `start`. */
+function* messages(count: number, start = 0): Generator<{ table: string; rows: Record<string, unknown>[] }> {
+  for (let m = 0; m < count; m++) {
+    const table = BENCH_TABLES[m % BENCH_TABLES.length]!;
+    const base = (start + m) * ROWS_PER_MESSAGE;
+    yield { table, rows: Array.from({ length: ROWS_PER_MESSAGE }, (_, r) => benchRow(table, base + r)) };
+  }
+}
+
+async function enqueue(batch: Array<{ table: string; rows: unknown[] }>): Promise<void> {
+  const values: unknown[] = [];
+  const tuples = batch.map((message, i) => {
+    values.push(randomUUID(), message.table, JSON.stringify(message.rows), message.rows.length);
+    const p = i * 4;
+    return `($${p + 1}::uuid, '${tenant}', '${connectionId}', 'push', 'array', $${p + 2}, $${p + 3}::jsonb, $${p + 4}, '{}', '${connectionId}')`;
+  });
+  await pool.query(
+    `INSERT INTO boitata_inbound_queue (message_id, tenant_id, connection_id, endpoint, payload_format, target_table, payload, row_count, receipt, idempotency_scope)
+     VALUES ${tuples.join(', ')}`, values);
+}
+
+async function newTenant(name: string) {
+  const id = `bench-${name}-${run}`;
+  await addTenant(pool, { id });
+  const { connection } = await addConnection(pool, { tenant: id, name: 'bench', rateLimitPerMinute: 1_000_000 });
+  return { tenant: id, connectionId: connection.id };
+}
+
+function newProcessor() {
+  const wh = warehouse('bench_');
+  const registry = new SchemaRegistry({ pool, warehouse: wh });
+  const loader = new BatchLoader({ warehouse: wh, registry });
+  return new Processor({
+    queue: new QueueStore(pool, `bench-${randomUUID().slice(0, 8)}`, 600, [tenant]), loader, log,
+    settings: { batchSize: BATCH_SIZE, pollIntervalMs: 3000, leaseSeconds: 600, maxAttempts: 5 },
+  });
+}
+
+const messageCount = Math.ceil(TOTAL_ROWS / ROWS_PER_MESSAGE);
+
+// 1. One tenant; its three tables exist before anything is timed (creating them is not what is measured).
+const { tenant, connectionId } = await newTenant('run');
+await enqueue([...messages(3, 50_000_000)]);
+await newProcessor().drain();
+
+// 2. Direct bulk INSERT: the same rows, rendered by the same code at the same statement size (rendering is not
+// timed), executed one statement after another: no queue, no registry, no JSON parsing. The floor.
+async function direct(): Promise<number> {
+  const wh = warehouse('bench_');
+  const columns = new Map<string, Map<string, { physical_name: string; data_type: string }>>();
+  for (const table of BENCH_TABLES) {
+    const { rows } = await pool.query('SELECT logical_name, physical_name, data_type FROM boitata_columns WHERE tenant_id = $1 AND table_name = $2', [tenant, table]);
+    columns.set(table, new Map(rows.map((r) => [r.logical_name, r])));
+  }
+  const byTable = new Map<string, LoadRow[]>(BENCH_TABLES.map((t) => [t, []]));
+  let sequence = 0;
+  for (const message of messages(messageCount)) {
+    const messageId = randomUUID();
+    message.rows.forEach((row, rowId) => {
+      const cells = new Map<string, Cell>();
+      for (const [field, value] of flattenRow(row).fields) {
+        const column = columns.get(message.table)!.get(field);
+        const coerced = column === undefined ? null : coerceValue(value, column.data_type);
+        if (column !== undefined && coerced?.ok === true) cells.set(column.physical_name, coerced.cell);
+      }
+      byTable.get(message.table)!.push({ messageId, rowId, receivedAt: canonicalTimestamp(new Date().toISOString()), tenantId: tenant, endpoint: 'push', sequence: String(sequence), rescue: null, cells });
+    });
+    sequence += 1;
+  }
+  const statements = [...byTable].flatMap(([table, rows]) => {
+    const types = new Map([...columns.get(table)!.values()].map((c) => [c.physical_name, c.data_type]));
+    return renderInserts(wh.tableRef(tenant, table), rows, types, MAX_QUERY_LENGTH);
+  });
+  const started = performance.now();
+  for (const sql of statements) await wh.run(sql);
+  return (performance.now() - started) / 1000;
+}
+
+// 3. The processor draining the same rows from the queue (enqueued before the clock starts).
+async function drain(): Promise<number> {
+  const all = [...messages(messageCount)];
+  for (let i = 0; i < all.length; i += 100) await enqueue(all.slice(i, i + 100));
+  const processor = newProcessor();
+  const started = performance.now();
+  await processor.drain();
+  const seconds = (performance.now() - started) / 1000;
+  await assertAllDone();
+  return seconds;
+}
+
+// 4. Freshness while draining at a given rate: a producer enqueues at `rowsPerSecond` for FRESHNESS_SECONDS while
+// the processor runs its real loop (3 s poll, immediate re-claim after a full batch); received → landed per message.
+async function freshness(rowsPerSecond: number): Promise<{ p50: number; p99: number; max: number; rate: number; messages: number }> {
+  const processor = newProcessor();
+  const loop = processor.run();
+  const startedAt = new Date();
+  const started = performance.now();
+  let sent = 0;
+  const source = messages(1_000_000, 10_000_000);
+  while (performance.now() - started < FRESHNESS_SECONDS * 1000) {
+    const due = Math.floor(((performance.now() - started) / 1000) * rowsPerSecond / ROWS_PER_MESSAGE);
+    const batch: Array<{ table: string; rows: unknown[] }> = [];
+    while (sent < due) {
+      batch.push(source.next().value!);
+      sent += 1;
+    }
+    if (batch.length > 0) await enqueue(batch);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const producedSeconds = (performance.now() - started) / 1000;
+  for (;;) {
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM boitata_inbound_queue WHERE tenant_id = $1 AND status <> 'done'`, [tenant]);
+    if (rows[0].n === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  processor.stop();
+  await loop;
+  const { rows } = await pool.query(
+    `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY s) AS p99, max(s) AS max, count(*)::int AS n
+       FROM (SELECT extract(epoch FROM processed_at - received_at)::float8 AS s FROM boitata_inbound_queue
+              WHERE tenant_id = $1 AND received_at >= $2) f`, [tenant, startedAt]);
+  return { p50: rows[0].p50, p99: rows[0].p99, max: rows[0].max, rate: (sent * ROWS_PER_MESSAGE) / producedSeconds, messages: rows[0].n };
+}
+
+async function assertAllDone(): Promise<void> {
+  const { rows } = await pool.query(`SELECT count(*) FILTER (WHERE status = 'done')::int AS done, count(*)::int AS total FROM boitata_inbound_queue WHERE tenant_id = $1`, [tenant]);
+  if (rows[0].done !== rows[0].total) throw new Error(`messages left behind: ${JSON.stringify(rows[0])}`);
+}
+
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
+console.log(`bench/processor: ${messageCount * ROWS_PER_MESSAGE} rows per run (${messageCount} messages of ${ROWS_PER_MESSAGE} rows, 3 tables), batch ${BATCH_SIZE} messages, ${ROUNDS} alternating rounds, Trino ${TRINO_URL}`);
+const directRuns: number[] = [];
+const drainRuns: number[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  directRuns.push(await direct());
+  drainRuns.push(await drain());
+  console.log(`  round ${round + 1}: direct ${directRuns.at(-1)!.toFixed(2)} s, processor ${drainRuns.at(-1)!.toFixed(2)} s`);
+}
+const rows = messageCount * ROWS_PER_MESSAGE;
+const directRate = (rows * ROUNDS) / directRuns.reduce((a, b) => a + b, 0);
+const drainRate = (rows * ROUNDS) / drainRuns.reduce((a, b) => a + b, 0);
+const landed = await pool.query(`SELECT sum(row_count)::int AS n FROM boitata_inbound_queue WHERE tenant_id = $1 AND status = 'done'`, [tenant]);
+const target = Math.round(directRate * 0.7);
+console.log(`  freshness: producing ${target} rows/s (70% of the direct rate) for ${FRESHNESS_SECONDS} s ...`);
+const fresh = await freshness(target);
+
+console.log('');
+console.log('contender                          rows/s    seconds/run');
+console.log(`direct bulk INSERT (floor)   ${directRate.toFixed(0).padStart(12)}    ${directRuns.map((s) => s.toFixed(2)).join(', ')}`);
+console.log(`processor queue → Trino      ${drainRate.toFixed(0).padStart(12)}    ${drainRuns.map((s) => s.toFixed(2)).join(', ')}`);
+console.log('');
+console.log(`ratio processor/direct: ${((drainRate / directRate) * 100).toFixed(1)}% (target >= 70%)`);
+console.log(`freshness at ${fresh.rate.toFixed(0)} rows/s over ${fresh.messages} messages: p50 ${fresh.p50.toFixed(2)} s, p99 ${fresh.p99.toFixed(2)} s, max ${fresh.max.toFixed(2)} s (targets p50 <= 5 s, p99 <= 10 s)`);
+console.log(`rows landed by the processor (warm-up included): ${landed.rows[0].n}`);
+await pool.end();
