@@ -29,8 +29,11 @@ export class BatchLoader {
   private readonly warehouse: Warehouse;
   private readonly registry: SchemaRegistry;
   private readonly hook: StageHook;
+  private readonly tableConcurrency: number;
+  private readonly tableTails = new Map<string, Promise<void>>();
 
-  constructor(options: { warehouse: Warehouse; registry: SchemaRegistry; hook?: StageHook }) {
+  constructor(options: { warehouse: Warehouse; registry: SchemaRegistry; hook?: StageHook; tableConcurrency?: number }) {
+    this.tableConcurrency = options.tableConcurrency ?? 3;
     this.warehouse = options.warehouse;
     this.registry = options.registry;
     this.hook = options.hook ?? (async () => undefined);
@@ -40,7 +43,7 @@ export class BatchLoader {
    * Throws a transient WarehouseError (or a database error) when the batch should be retried as a whole;
    * rows already committed by then are found by the exactly-once check of the retry.
    */
-  async load(messages: readonly StoredMessage[]): Promise<BatchOutcome> {
+  async load(messages: readonly StoredMessage[], beforeWrite: () => Promise<void> = async () => undefined): Promise<BatchOutcome> {
     const dead = new Map<string, { code: string; reason: string }>();
     const groups = new Map<string, TableGroup>();
     for (const message of messages) {
@@ -57,11 +60,18 @@ export class BatchLoader {
       }
     }
 
+    // Tables are written concurrently (each is its own Iceberg commit): while Trino runs one statement,
+    // the next table's rows are prepared and sent.
     let rows = 0;
-    for (const group of groups.values()) {
-      const live = group.entries.filter((entry) => !dead.has(entry.message.queueId));
-      rows += await this.loadTable({ ...group, entries: live }, dead);
-    }
+    const pending = [...groups.values()];
+    const worker = async () => {
+      for (let group = pending.shift(); group !== undefined; group = pending.shift()) {
+        const live = group.entries.filter((entry) => !dead.has(entry.message.queueId));
+        const written = await this.tableLock(`${group.tenantId}\u0000${group.table}`, () => this.loadTable({ ...group, entries: live }, dead, beforeWrite));
+        rows += written; // not `rows += await …`: that would read `rows` before the await and lose the other tables' counts
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.tableConcurrency, pending.length) }, worker));
     await this.hook('written');
     return {
       done: messages.filter((m) => !dead.has(m.queueId)).map((m) => m.queueId),
@@ -73,10 +83,25 @@ export class BatchLoader {
 
   // Writes a table's rows in one go; when the warehouse refuses the statement for a reason that is about
   // the data, each message is tried alone so one bad message goes to the dead letters and the rest land.
-  private async loadTable(group: TableGroup, dead: Map<string, { code: string; reason: string }>): Promise<number> {
+  /**
+   * Writes to one table, one batch at a time, in claim order: two commits to the same Iceberg table at once
+   * conflict, and an upsert must not overtake an older one.
+   */
+  private tableLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tableTails.get(key) ?? Promise.resolve();
+    const result = previous.then(work, work);
+    const tail = result.then(() => undefined, () => undefined);
+    this.tableTails.set(key, tail);
+    void tail.then(() => {
+      if (this.tableTails.get(key) === tail) this.tableTails.delete(key);
+    });
+    return result;
+  }
+
+  private async loadTable(group: TableGroup, dead: Map<string, { code: string; reason: string }>, beforeWrite: () => Promise<void>): Promise<number> {
     if (group.entries.length === 0) return 0;
     try {
-      return await this.writeEntries(group, group.entries);
+      return await this.writeEntries(group, group.entries, false, beforeWrite);
     } catch (error) {
       if (!(error instanceof WarehouseError) || error.kind !== 'permanent') throw error;
       this.registry.forget(group.tenantId, group.table);
@@ -84,13 +109,21 @@ export class BatchLoader {
         dead.set(group.entries[0]!.message.queueId, { code: 'warehouse_rejected', reason: `${group.table}: ${error.message}` });
         return 0;
       }
+      // Some chunks of the failed write may have committed: each message alone is checked against the table.
       let written = 0;
-      for (const entry of group.entries) written += await this.loadTable({ ...group, entries: [entry] }, dead);
+      for (const entry of group.entries) {
+        try {
+          written += await this.writeEntries(group, [entry], true, beforeWrite);
+        } catch (single) {
+          if (!(single instanceof WarehouseError) || single.kind !== 'permanent') throw single;
+          dead.set(entry.message.queueId, { code: 'warehouse_rejected', reason: `${group.table}: ${single.message}` });
+        }
+      }
       return written;
     }
   }
 
-  private async writeEntries(group: TableGroup, entries: readonly TableEntry[]): Promise<number> {
+  private async writeEntries(group: TableGroup, entries: readonly TableEntry[], afterPartialFailure: boolean, beforeWrite: () => Promise<void>): Promise<number> {
     const flat = entries.map((entry) => ({ entry, rows: entry.rows.map(flattenRow) }));
     const incoming = new Map<string, unknown[]>();
     for (const { rows } of flat) {
@@ -106,7 +139,7 @@ export class BatchLoader {
 
     // Exactly once: a message claimed before (its lease expired, or a batch was retried) may have rows in
     // the table already; those rows are not written again. (An upsert is idempotent by itself.)
-    const redelivered = entries.filter((entry) => entry.message.attempts > 1 && entry.message.itemKey === null);
+    const redelivered = entries.filter((entry) => (afterPartialFailure || entry.message.attempts > 1) && entry.message.itemKey === null);
     const landed = redelivered.length > 0
       ? await this.warehouse.landedRows(schema.ref, redelivered.map((entry) => entry.message.messageId))
       : new Set<string>();
@@ -128,6 +161,7 @@ export class BatchLoader {
       });
     }
 
+    await beforeWrite();
     await this.hook('before-write');
     const tableColumns = new Map<string, ColumnType>([...schema.columns.values()].map((c) => [c.physical, c.type]));
     if (inserts.length > 0) await this.warehouse.insertRows(schema.ref, inserts, tableColumns);

@@ -16,6 +16,7 @@ const schema = z.object({
   TRINO_STATEMENT_TIMEOUT_SECONDS: integer(1, 86_400).default(300),
   PROCESSOR_POLL_INTERVAL_MS: integer(10, 3_600_000).default(3000),
   PROCESSOR_BATCH_SIZE: integer(1, 100_000).default(500),
+  PROCESSOR_LANES: integer(1, 8).default(2),
   PROCESSOR_LEASE_SECONDS: integer(5, 86_400).default(60),
   PROCESSOR_MAX_ATTEMPTS: integer(1, 1000).default(20),
   PROCESSOR_HTTP_HOST: z.string().min(1).default('127.0.0.1'),

@@ -24,9 +24,7 @@ export async function startProcessor(config: ProcessorConfig, log: Logger) {
     maxQueryLength: config.TRINO_MAX_QUERY_LENGTH,
     snapshotRetention: config.MAINTENANCE_SNAPSHOT_RETENTION,
   });
-  let processor: Processor | undefined;
   const hook = async (stage: string): Promise<void> => {
-    if (stage === 'before-write') await processor?.confirmLease();
     if (stage === config.BOITATA_PROCESSOR_PAUSE_AT) {
       log.warn('paused for a test', { stage });
       await new Promise(() => undefined);
@@ -36,7 +34,7 @@ export async function startProcessor(config: ProcessorConfig, log: Logger) {
   const loader = new BatchLoader({ warehouse, registry, hook });
   const metrics = new ProcessorMetrics(pool);
   const queue = new QueueStore(pool, config.processorId, config.PROCESSOR_LEASE_SECONDS, config.PROCESSOR_TENANTS?.split(',') ?? null);
-  processor = new Processor({
+  const processor = new Processor({
     queue, hook,
     loader, log, metrics,
     settings: {
@@ -44,6 +42,7 @@ export async function startProcessor(config: ProcessorConfig, log: Logger) {
       pollIntervalMs: config.PROCESSOR_POLL_INTERVAL_MS,
       leaseSeconds: config.PROCESSOR_LEASE_SECONDS,
       maxAttempts: config.PROCESSOR_MAX_ATTEMPTS,
+      lanes: config.PROCESSOR_LANES,
     },
   });
   const server = await startHttpServer({

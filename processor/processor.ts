@@ -13,6 +13,8 @@ export interface ProcessorSettings {
   leaseSeconds: number;
   maxAttempts: number;
   maxBackoffSeconds?: number;
+  /** batches in flight at once (each lane claims every poll interval; writes to one table stay in order) */
+  lanes?: number;
 }
 
 export interface IterationResult {
@@ -37,7 +39,7 @@ export class Processor {
   private readonly hook: (stage: string) => Promise<void>;
   private stopping = false;
   private wake: AbortController = new AbortController();
-  private current: StoredMessage[] = [];
+  private readonly inFlight = new Set<StoredMessage[]>();
   private lastIterationAt = Date.now();
   private lastErrorText: string | null = null;
 
@@ -53,15 +55,33 @@ export class Processor {
     this.settings = options.settings;
   }
 
-  /** Runs until stop(): a full batch is followed at once by the next claim; otherwise it waits the poll interval. */
+  /**
+   * Runs until stop(). Each lane claims a batch every poll interval, or at once after a full batch. With two
+   * lanes (the default) one batch is being claimed and prepared while the other is being written, and the
+   * lanes start half an interval apart, so a message waits at most about half an interval to be claimed.
+   */
   async run(): Promise<void> {
+    const lanes = Math.max(1, this.settings.lanes ?? 2);
+    await Promise.all(Array.from({ length: lanes }, async (_, lane) => {
+      if (lane > 0) await sleep((this.settings.pollIntervalMs * lane) / lanes, undefined, { signal: this.wake.signal }).catch(() => undefined);
+      await this.lane();
+    }));
+  }
+
+  private async lane(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
+      const started = Date.now();
       const result = await this.runOnce();
       failures = result.error === null ? 0 : failures + 1;
       if (this.stopping) break;
       if (result.error === null && result.claimed >= this.settings.batchSize) continue;
-      const wait = failures === 0 ? this.settings.pollIntervalMs : Math.min(this.settings.pollIntervalMs * 2 ** Math.min(failures, 6), 60_000);
+      // Claims start every poll interval (not an interval after the last batch ended), so a batch that took
+      // 2 s is followed by the next claim 1 s later; failures back off exponentially up to a minute.
+      const wait = failures === 0
+        ? this.settings.pollIntervalMs - (Date.now() - started)
+        : Math.min(this.settings.pollIntervalMs * 2 ** Math.min(failures, 6), 60_000);
+      if (wait <= 0) continue;
       await sleep(wait, undefined, { signal: this.wake.signal }).catch(() => undefined);
     }
   }
@@ -72,9 +92,9 @@ export class Processor {
     this.wake.abort();
   }
 
-  /** What to hand back when a shutdown cannot wait for the batch any longer. */
+  /** What to hand back when a shutdown cannot wait for the batches in hand any longer. */
   async releaseCurrent(): Promise<void> {
-    await this.queue.release(this.current.map((m) => m.queueId));
+    await this.queue.release([...this.inFlight].flat().map((m) => m.queueId));
   }
 
   /** Claims and lands until the queue has nothing claimable (tests and one-shot runs). */
@@ -105,14 +125,14 @@ export class Processor {
     }
     this.lastIterationAt = Date.now();
     if (messages.length === 0) return { claimed: 0, outcome: null, error: null };
-    this.current = messages;
+    this.inFlight.add(messages);
     const started = performance.now();
     const heartbeat = setInterval(() => {
       this.queue.heartbeat(messages.map((m) => m.queueId)).catch((error: Error) => this.log.warn('lease heartbeat failed', { error }));
     }, (this.settings.leaseSeconds * 1000) / 3);
     try {
       await this.hook('claimed');
-      const outcome = await this.loader.load(messages);
+      const outcome = await this.loader.load(messages, () => this.confirmLease(messages));
       await this.settle(messages, outcome);
       this.metrics?.batches.inc({ outcome: 'ok' });
       this.metrics?.batchSeconds.observe((performance.now() - started) / 1000);
@@ -127,14 +147,14 @@ export class Processor {
       return this.failed(error as Error, messages.length);
     } finally {
       clearInterval(heartbeat);
-      this.current = [];
+      this.inFlight.delete(messages);
       this.lastIterationAt = Date.now();
     }
   }
 
   /** Called by the loader right before it writes: the lease must still be ours, or another processor owns the rows. */
-  async confirmLease(): Promise<void> {
-    const ids = this.current.map((m) => m.queueId);
+  private async confirmLease(messages: readonly StoredMessage[]): Promise<void> {
+    const ids = messages.map((m) => m.queueId);
     const held = await this.queue.heartbeat(ids);
     if (held.size < ids.length) throw new LeaseLostError(ids.length - held.size);
   }

@@ -99,7 +99,7 @@ EOF
   # JDK 25: the 476 launcher adds no flags of its own for it; -Djava.security.manager=allow is rejected.
   cat >"$etc/jvm.config" <<EOF
 -server
--Xmx3G
+-Xmx${TRINO_HEAP:-6G}
 -XX:+UseG1GC
 -XX:G1HeapRegionSize=32M
 -XX:+ExplicitGCInvokesConcurrent
@@ -122,6 +122,9 @@ query.max-length=5000000
 query.max-memory=1GB
 query.max-memory-per-node=1GB
 task.concurrency=2
+# Finished queries keep their text and plan; ingestion statements are large, so keep few and not for long.
+query.max-history=50
+query.min-expire-age=2m
 EOF
   echo 'io.trino=WARN' >"$etc/log.properties"
   cat >"$etc/catalog/iceberg.properties" <<EOF

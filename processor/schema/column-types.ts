@@ -54,6 +54,11 @@ export function widenFor(column: ColumnType, incoming: InferredType, value: unkn
   return null;
 }
 
+/** Whether a column of this type could ever be widened (integer, real, decimal). */
+export function canWiden(column: ColumnType): boolean {
+  return column === 'integer' || column === 'real' || parseDecimal(column) !== null;
+}
+
 /** Whether Iceberg allows changing `from` into `to` in place. */
 export function isLegalWidening(from: ColumnType, to: ColumnType): boolean {
   if (from === 'integer' && to === BIGINT) return true;

@@ -1,5 +1,5 @@
 // The schema resolver: (registered columns, incoming fields) → a plan of schema changes. Pure.
-import { coerceValue, inferType, unifyTypes, VARCHAR, widenFor, type ColumnType, type InferredType } from './column-types.ts';
+import { canWiden, coerceValue, inferType, unifyTypes, VARCHAR, widenFor, type ColumnType, type InferredType } from './column-types.ts';
 import { physicalColumnName, METADATA_COLUMNS } from './physical-name.ts';
 
 export interface RegisteredColumn {
@@ -86,6 +86,7 @@ export function observedType(values: readonly unknown[]): InferredType | null {
 }
 
 function plannedWidening(column: RegisteredColumn, values: readonly unknown[]): SchemaChange | null {
+  if (!canWiden(column.type)) return null; // most columns (bigint, double, varchar, ...) have nothing to widen to
   let target: ColumnType | null = null;
   for (const value of values) {
     if (coerceValue(value, target ?? column.type).ok) continue;

@@ -22,7 +22,8 @@ const METADATA_NAMES = new Set(METADATA_COLUMN_TYPES.map(([name]) => name));
 export class TrinoWarehouse implements Warehouse {
   private readonly runner: TrinoStatementRunner;
   private readonly settings: TrinoWarehouseSettings;
-  private readonly knownSchemas = new Set<string>();
+  // One CREATE SCHEMA per schema at a time: tables written concurrently would race on the catalog row.
+  private readonly knownSchemas = new Map<string, Promise<unknown>>();
 
   constructor(settings: TrinoWarehouseSettings) {
     this.settings = settings;
@@ -38,9 +39,13 @@ export class TrinoWarehouse implements Warehouse {
   }
 
   async ensureSchema(ref: TableRef): Promise<void> {
-    if (this.knownSchemas.has(ref.schema)) return;
-    await this.runner.run(renderCreateSchema(ref.catalog, ref.schema));
-    this.knownSchemas.add(ref.schema);
+    let created = this.knownSchemas.get(ref.schema);
+    if (created === undefined) {
+      created = this.runner.run(renderCreateSchema(ref.catalog, ref.schema));
+      this.knownSchemas.set(ref.schema, created);
+      created.catch(() => this.knownSchemas.delete(ref.schema));
+    }
+    await created;
   }
 
   async describeTable(ref: TableRef): Promise<Map<string, ColumnType> | null> {

@@ -82,18 +82,13 @@ export const silentLog = createLogger('error', () => undefined);
 /** An in-process processor that claims only these tenants' messages (tests run side by side). */
 export function testProcessor(tenants: string[], options: { batchSize?: number; leaseSeconds?: number; id?: string; trinoUrl?: string } = {}) {
   const wh = warehouse(options.trinoUrl);
-  let processor: Processor | undefined;
-  const hook = async (stage: string) => {
-    if (stage === 'before-write') await processor?.confirmLease();
-  };
-  const registry = new SchemaRegistry({ pool: db, warehouse: wh, hook });
-  const loader = new BatchLoader({ warehouse: wh, registry, hook });
+  const registry = new SchemaRegistry({ pool: db, warehouse: wh });
+  const loader = new BatchLoader({ warehouse: wh, registry });
   const queue = new QueueStore(db, options.id ?? `test-${randomUUID().slice(0, 8)}`, options.leaseSeconds ?? 60, tenants);
-  processor = new Processor({
-    queue, loader, log: silentLog, hook,
+  return new Processor({
+    queue, loader, log: silentLog,
     settings: { batchSize: options.batchSize ?? 500, pollIntervalMs: 50, leaseSeconds: options.leaseSeconds ?? 60, maxAttempts: 5 },
   });
-  return processor;
 }
 
 export async function queueStatus(tenant: string): Promise<Record<string, number>> {
