@@ -33,7 +33,8 @@ export async function startProcessor(config: ProcessorConfig, log: Logger) {
   const registry = new SchemaRegistry({ pool, warehouse, hook });
   const loader = new BatchLoader({ warehouse, registry, hook });
   const metrics = new ProcessorMetrics(pool);
-  const queue = new QueueStore(pool, config.processorId, config.PROCESSOR_LEASE_SECONDS, config.PROCESSOR_TENANTS?.split(',') ?? null);
+  const tenants = config.PROCESSOR_TENANTS?.split(',') ?? null;
+  const queue = new QueueStore(pool, config.processorId, config.PROCESSOR_LEASE_SECONDS, tenants);
   const processor = new Processor({
     queue, hook,
     loader, log, metrics,
@@ -50,7 +51,7 @@ export async function startProcessor(config: ProcessorConfig, log: Logger) {
     staleAfterMs: Math.max(config.PROCESSOR_POLL_INTERVAL_MS * 3, (config.PROCESSOR_LEASE_SECONDS + 30) * 1000),
   });
   const maintenanceTimer = config.MAINTENANCE_INTERVAL_MINUTES === 0 ? null : setInterval(() => {
-    runMaintenance(pool, warehouse, log, config.QUEUE_RETENTION_HOURS).catch((error: Error) => log.warn('maintenance failed', { error }));
+    runMaintenance(pool, warehouse, log, config.QUEUE_RETENTION_HOURS, tenants).catch((error: Error) => log.warn('maintenance failed', { error }));
   }, config.MAINTENANCE_INTERVAL_MINUTES * 60_000);
   maintenanceTimer?.unref();
 

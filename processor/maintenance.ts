@@ -4,6 +4,7 @@ import type { Logger } from './logger.ts';
 import type { Warehouse } from './warehouse/warehouse.ts';
 
 const MAINTENANCE_LOCK = 7_362_846_003;
+// A processor dedicated to some tenants (PROCESSOR_TENANTS) maintains only their tables.
 
 export interface MaintenanceResult {
   tables: number;
@@ -16,13 +17,22 @@ export interface MaintenanceResult {
  * older than the retention (at least 24 h, so the edge's idempotency backstop keeps working). Returns null
  * when another processor holds the maintenance lock.
  */
-export async function runMaintenance(pool: pg.Pool, warehouse: Warehouse, log: Logger, queueRetentionHours: number): Promise<MaintenanceResult | null> {
+export async function runMaintenance(
+  pool: pg.Pool,
+  warehouse: Warehouse,
+  log: Logger,
+  queueRetentionHours: number,
+  tenants: readonly string[] | null = null,
+): Promise<MaintenanceResult | null> {
   const client = await pool.connect();
   try {
     const { rows: [lock] } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [MAINTENANCE_LOCK]);
     if (lock?.locked !== true) return null;
     try {
-      const { rows: tables } = await client.query<{ tenant_id: string; table_name: string }>('SELECT tenant_id, table_name FROM boitata_tables ORDER BY 1, 2');
+      const { rows: tables } = await client.query<{ tenant_id: string; table_name: string }>(
+        'SELECT tenant_id, table_name FROM boitata_tables WHERE $1::text[] IS NULL OR tenant_id = ANY($1::text[]) ORDER BY 1, 2',
+        [tenants],
+      );
       let failedTables = 0;
       for (const { tenant_id, table_name } of tables) {
         try {
@@ -33,8 +43,9 @@ export async function runMaintenance(pool: pg.Pool, warehouse: Warehouse, log: L
         }
       }
       const pruned = await client.query(
-        `DELETE FROM boitata_inbound_queue WHERE status = 'done' AND processed_at < clock_timestamp() - make_interval(hours => $1)`,
-        [Math.max(queueRetentionHours, 24)],
+        `DELETE FROM boitata_inbound_queue WHERE status = 'done' AND processed_at < clock_timestamp() - make_interval(hours => $1)
+            AND ($2::text[] IS NULL OR tenant_id = ANY($2::text[]))`,
+        [Math.max(queueRetentionHours, 24), tenants],
       );
       const result = { tables: tables.length, failedTables, prunedMessages: pruned.rowCount ?? 0 };
       log.info('maintenance done', { ...result });

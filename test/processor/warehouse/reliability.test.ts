@@ -1,9 +1,10 @@
 // Nothing lost, nothing duplicated: concurrent processors, SIGKILL at every stage, Trino cut off, poison messages, SIGTERM.
 import { afterAll, expect, it } from 'vitest';
+import { runMaintenance } from '../../../processor/maintenance.ts';
 import { listDeadLetters, replayDeadLetters } from '../../../processor/queue/dead-letters.ts';
 import { spawnProcessor, startTrinoProxy } from './processes.ts';
 import {
-  countRows, db, describeWarehouse, newConnection, push, queueStatus, settle, tableName, testProcessor, trinoQuery,
+  countRows, db, describeWarehouse, newConnection, push, queueStatus, settle, silentLog, tableName, testProcessor, trinoQuery, warehouse,
 } from './support.ts';
 
 afterAll(() => db.end());
@@ -148,5 +149,25 @@ describeWarehouse('exactly once in the face of failures', () => {
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toBe(0);
     expect(proc.lines.at(-1)).toMatchObject({ msg: 'processor stopped', finished_batch: true });
+  });
+});
+
+describeWarehouse('maintenance', () => {
+  it('compacts a table written by many small commits and prunes old acknowledged queue rows', async () => {
+    const conn = await newConnection();
+    const processor = testProcessor([conn.tenant]);
+    for (let i = 0; i < 4; i++) {
+      await push(conn, [{ i, note: `commit ${i}` }], 'small_files');
+      await processor.drain(); // one Iceberg commit, one data file each
+    }
+    const files = async () => Number((await trinoQuery(`SELECT count(*) AS n FROM iceberg."tenant_${conn.tenant}"."small_files$files"`))[0]!['n']);
+    expect(await files()).toBe(4);
+    await db.query(`UPDATE boitata_inbound_queue SET processed_at = now() - interval '100 hours' WHERE tenant_id = $1 AND (payload->0->>'i')::int < 2`, [conn.tenant]);
+
+    const result = await runMaintenance(db, warehouse(), silentLog, 72, [conn.tenant]);
+    expect(result).toEqual({ tables: 1, failedTables: 0, prunedMessages: 2 });
+    expect(await files()).toBe(1);
+    expect(await countRows(conn.tenant, 'small_files')).toEqual({ rows: 4, distinct: 4 });
+    expect(await queueStatus(conn.tenant)).toEqual({ done: 2 });
   });
 });
