@@ -57,3 +57,7 @@ CREATE TABLE boitata_dead_letters (
   replayed_at  timestamptz
 );
 CREATE INDEX boitata_dead_letters_open ON boitata_dead_letters (tenant_id, dead_at) WHERE replayed_at IS NULL;
+
+-- Failed claims that count towards the processor's PROCESSOR_MAX_ATTEMPTS (Trino being unreachable does not);
+-- `attempts` counts every claim, and a message claimed more than once is checked against its tables.
+ALTER TABLE boitata_inbound_queue ADD COLUMN failures integer NOT NULL DEFAULT 0;

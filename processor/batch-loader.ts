@@ -64,14 +64,24 @@ export class BatchLoader {
     // the next table's rows are prepared and sent.
     let rows = 0;
     const pending = [...groups.values()];
+    let failed = false;
     const worker = async () => {
-      for (let group = pending.shift(); group !== undefined; group = pending.shift()) {
+      for (let group = pending.shift(); group !== undefined && !failed; group = pending.shift()) {
         const live = group.entries.filter((entry) => !dead.has(entry.message.queueId));
-        const written = await this.tableLock(`${group.tenantId}\u0000${group.table}`, () => this.loadTable({ ...group, entries: live }, dead, beforeWrite));
-        rows += written; // not `rows += await …`: that would read `rows` before the await and lose the other tables' counts
+        try {
+          const written = await this.tableLock(`${group.tenantId}\u0000${group.table}`, () => this.loadTable({ ...group, entries: live }, dead, beforeWrite));
+          rows += written; // not `rows += await …`: that would read `rows` before the await and lose the other tables' counts
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.tableConcurrency, pending.length) }, worker));
+    // Every write in flight ends before the batch is given back: a write still running after the messages
+    // went back to the queue could commit after another processor's exactly-once check.
+    const results = await Promise.allSettled(Array.from({ length: Math.min(this.tableConcurrency, pending.length) }, worker));
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
     await this.hook('written');
     return {
       done: messages.filter((m) => !dead.has(m.queueId)).map((m) => m.queueId),
@@ -103,10 +113,10 @@ export class BatchLoader {
     try {
       return await this.writeEntries(group, group.entries, false, beforeWrite);
     } catch (error) {
-      if (!(error instanceof WarehouseError) || error.kind !== 'permanent') throw error;
+      if (!isPermanent(error)) throw error;
       this.registry.forget(group.tenantId, group.table);
       if (group.entries.length === 1) {
-        dead.set(group.entries[0]!.message.queueId, { code: 'warehouse_rejected', reason: `${group.table}: ${error.message}` });
+        dead.set(group.entries[0]!.message.queueId, deadReason(group.table, error));
         return 0;
       }
       // Some chunks of the failed write may have committed: each message alone is checked against the table.
@@ -115,8 +125,8 @@ export class BatchLoader {
         try {
           written += await this.writeEntries(group, [entry], true, beforeWrite);
         } catch (single) {
-          if (!(single instanceof WarehouseError) || single.kind !== 'permanent') throw single;
-          dead.set(entry.message.queueId, { code: 'warehouse_rejected', reason: `${group.table}: ${single.message}` });
+          if (!isPermanent(single)) throw single;
+          dead.set(entry.message.queueId, deadReason(group.table, single));
         }
       }
       return written;
@@ -153,7 +163,13 @@ export class BatchLoader {
         const loadRow = toLoadRow(message, rowId, row.fields, row.collisions, schema);
         if (message.itemKey === null) inserts.push(loadRow);
         else {
-          const key = schema.columns.get(message.itemKey)?.physical ?? message.itemKey;
+          const keyColumn = schema.columns.get(message.itemKey);
+          const key = keyColumn?.physical ?? message.itemKey;
+          if (keyColumn === undefined || (loadRow.cells.get(key) ?? null) === null) {
+            // A NULL key never matches in MERGE: every delivery would add a row instead of updating the item.
+            throw new UnloadableMessageError('item_key_unusable',
+              `The X-Item-Key field ${JSON.stringify(message.itemKey)} of row ${rowId} does not fit the key column${keyColumn === undefined ? '' : ` (${keyColumn.type})`}; its value is ${JSON.stringify(row.fields.get(message.itemKey) ?? null)}.`);
+          }
           let list = merges.get(key);
           if (list === undefined) merges.set(key, (list = []));
           list.push(loadRow);
@@ -161,8 +177,8 @@ export class BatchLoader {
       });
     }
 
-    await beforeWrite();
     await this.hook('before-write');
+    await beforeWrite();
     const tableColumns = new Map<string, ColumnType>([...schema.columns.values()].map((c) => [c.physical, c.type]));
     if (inserts.length > 0) await this.warehouse.insertRows(schema.ref, inserts, tableColumns);
     let merged = 0;
@@ -173,6 +189,16 @@ export class BatchLoader {
     }
     return inserts.length + merged;
   }
+}
+
+function isPermanent(error: unknown): error is WarehouseError | UnloadableMessageError {
+  return (error instanceof WarehouseError && error.kind === 'permanent') || error instanceof UnloadableMessageError;
+}
+
+function deadReason(table: string, error: WarehouseError | UnloadableMessageError): { code: string; reason: string } {
+  return error instanceof UnloadableMessageError
+    ? { code: error.code, reason: `${table}: ${error.message}` }
+    : { code: 'warehouse_rejected', reason: `${table}: ${error.message}` };
 }
 
 function toLoadRow(

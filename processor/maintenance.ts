@@ -4,7 +4,8 @@ import type { Logger } from './logger.ts';
 import type { Warehouse } from './warehouse/warehouse.ts';
 
 const MAINTENANCE_LOCK = 7_362_846_003;
-// A processor dedicated to some tenants (PROCESSOR_TENANTS) maintains only their tables.
+// A processor dedicated to some tenants (PROCESSOR_TENANTS) maintains only their tables, under its own lock,
+// so it never makes the general processors skip their turn.
 
 export interface MaintenanceResult {
   tables: number;
@@ -25,8 +26,12 @@ export async function runMaintenance(
   tenants: readonly string[] | null = null,
 ): Promise<MaintenanceResult | null> {
   const client = await pool.connect();
+  // A held client's connection can drop during minutes of optimize; without a listener that is a crash.
+  const onError = (error: Error) => log.warn('maintenance connection failed', { error });
+  client.on('error', onError);
   try {
-    const { rows: [lock] } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [MAINTENANCE_LOCK]);
+    const lockKey = `maintenance:${tenants === null ? '*' : [...tenants].sort().join(',')}`;
+    const { rows: [lock] } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, $2)) AS locked', [lockKey, MAINTENANCE_LOCK]);
     if (lock?.locked !== true) return null;
     try {
       const { rows: tables } = await client.query<{ tenant_id: string; table_name: string }>(
@@ -51,9 +56,10 @@ export async function runMaintenance(
       log.info('maintenance done', { ...result });
       return result;
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [MAINTENANCE_LOCK]);
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, $2))', [lockKey, MAINTENANCE_LOCK]);
     }
   } finally {
+    client.off('error', onError);
     client.release();
   }
 }

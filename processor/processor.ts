@@ -39,7 +39,9 @@ export class Processor {
   private readonly hook: (stage: string) => Promise<void>;
   private stopping = false;
   private wake: AbortController = new AbortController();
-  private readonly inFlight = new Set<StoredMessage[]>();
+  // Batches in hand, and whether each has started writing (a batch that has may still commit: on shutdown it is
+  // left to its lease rather than handed back at once).
+  private readonly inFlight = new Map<StoredMessage[], { writing: boolean }>();
   private lastIterationAt = Date.now();
   private lastErrorText: string | null = null;
 
@@ -94,7 +96,8 @@ export class Processor {
 
   /** What to hand back when a shutdown cannot wait for the batches in hand any longer. */
   async releaseCurrent(): Promise<void> {
-    await this.queue.release([...this.inFlight].flat().map((m) => m.queueId));
+    const idle = [...this.inFlight].filter(([, state]) => !state.writing).flatMap(([messages]) => messages);
+    await this.queue.release(idle.map((m) => m.queueId));
   }
 
   /** Claims and lands until the queue has nothing claimable (tests and one-shot runs). */
@@ -125,14 +128,18 @@ export class Processor {
     }
     this.lastIterationAt = Date.now();
     if (messages.length === 0) return { claimed: 0, outcome: null, error: null };
-    this.inFlight.add(messages);
+    const state = { writing: false };
+    this.inFlight.set(messages, state);
     const started = performance.now();
     const heartbeat = setInterval(() => {
       this.queue.heartbeat(messages.map((m) => m.queueId)).catch((error: Error) => this.log.warn('lease heartbeat failed', { error }));
     }, (this.settings.leaseSeconds * 1000) / 3);
     try {
       await this.hook('claimed');
-      const outcome = await this.loader.load(messages, () => this.confirmLease(messages));
+      const outcome = await this.loader.load(messages, () => {
+        state.writing = true;
+        return this.confirmLease(messages);
+      });
       await this.settle(messages, outcome);
       this.metrics?.batches.inc({ outcome: 'ok' });
       this.metrics?.batchSeconds.observe((performance.now() - started) / 1000);
@@ -143,12 +150,35 @@ export class Processor {
       this.lastErrorText = null;
       return { claimed: messages.length, outcome, error: null };
     } catch (error) {
+      if (this.shouldIsolate(messages, error as Error)) {
+        this.log.warn('batch failed again; landing its messages one by one to isolate the one that fails', { messages: messages.length, error: error as Error });
+        await this.landOneByOne(messages);
+        return { claimed: messages.length, outcome: null, error: null };
+      }
       await this.retry(messages, error as Error);
       return this.failed(error as Error, messages.length);
     } finally {
       clearInterval(heartbeat);
       this.inFlight.delete(messages);
       this.lastIterationAt = Date.now();
+    }
+  }
+
+  // A batch that keeps failing for a reason that is not Trino being away may hold one message that makes it
+  // fail: after the second failure its messages are landed one at a time, so the rest are not held hostage.
+  private shouldIsolate(messages: readonly StoredMessage[], error: Error): boolean {
+    return messages.length > 1 && countsAsFailure(error) && messages.some((m) => m.failures >= 2);
+  }
+
+  private async landOneByOne(messages: readonly StoredMessage[]): Promise<void> {
+    for (const message of messages) {
+      try {
+        const outcome = await this.loader.load([message], () => this.confirmLease([message]));
+        await this.settle([message], outcome);
+      } catch (error) {
+        await this.retry([message], error as Error);
+        this.failed(error as Error, 1);
+      }
     }
   }
 
@@ -177,17 +207,21 @@ export class Processor {
   // reason other than the warehouse being unreachable is dead-lettered after maxAttempts.
   private async retry(messages: readonly StoredMessage[], error: Error): Promise<void> {
     if (error instanceof LeaseLostError) {
-      await this.queue.retryLater(messages.map((m) => m.queueId), error.message, 0).catch(() => undefined);
+      await this.queue.retryLater(messages.map((m) => m.queueId), error.message, 0, false).catch(() => undefined);
       return;
     }
-    const unreachable = error instanceof WarehouseError && (error.errorName === 'TRINO_UNREACHABLE' || error.errorName === 'SERVER_STARTING_UP');
-    const exhausted = unreachable ? [] : messages.filter((m) => m.attempts >= this.settings.maxAttempts);
+    if (error instanceof WarehouseError && error.errorName === 'OUTCOME_UNKNOWN') {
+      // A write may still commit: the messages stay claimed until their lease expires (no heartbeat now).
+      return;
+    }
+    const counts = countsAsFailure(error);
+    const exhausted = counts ? messages.filter((m) => m.failures + 1 >= this.settings.maxAttempts) : [];
     const again = messages.filter((m) => !exhausted.includes(m));
-    const attempts = Math.min(...again.map((m) => m.attempts), 30);
-    const delay = Math.min(2 ** Math.max(attempts - 1, 0), this.settings.maxBackoffSeconds ?? 300);
+    const failures = Math.min(...again.map((m) => m.failures + 1), 30);
+    const delay = Math.min(2 ** Math.max(failures - 1, 0), this.settings.maxBackoffSeconds ?? 300);
     try {
-      for (const m of exhausted) await this.queue.deadLetter(m.queueId, 'retries_exhausted', `failed ${m.attempts} times; last error: ${error.message}`);
-      await this.queue.retryLater(again.map((m) => m.queueId), error.message.slice(0, 2000), delay);
+      for (const m of exhausted) await this.queue.deadLetter(m.queueId, 'retries_exhausted', `failed ${m.failures + 1} times; last error: ${error.message}`);
+      await this.queue.retryLater(again.map((m) => m.queueId), error.message.slice(0, 2000), delay, counts);
     } catch (settleError) {
       // The leases expire on their own: the messages come back after PROCESSOR_LEASE_SECONDS.
       this.log.error('could not return a failed batch to the queue', { error: settleError as Error });
@@ -202,4 +236,10 @@ export class Processor {
     this.log.error('batch failed; will retry', { claimed, kind, error });
     return { claimed, outcome: null, error };
   }
+}
+
+/** Trino being away (down, starting, unreachable) is not the messages' fault: it does not count towards maxAttempts. */
+function countsAsFailure(error: Error): boolean {
+  if (error instanceof LeaseLostError) return false;
+  return !(error instanceof WarehouseError && ['TRINO_UNREACHABLE', 'SERVER_STARTING_UP', 'OUTCOME_UNKNOWN'].includes(error.errorName));
 }

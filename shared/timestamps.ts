@@ -12,11 +12,18 @@ export function isIsoTimestamp(value: string): boolean {
   const match = TIMESTAMP.exec(value);
   if (match === null) return false;
   const [hour, minute, second] = [Number(match[4]), Number(match[5]), Number(match[6] ?? 0)];
-  return isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3])) && hour < 24 && minute < 60 && second < 60;
+  return isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3])) && hour < 24 && minute < 60 && second < 60 && isRealOffset(match[7]!);
 }
 
 function isCalendarDate(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   return day <= daysInMonth;
+}
+
+/** Real UTC offsets run from -12:00 to +14:00; anything else is a typo the warehouse would refuse. */
+function isRealOffset(offset: string): boolean {
+  if (offset === 'Z' || offset === 'z') return true;
+  const minutes = Number(offset.slice(1, 3)) * 60 + Number(offset.slice(-2));
+  return Number(offset.slice(-2)) < 60 && minutes <= 14 * 60;
 }

@@ -13,7 +13,10 @@ export interface StoredMessage {
   itemKey: string | null;
   payload: unknown;
   receivedAt: string;
+  /** how many times this message was claimed (more than once: check the table before writing) */
   attempts: number;
+  /** how many of those claims failed for a reason that counts towards PROCESSOR_MAX_ATTEMPTS */
+  failures: number;
 }
 
 export interface MessageTable {

@@ -33,7 +33,7 @@ export async function replayDeadLetters(pool: pg.Pool, selector: { ids: string[]
         WHERE replayed_at IS NULL AND ${byIds ? 'id = ANY($1::bigint[])' : 'tenant_id = $1'}
        RETURNING queue_id)
      UPDATE boitata_inbound_queue q
-        SET status = 'pending', attempts = 1, available_at = clock_timestamp(), last_error = NULL, processed_at = NULL
+        SET status = 'pending', attempts = 1, failures = 0, available_at = clock_timestamp(), last_error = NULL, processed_at = NULL
        FROM picked WHERE q.id = picked.queue_id AND q.status = 'dead'`,
     [byIds ? selector.ids : selector.tenantId],
   );

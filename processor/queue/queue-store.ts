@@ -22,7 +22,7 @@ UPDATE boitata_inbound_queue q
  WHERE q.id = next.id
 RETURNING q.id::text AS queue_id, q.message_id::text, q.tenant_id, q.endpoint, q.payload_format, q.target_table,
           q.item_key, q.payload, to_char(q.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received_at,
-          q.attempts`;
+          q.attempts, q.failures`;
 
 // Extends the lease of the messages this processor still holds; returns the ids it still holds.
 const HEARTBEAT_SQL = `
@@ -41,6 +41,7 @@ UPDATE boitata_inbound_queue
 const RETRY_SQL = `
 UPDATE boitata_inbound_queue
    SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL, last_error = $3,
+       failures = failures + CASE WHEN $5 THEN 1 ELSE 0 END,
        available_at = clock_timestamp() + make_interval(secs => $4)
  WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND status = 'processing'`;
 
@@ -73,6 +74,7 @@ interface ClaimedRow {
   payload: unknown;
   received_at: string;
   attempts: number;
+  failures: number;
 }
 
 export class QueueStore {
@@ -103,6 +105,7 @@ export class QueueStore {
         payload: row.payload,
         receivedAt: row.received_at,
         attempts: row.attempts,
+        failures: row.failures,
       }))
       .sort((a, b) => (BigInt(a.queueId) < BigInt(b.queueId) ? -1 : 1));
   }
@@ -118,8 +121,9 @@ export class QueueStore {
     if (queueIds.length > 0) await this.pool.query(ACK_SQL, [queueIds, this.owner]);
   }
 
-  async retryLater(queueIds: readonly string[], error: string, delaySeconds: number): Promise<void> {
-    if (queueIds.length > 0) await this.pool.query(RETRY_SQL, [queueIds, this.owner, error, delaySeconds]);
+  /** `countsAsFailure`: false when the cause was not the messages' (Trino away, a lost lease). */
+  async retryLater(queueIds: readonly string[], error: string, delaySeconds: number, countsAsFailure: boolean): Promise<void> {
+    if (queueIds.length > 0) await this.pool.query(RETRY_SQL, [queueIds, this.owner, error, delaySeconds, countsAsFailure]);
   }
 
   async release(queueIds: readonly string[]): Promise<void> {

@@ -13,6 +13,7 @@ export type InferredType = typeof BOOLEAN | typeof BIGINT | typeof DOUBLE | type
 export type ColumnType = string;
 
 const BIGINT_MAX = 2n ** 63n - 1n;
+const REAL_MAX = 3.4028234663852886e38;
 
 /**
  * The inference rules (README "Type inference"): null → no type (a null-only field adds no column yet);
@@ -89,8 +90,10 @@ export function coerceValue(value: unknown, column: ColumnType): Coercion {
       if (column === 'integer' ? !fitsInteger(value) : !fitsBigint(value)) return { ok: false, reason: `${value} is out of range for ${column}` };
       return { ok: true, cell: { type: column, text: BigInt(value).toString() } };
     case DOUBLE:
-    case 'real':
       return typeof value === 'number' ? { ok: true, cell: { type: column, text: String(value) } } : refuse();
+    case 'real':
+      if (typeof value !== 'number') return refuse();
+      return Math.abs(value) <= REAL_MAX ? { ok: true, cell: { type: column, text: String(value) } } : { ok: false, reason: `${value} is out of range for real` };
     case DATE:
       return typeof value === 'string' && isIsoDate(value) ? { ok: true, cell: { type: DATE, text: value } } : refuse();
     case TIMESTAMP_TZ:
@@ -99,10 +102,12 @@ export function coerceValue(value: unknown, column: ColumnType): Coercion {
         : refuse();
     default: {
       const decimal = parseDecimal(column);
-      if (decimal !== null && typeof value === 'number' && integerDigits(value) + decimal.scale <= decimal.precision) {
-        return { ok: true, cell: { type: column, text: String(value) } };
+      if (decimal === null || typeof value !== 'number') return refuse();
+      // Rounding would change the value: only values with at most `scale` decimals and room for their digits fit.
+      if (integerDigits(value) + decimal.scale > decimal.precision || fractionDigits(value) > decimal.scale) {
+        return { ok: false, reason: `${value} does not fit ${column} without rounding` };
       }
-      return refuse();
+      return { ok: true, cell: { type: column, text: String(value) } };
     }
   }
 }
@@ -143,4 +148,11 @@ function parseDecimal(type: ColumnType): { precision: number; scale: number } | 
 
 function integerDigits(value: number): number {
   return Math.max(1, Math.trunc(Math.abs(value)).toString().length);
+}
+
+function fractionDigits(value: number): number {
+  const text = String(value);
+  if (/e/i.test(text)) return Number.POSITIVE_INFINITY; // 1e-7 and 1e21: never a plain decimal literal
+  const dot = text.indexOf('.');
+  return dot === -1 ? 0 : text.length - dot - 1;
 }

@@ -54,6 +54,9 @@ export class SchemaRegistry {
   private async evolve(tenantId: string, table: string, incoming: ReadonlyMap<string, readonly unknown[]>, messageId: string): Promise<TableSchema> {
     const ref = this.warehouse.tableRef(tenantId, table);
     const client = await this.pool.connect();
+    // The transaction stays open across Trino DDL: a connection that drops meanwhile must not crash the process.
+    const onError = () => undefined;
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7362846))', [`${tenantId}/${table}`]);
@@ -138,6 +141,7 @@ export class SchemaRegistry {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
+      client.off('error', onError);
       client.release();
     }
   }

@@ -1,4 +1,6 @@
-// Runs one statement on Trino: reads every page (or the coordinator abandons the query), surfaces page errors, enforces a deadline.
+// Runs one statement on Trino: reads every page (or the coordinator abandons the query), surfaces page errors,
+// enforces a deadline, and never reports a failure while the statement might still commit.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BasicAuth, Trino } from 'trino-client';
 import { WarehouseError } from './warehouse.ts';
 
@@ -14,8 +16,16 @@ export interface StatementResult {
   rows: unknown[][];
 }
 
-// Errors worth retrying although Trino reports them per query: the server starting, commit races, resources.
-const TRANSIENT_ERROR_NAMES = new Set(['SERVER_STARTING_UP', 'ICEBERG_COMMIT_ERROR', 'TRANSACTION_CONFLICT', 'SERVER_SHUTTING_DOWN', 'ABANDONED_QUERY']);
+// Errors about the data of a statement: the same rows will fail again, so they are permanent. Every other
+// user error (permissions, a missing table or column, unsupported operations) is about the table or the
+// cluster and is retried with backoff, so a revoked grant does not dead-letter every message.
+const DATA_ERRORS = new Set([
+  'CONSTRAINT_VIOLATION', 'INVALID_CAST_ARGUMENT', 'NUMERIC_VALUE_OUT_OF_RANGE', 'INVALID_FUNCTION_ARGUMENT',
+  'INVALID_LITERAL', 'DIVISION_BY_ZERO', 'MERGE_TARGET_ROW_MULTIPLE_MATCHES', 'QUERY_TEXT_TOO_LARGE',
+  'INVALID_ARGUMENTS', 'TYPE_MISMATCH', 'GENERIC_USER_ERROR',
+]);
+
+const TERMINAL_STATES = new Set(['FINISHED', 'FAILED']);
 
 export class TrinoStatementRunner {
   private readonly trino: Trino;
@@ -35,22 +45,21 @@ export class TrinoStatementRunner {
   async run(sql: string): Promise<StatementResult> {
     let queryId: string | undefined;
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        if (queryId !== undefined) this.trino.cancel(queryId).catch(() => undefined);
-        reject(new WarehouseError('transient', 'STATEMENT_TIMEOUT', `Trino statement did not finish within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
     });
     const work = (async (): Promise<StatementResult> => {
       const result: StatementResult = { columns: [], rows: [] };
-      let iterator;
       try {
-        iterator = await this.trino.query(sql);
+        const iterator = await this.trino.query(sql);
+        // trino-client 0.2.9 (pinned) keeps the first response, which carries the query id, on a private
+        // field; pages without data are not yielded, so an INSERT's pages may never show it.
+        queryId = (iterator as unknown as { iter?: { queryResult?: { id?: string } } }).iter?.queryResult?.id;
         for await (const page of iterator) {
-          queryId = page.id;
+          queryId ??= page.id;
           if (page.error !== undefined) {
             const { errorName, errorType, message } = page.error;
-            const kind = errorType === 'USER_ERROR' && !TRANSIENT_ERROR_NAMES.has(errorName) ? 'permanent' : 'transient';
+            const kind = errorType === 'USER_ERROR' && DATA_ERRORS.has(errorName) ? 'permanent' : 'transient';
             throw new WarehouseError(kind, errorName, `Trino ${errorName}: ${message}`);
           }
           if (page.columns !== undefined && result.columns.length === 0) result.columns = page.columns.map((c) => c.name);
@@ -62,12 +71,38 @@ export class TrinoStatementRunner {
       }
       return result;
     })();
+    work.catch(() => undefined);
     try {
-      return await Promise.race([work, deadline]);
+      const outcome = await Promise.race([work, deadline]);
+      if (outcome !== 'timeout') return outcome;
+      await this.settle(queryId, true);
+      throw new WarehouseError('transient', 'STATEMENT_TIMEOUT', `Trino statement did not finish within ${this.timeoutMs} ms; cancelled`);
+    } catch (error) {
+      // The connection broke while the statement ran: it may still commit. Wait until Trino says it ended,
+      // so the retry's exactly-once check sees its rows; if that cannot be known, say so.
+      if (error instanceof WarehouseError && error.errorName === 'TRINO_UNREACHABLE' && queryId !== undefined) await this.settle(queryId, false);
+      throw error;
     } finally {
       clearTimeout(timer);
-      work.catch(() => undefined);
     }
+  }
+
+  private async settle(queryId: string | undefined, cancel: boolean): Promise<void> {
+    if (queryId === undefined) return;
+    if (cancel) await this.trino.cancel(queryId).catch(() => undefined);
+    const until = Date.now() + Math.max(this.timeoutMs, 60_000);
+    while (Date.now() < until) {
+      try {
+        const info = await this.trino.queryInfo(queryId);
+        if (TERMINAL_STATES.has(info.state)) return;
+      } catch (error) {
+        // 404/410: the coordinator no longer knows the query (restarted, or it expired): it is not running.
+        const status = (error as { response?: { status?: number } }).response?.status;
+        if (status === 404 || status === 410) return;
+      }
+      await sleep(500);
+    }
+    throw new WarehouseError('transient', 'OUTCOME_UNKNOWN', `Trino query ${queryId} may still be running; its messages wait for their lease to expire`);
   }
 }
 

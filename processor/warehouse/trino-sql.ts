@@ -16,9 +16,11 @@ export function qualifiedName(ref: TableRef): string {
   return `${quoteIdentifier(ref.catalog)}.${quoteIdentifier(ref.schema)}.${quoteIdentifier(ref.table)}`;
 }
 
-/** Column types come from our own inference or from the warehouse's own DESCRIBE: a closed grammar. */
+/** The only types Boitatá ever writes into SQL: its inferred types and the widening targets. */
+const RENDERABLE_TYPE = /^(boolean|integer|bigint|real|double|varchar|date|timestamp\(6\) with time zone|decimal\(\d{1,2},\s*\d{1,2}\))$/;
+
 function renderType(type: ColumnType): string {
-  if (!/^[a-z][a-z0-9 (),]*$/.test(type)) throw new Error(`refusing to render unexpected column type ${JSON.stringify(type)}`);
+  if (!RENDERABLE_TYPE.test(type)) throw new Error(`refusing to render unexpected column type ${JSON.stringify(type)}`);
   return type;
 }
 
@@ -99,7 +101,7 @@ function transport(type: ColumnType): { field: string; select: (ref: string) => 
   if (['varchar', 'boolean', 'bigint', 'integer', 'double', 'real'].includes(type) || /^decimal\(\d+,\s*\d+\)$/.test(type)) {
     return { field: type, select: (ref) => ref };
   }
-  return null; // a type Boitatá never writes (an adopted table's array or map column): written as NULL
+  return null; // a type Boitatá never writes (an adopted table's array, map or row column): left out of writes
 }
 
 /** The data columns a set of rows fills, in a stable order. */
@@ -116,17 +118,10 @@ export function writeColumns(rows: readonly LoadRow[]): string[] {
  * cheap; and since the whole payload is one escaped string, no payload text ever reaches the SQL grammar.
  */
 function renderSource(columns: ReadonlyArray<readonly [string, ColumnType]>, documents: readonly string[]): string {
-  const moved = columns.map(([name, type], index) => ({ name, type, index, transport: transport(type) }));
-  const carried = moved.filter((c) => c.transport !== null);
+  const carried = columns.map(([name, type]) => ({ name, type, transport: transport(type) })).filter((c) => c.transport !== null);
   const fields = carried.map((c) => renderType(c.transport!.field)).join(', ');
   const aliases = carried.map((_, i) => `c${i}`);
-  const select = moved
-    .map((c) => {
-      const position = carried.indexOf(c);
-      const value = c.transport === null ? `CAST(NULL AS ${renderType(c.type)})` : c.transport.select(`r.${aliases[position]}`);
-      return `${value} AS ${quoteIdentifier(c.name)}`;
-    })
-    .join(', ');
+  const select = carried.map((c, i) => `${c.transport!.select(`r.${aliases[i]}`)} AS ${quoteIdentifier(c.name)}`).join(', ');
   const json = quoteString(`[${documents.join(',')}]`);
   return `SELECT ${select} FROM UNNEST(CAST(json_parse(${json}) AS ARRAY(ROW(${fields})))) AS r(${aliases.join(', ')})`;
 }
@@ -157,10 +152,11 @@ function typedColumns(names: readonly string[], types: ReadonlyMap<string, Colum
  * statements as fit, and so as few Iceberg commits as possible.
  */
 export function renderInserts(ref: TableRef, rows: readonly LoadRow[], types: ReadonlyMap<string, ColumnType>, maxLength: number): string[] {
-  const data = typedColumns(writeColumns(rows), types);
+  const data = typedColumns(writeColumns(rows), types).filter(([, type]) => transport(type) !== null);
   const columns = [...META_COLUMNS, ...data];
   const head = `INSERT INTO ${qualifiedName(ref)} (${columns.map(([name]) => quoteIdentifier(name)).join(', ')}) `;
-  return chunk(rows.map((row) => rowDocument(row, data)), maxLength - head.length - 2_000, (documents) => head + renderSource(columns, documents));
+  const render = (documents: string[]) => head + renderSource(columns, documents);
+  return chunk(rows.map((row) => rowDocument(row, data)), maxLength - render([]).length - 16, render);
 }
 
 /**
@@ -175,7 +171,8 @@ export function renderMerges(
   tableColumns: ReadonlyMap<string, ColumnType>,
   maxLength: number,
 ): string[] {
-  const data = typedColumns([...tableColumns.keys()].sort(), tableColumns);
+  // Columns of a type Boitatá never writes (an adopted table's row or map columns) are left as they are.
+  const data = typedColumns([...tableColumns.keys()].filter((name) => transport(tableColumns.get(name)!) !== null).sort(), tableColumns);
   const columns = [...META_COLUMNS, ...data];
   const q = columns.map(([name]) => quoteIdentifier(name));
   const seq = quoteIdentifier(METADATA_COLUMNS.sequence);
@@ -185,7 +182,8 @@ export function renderMerges(
     `WHEN MATCHED AND t.${seq} <= s.${seq} THEN UPDATE SET ${q.map((c) => `${c} = s.${c}`).join(', ')} ` +
     `WHEN NOT MATCHED THEN INSERT (${q.join(', ')}) VALUES (${q.map((c) => `s.${c}`).join(', ')})`;
   const head = `MERGE INTO ${qualifiedName(ref)} t USING (`;
-  return chunk(rows.map((row) => rowDocument(row, data)), maxLength - head.length - tail.length - 2_000, (documents) => `${head}${renderSource(columns, documents)}) s${tail}`);
+  const render = (documents: string[]) => `${head}${renderSource(columns, documents)}) s${tail}`;
+  return chunk(rows.map((row) => rowDocument(row, data)), maxLength - render([]).length - 16, render);
 }
 
 // Groups row documents so that each statement's payload literal (quotes doubled) stays under the budget.

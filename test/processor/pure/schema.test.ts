@@ -10,6 +10,7 @@ describe('inferType', () => {
     [true, 'boolean'], [0, 'bigint'], [-42, 'bigint'], [2 ** 60, 'bigint'], [1.5, 'double'], [1e300, 'double'],
     ['2026-06-12', 'date'], ['2026-02-30', 'varchar'], ['2026-06-12T10:00:00Z', 'timestamp(6) with time zone'],
     ['2026-06-12T10:00:00.123456789+05:30', 'timestamp(6) with time zone'], ['2026-06-12T10:00:00', 'varchar'],
+    ['2026-06-12T10:00:00+14:00', 'timestamp(6) with time zone'], ['2026-06-12T10:00:00+15:00', 'varchar'], ['2026-06-12T10:00:00-12:60', 'varchar'],
     ['hello', 'varchar'], ['', 'varchar'], [[1, 2], 'varchar'], [null, null],
   ])('%j → %s', (value, type) => expect(inferType(value)).toBe(type));
 });
@@ -45,6 +46,10 @@ describe('coerceValue', () => {
     ['date', '2026-06-12T10:00:00Z', { ok: false, reason: 'column is date, value is text shaped as timestamp(6) with time zone' }],
     ['timestamp(6) with time zone', '2026-06-12T10:00:00Z', { ok: true, cell: { type: 'timestamp(6) with time zone', text: '2026-06-12 10:00:00.000000 +00:00' } }],
     ['bigint', null, { ok: true, cell: null }],
+    ['decimal(10,2)', 12.5, { ok: true, cell: { type: 'decimal(10,2)', text: '12.5' } }],
+    ['decimal(10,2)', 0.125, { ok: false, reason: '0.125 does not fit decimal(10,2) without rounding' }],
+    ['decimal(10,2)', 1e-7, { ok: false, reason: '1e-7 does not fit decimal(10,2) without rounding' }],
+    ['real', 1e300, { ok: false, reason: '1e+300 is out of range for real' }],
   ])('%s ← %j', (type, value, expected) => expect(coerceValue(value, type)).toEqual(expected));
 
   it('keeps microseconds and the offset of a timestamp', () => {

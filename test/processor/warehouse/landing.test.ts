@@ -163,6 +163,22 @@ describeWarehouse('landing in Trino/Iceberg', () => {
     ]);
   });
 
+  it('dead-letters an upsert whose key value does not fit the key column, instead of inserting it again on every delivery', async () => {
+    const conn = await newConnection();
+    const processor = testProcessor([conn.tenant]);
+    await webhook(conn, 'devices', { device: 7, state: 'on' }, { 'x-item-key': 'device' });
+    await processor.drain();
+    await webhook(conn, 'devices', { device: 'A-7', state: 'off' }, { 'x-item-key': 'device' });
+    await webhook(conn, 'devices', { device: 7, state: 'off' }, { 'x-item-key': 'device' });
+    await processor.drain();
+    expect(await trinoQuery(`SELECT device, state FROM ${tableName(conn.tenant, 'devices')}`)).toEqual([{ device: 7, state: 'off' }]);
+    const { rows } = await db.query(`SELECT error_code, reason FROM boitata_dead_letters WHERE tenant_id = $1`, [conn.tenant]);
+    expect(rows).toEqual([{
+      error_code: 'item_key_unusable',
+      reason: 'devices: The X-Item-Key field "device" of row 0 does not fit the key column (bigint); its value is "A-7".',
+    }]);
+  });
+
   it('lands metrics rows and events (envelope flattened, payload.* columns)', async () => {
     const conn = await newConnection();
     const metricsKey = await newKey(conn.tenant, 'metrics');

@@ -143,6 +143,18 @@ describeWarehouse('exactly once in the face of failures', () => {
     expect(await countRows(conn.tenant, 'graceful')).toEqual({ rows: 6, distinct: 6 });
   });
 
+  it('SIGTERM: a batch that has started writing is left to its lease (it may still commit), then lands once', async () => {
+    const conn = await newConnection();
+    await pushMany(conn, 'graceful_written', 3, 2);
+    const proc = spawnProcessor({ PROCESSOR_TENANTS: conn.tenant, BOITATA_PROCESSOR_PAUSE_AT: 'written', PROCESSOR_SHUTDOWN_GRACE_SECONDS: '1' });
+    await proc.waitFor((line) => line['msg'] === 'paused for a test');
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+    expect(await queueStatus(conn.tenant)).toEqual({ processing: 3 });
+    expect(await settle(testProcessor([conn.tenant]), conn.tenant)).toEqual({ done: 3 });
+    expect(await countRows(conn.tenant, 'graceful_written')).toEqual({ rows: 6, distinct: 6 });
+  });
+
   it('SIGTERM while idle exits 0 at once', async () => {
     const proc = spawnProcessor({ PROCESSOR_TENANTS: 'nobody-here' });
     await proc.waitFor((line) => line['msg'] === 'processor started');
