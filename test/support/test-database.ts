@@ -23,6 +23,8 @@ export async function recreateTestDatabase(url: string = TEST_DATABASE_URL): Pro
     await client.end();
   }
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // An idle connection ended by the server (another run recreating the database) must not crash the run.
+  pool.on('error', (error) => process.stderr.write(`test database connection lost: ${error.message}\n`));
   await migrate(pool);
   return pool;
 }

@@ -105,6 +105,25 @@ describeWarehouse('exactly once in the face of failures', () => {
     expect(await queueStatus(conn.tenant)).toEqual({ done: 4 });
   });
 
+  it('a batch that keeps failing is landed message by message: the others land, the failing one is dead-lettered after its attempts', async () => {
+    const conn = await newConnection();
+    const processor = testProcessor([conn.tenant], { maxAttempts: 3 });
+    await push(conn, [{ a: 1, extra: 'x' }], 'drifted');
+    await processor.drain();
+    // Someone drops a registered column by hand: writes naming it fail (a table problem, retried, not data).
+    await trinoQuery(`ALTER TABLE ${tableName(conn.tenant, 'drifted')} DROP COLUMN extra`);
+    await push(conn, [{ a: 2 }], 'drifted');
+    await push(conn, [{ a: 3, extra: 'y' }], 'drifted');
+    await push(conn, [{ b: 1 }], 'bystander');
+
+    expect(await settle(processor, conn.tenant)).toEqual({ done: 3, dead: 1 });
+    expect(await trinoQuery(`SELECT a FROM ${tableName(conn.tenant, 'drifted')} ORDER BY a`)).toEqual([{ a: 1 }, { a: 2 }]);
+    expect(await countRows(conn.tenant, 'bystander')).toEqual({ rows: 1, distinct: 1 });
+    const dead = await listDeadLetters(db, { tenantId: conn.tenant });
+    expect(dead.map((d) => [d.error_code, d.attempts])).toEqual([['retries_exhausted', 3]]);
+    expect(dead[0]!.reason).toMatch(/^failed 3 times; last error: Trino COLUMN_NOT_FOUND/);
+  });
+
   it('a stored message that does not match its recorded format is dead-lettered without failing the batch', async () => {
     const conn = await newConnection();
     await push(conn, [{ ok: 1 }], 'fine');

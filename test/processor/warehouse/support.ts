@@ -80,14 +80,14 @@ export const tableName = (tenant: string, table: string) => `${CATALOG}."${SCHEM
 export const silentLog = createLogger('error', () => undefined);
 
 /** An in-process processor that claims only these tenants' messages (tests run side by side). */
-export function testProcessor(tenants: string[], options: { batchSize?: number; leaseSeconds?: number; id?: string; trinoUrl?: string } = {}) {
+export function testProcessor(tenants: string[], options: { batchSize?: number; leaseSeconds?: number; id?: string; trinoUrl?: string; maxAttempts?: number } = {}) {
   const wh = warehouse(options.trinoUrl);
   const registry = new SchemaRegistry({ pool: db, warehouse: wh });
   const loader = new BatchLoader({ warehouse: wh, registry });
   const queue = new QueueStore(db, options.id ?? `test-${randomUUID().slice(0, 8)}`, options.leaseSeconds ?? 60, tenants);
   return new Processor({
     queue, loader, log: silentLog,
-    settings: { batchSize: options.batchSize ?? 500, pollIntervalMs: 50, leaseSeconds: options.leaseSeconds ?? 60, maxAttempts: 5 },
+    settings: { batchSize: options.batchSize ?? 500, pollIntervalMs: 50, leaseSeconds: options.leaseSeconds ?? 60, maxAttempts: options.maxAttempts ?? 5 },
   });
 }
 
