@@ -33,6 +33,8 @@ export default defineConfig({
       { test: { name: 'node', include: ['test/shared/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/processor/pure/**/*.test.ts'], environment: 'node' } },
       // The processor against real Postgres and real Trino, fed through the real Worker (wrangler dev).
       { test: { name: 'warehouse', include: ['test/processor/warehouse/**/*.test.ts'], environment: 'node', testTimeout: 180_000, hookTimeout: 180_000 } },
+      // Stops and restarts the local Trino: after every other project (groupOrder), which all share it.
+      { test: { name: 'trino-restart', include: ['test/processor/restart/**/*.test.ts'], environment: 'node', testTimeout: 300_000, hookTimeout: 300_000, sequence: { groupOrder: 1 } } },
       edgeProject('edge', 'test/edge/**/*.test.ts', 'databaseUrl'),
       edgeProject('edge-database-down', 'test/edge-database-down/**/*.test.ts', 'unreachableDatabaseUrl'),
     ],

@@ -1,5 +1,6 @@
 // Starts the local edge: migrates the database, fronts it with the local Neon endpoint, runs the Worker under wrangler dev.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { databaseUrl, ensureDatabase, openPool } from '../cli/database.ts';
@@ -70,6 +71,9 @@ export async function startWranglerDev(options: {
   inheritOutput: boolean;
   vars: Record<string, string>;
 }): Promise<WranglerDev> {
+  if (await portAnswers(options.port)) {
+    throw new Error(`port ${options.port} is already in use (a wrangler dev left from an earlier run?); stop it or pick another port`);
+  }
   const args = [wranglerBin, 'dev', '--config', options.config, '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
   for (const [name, value] of Object.entries(options.vars)) args.push('--var', `${name}:${value}`);
   const child = spawn(process.execPath, args, {
@@ -84,6 +88,17 @@ export async function startWranglerDev(options: {
     throw error;
   }
   return { url, stop: () => stopChild(child) };
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 async function waitUntilHealthy(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
