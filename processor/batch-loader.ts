@@ -5,6 +5,7 @@ import { canonicalTimestamp, coerceValue, type Cell, type ColumnType } from './s
 import type { SchemaRegistry, StageHook, TableSchema } from './schema/schema-registry.ts';
 import { WarehouseError, type LoadRow, type Warehouse } from './warehouse/warehouse.ts';
 import type { JsonObject } from '../shared/push-format.ts';
+import type { PiiHasher } from './schema/pii-hasher.ts';
 
 interface TableEntry {
   message: StoredMessage;
@@ -32,7 +33,10 @@ export class BatchLoader {
   private readonly tableConcurrency: number;
   private readonly tableTails = new Map<string, Promise<void>>();
 
-  constructor(options: { warehouse: Warehouse; registry: SchemaRegistry; hook?: StageHook; tableConcurrency?: number }) {
+  private readonly hasher: PiiHasher | null;
+
+  constructor(options: { warehouse: Warehouse; registry: SchemaRegistry; hook?: StageHook; tableConcurrency?: number; hasher?: PiiHasher }) {
+    this.hasher = options.hasher ?? null;
     this.tableConcurrency = options.tableConcurrency ?? 3;
     this.warehouse = options.warehouse;
     this.registry = options.registry;
@@ -160,7 +164,7 @@ export class BatchLoader {
       const { message } = entry;
       rows.forEach((row, rowId) => {
         if (landed.has(`${message.messageId}:${rowId}`)) return;
-        const loadRow = toLoadRow(message, rowId, row.fields, row.collisions, schema);
+        const loadRow = toLoadRow(message, rowId, row.fields, row.collisions, schema, this.hasher);
         if (message.itemKey === null) inserts.push(loadRow);
         else {
           const keyColumn = schema.columns.get(message.itemKey);
@@ -207,14 +211,30 @@ function toLoadRow(
   fields: ReadonlyMap<string, unknown>,
   collisions: ReadonlyArray<{ field: string; value: unknown }>,
   schema: TableSchema,
+  hasher: PiiHasher | null,
 ): LoadRow {
   const cells = new Map<string, Cell>();
   const rescued: Record<string, { value: unknown; reason: string }> = {};
-  for (const [field, value] of fields) {
-    const column = schema.columns.get(field);
+  // Canonical names first, so a field and its alias in the same row keep the canonical value in the column.
+  const ordered = [...fields].sort(([a], [b]) => Number(schema.aliases.has(a)) - Number(schema.aliases.has(b)));
+  for (const [field, value] of ordered) {
+    const target = schema.columns.has(field) ? field : schema.aliases.get(field);
+    const column = target === undefined ? undefined : schema.columns.get(target);
     if (column === undefined) {
       // Only a field that has been null in every row so far has no column yet; null carries nothing to keep.
       if (value !== null) rescued[field] = { value, reason: 'no column for this field' };
+      continue;
+    }
+    if (cells.has(column.physical)) {
+      if (value !== null) rescued[field] = { value, reason: `column ${column.logical} is already filled by another field of this row` };
+      continue;
+    }
+    if (column.pii === true && value !== null) {
+      // Personal data: only its hash is written, never the plaintext (and never into the rescue column either).
+      if (hasher === null) throw new Error(`column ${column.logical} is PII but the loader has no hasher`);
+      const hash = hasher.hash(message.tenantId, value);
+      if (column.type === 'varchar') cells.set(column.physical, { type: 'varchar', text: hash });
+      else rescued[field] = { value: hash, reason: `PII: the ${column.type} column cannot hold its hash` };
       continue;
     }
     const coerced = coerceValue(value, column.type);

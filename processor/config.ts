@@ -28,6 +28,18 @@ const schema = z.object({
   MAINTENANCE_INTERVAL_MINUTES: integer(0, 100_000).default(60),
   MAINTENANCE_SNAPSHOT_RETENTION: z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration such as 7d or 12h').default('7d'),
   QUEUE_RETENTION_HOURS: integer(24, 100_000).default(72),
+  // The AI model (any OpenAI-compatible server). Without AI_MODEL the offline steps run and the rest become columns.
+  AI_MODEL: z.string().min(1).optional(),
+  AI_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
+  AI_API_KEY: z.string().min(1).optional(),
+  AI_TIMEOUT_MS: integer(100, 120_000).default(5000),
+  AI_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.8),
+  AI_SEND_SAMPLE_VALUES: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  AI_MAX_CALLS_PER_TENANT_PER_DAY: integer(0, 10_000_000).default(500),
+  // Personal data: HMAC-SHA-256 with a per-tenant key derived from PII_HASH_KEY (default), or plain SHA-256.
+  PII_HASH_MODE: z.enum(['hmac', 'sha256']).default('hmac'),
+  PII_HASH_KEY: z.string().min(16, 'at least 16 characters').optional(),
+  JOBS_POLL_INTERVAL_MS: integer(100, 3_600_000).default(2000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // Testing hook: the processor stops at this stage and waits (so a test can SIGKILL it exactly there).
   BOITATA_PROCESSOR_PAUSE_AT: z.enum(['claimed', 'ddl', 'before-write', 'written']).optional(),

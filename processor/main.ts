@@ -10,6 +10,10 @@ import { Processor } from './processor.ts';
 import { QueueStore } from './queue/queue-store.ts';
 import { SchemaRegistry } from './schema/schema-registry.ts';
 import { TrinoWarehouse } from './warehouse/trino-warehouse.ts';
+import { ModelClient } from './ai/model-client.ts';
+import { AiSchemaMatcher } from './ai/schema-matcher.ts';
+import { JobWorker } from './enrichment/job-worker.ts';
+import { loadPiiHashKey, PiiHasher } from './schema/pii-hasher.ts';
 
 export async function startProcessor(config: ProcessorConfig, log: Logger) {
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4 });
@@ -30,10 +34,25 @@ export async function startProcessor(config: ProcessorConfig, log: Logger) {
       await new Promise(() => undefined);
     }
   };
-  const registry = new SchemaRegistry({ pool, warehouse, hook });
-  const loader = new BatchLoader({ warehouse, registry, hook });
+  const model = config.AI_MODEL === undefined
+    ? null
+    : new ModelClient({ baseUrl: config.AI_BASE_URL, apiKey: config.AI_API_KEY ?? 'none', model: config.AI_MODEL, timeoutMs: config.AI_TIMEOUT_MS });
+  const matcher = new AiSchemaMatcher(pool, model, {
+    threshold: config.AI_CONFIDENCE_THRESHOLD, sendSamples: config.AI_SEND_SAMPLE_VALUES, callsPerTenantPerDay: config.AI_MAX_CALLS_PER_TENANT_PER_DAY,
+  });
+  const piiKey = await loadPiiHashKey(pool, config.PII_HASH_KEY);
+  if (piiKey.generated && config.PII_HASH_MODE === 'hmac') {
+    log.warn('PII_HASH_KEY is not set: using a generated key kept in boitata_settings (set PII_HASH_KEY from a secret store in production)');
+  }
+  const hasher = new PiiHasher(config.PII_HASH_MODE, piiKey.key);
+  const registry = new SchemaRegistry({ pool, warehouse, hook, matcher });
+  const loader = new BatchLoader({ warehouse, registry, hook, hasher });
   const metrics = new ProcessorMetrics(pool);
   const tenants = config.PROCESSOR_TENANTS?.split(',') ?? null;
+  const jobs = new JobWorker({
+    pool, warehouse, model, hasher, log, tenants, pollIntervalMs: config.JOBS_POLL_INTERVAL_MS,
+    sweepAgainAfterSeconds: Math.ceil((config.PROCESSOR_POLL_INTERVAL_MS * 2) / 1000) + config.TRINO_STATEMENT_TIMEOUT_SECONDS,
+  });
   const queue = new QueueStore(pool, config.processorId, config.PROCESSOR_LEASE_SECONDS, tenants);
   const processor = new Processor({
     queue, hook,
@@ -63,13 +82,17 @@ export async function startProcessor(config: ProcessorConfig, log: Logger) {
     catalog: config.TRINO_CATALOG,
     batch_size: config.PROCESSOR_BATCH_SIZE,
     poll_interval_ms: config.PROCESSOR_POLL_INTERVAL_MS,
+    model: config.AI_MODEL === undefined ? null : `${config.AI_MODEL} at ${redactUrl(config.AI_BASE_URL)}`,
+    pii_hash: config.PII_HASH_MODE,
     http: typeof address === 'object' && address !== null ? `http://${address.address}:${address.port}` : null,
   });
   const running = processor.run();
+  const jobsRunning = jobs.run();
 
   /** Finish the batch in hand (up to the grace period), else hand it back; then close everything. */
   const shutdown = async (): Promise<void> => {
     processor.stop();
+    jobs.stop();
     const finished = await Promise.race([
       running.then(() => true),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), config.PROCESSOR_SHUTDOWN_GRACE_SECONDS * 1000).unref()),
@@ -79,6 +102,7 @@ export async function startProcessor(config: ProcessorConfig, log: Logger) {
       await processor.releaseCurrent().catch((error: Error) => log.error('release failed', { error }));
     }
     if (maintenanceTimer !== null) clearInterval(maintenanceTimer);
+    await jobsRunning;
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await pool.end();
     log.info('processor stopped', { finished_batch: finished });

@@ -6,62 +6,48 @@ export interface RegisteredColumn {
   logical: string;
   physical: string;
   type: ColumnType;
+  /** personal data: values are hashed on ingestion */
+  pii?: boolean;
 }
 
 export type SchemaChange =
   | { kind: 'add_column'; logical: string; physical: string; type: InferredType }
   | { kind: 'widen_column'; logical: string; physical: string; from: ColumnType; to: ColumnType };
 
-/**
- * A step that may map unresolved fields onto existing columns before they become new columns
- * (typo aliases and the AI matcher plug in here). It returns field → existing logical column.
- */
-export interface FieldMatcher {
-  readonly name: string;
-  match(input: { unresolved: ReadonlyMap<string, InferredType>; columns: readonly RegisteredColumn[]; presentFields: ReadonlySet<string> }): Map<string, string>;
-}
-
 export interface SchemaPlan {
   changes: SchemaChange[];
-  /** field → existing logical column it was matched to, and by which step */
-  matched: Array<{ field: string; column: string; matcher: string }>;
 }
 
 /**
- * Every incoming field resolves, in order, to: a registered column of the same logical name; a column a
- * matcher maps it to; or a new column ("full coverage": a field nobody claims becomes a column). A
- * registered column whose values need a wider type gets a widening when Iceberg allows it; any other
- * mismatch is left to the loader, which rescues the value.
+ * Every incoming field resolves to a registered column of the same logical name, or to the column an alias
+ * maps it to (see resolve-fields.ts), or becomes a new column. A registered column whose values (its own
+ * field's and its aliases') need a wider type gets a widening when Iceberg allows it; any other mismatch is
+ * left to the loader, which rescues the value.
  */
 export function planSchemaChange(
   registered: readonly RegisteredColumn[],
   incoming: ReadonlyMap<string, readonly unknown[]>,
-  matchers: readonly FieldMatcher[] = [],
+  aliases: ReadonlyMap<string, string> = new Map(),
 ): SchemaPlan {
   const byLogical = new Map(registered.map((column) => [column.logical, column]));
   const changes: SchemaChange[] = [];
   const unresolved = new Map<string, InferredType>();
+  const valuesByColumn = new Map<string, unknown[]>();
 
   for (const [field, values] of incoming) {
-    const column = byLogical.get(field);
-    if (column === undefined) {
+    const target = byLogical.has(field) ? field : aliases.get(field);
+    if (target === undefined || !byLogical.has(target)) {
       const type = observedType(values);
       if (type !== null) unresolved.set(field, type);
       continue;
     }
-    const widening = plannedWidening(column, values);
-    if (widening !== null) changes.push(widening);
+    let list = valuesByColumn.get(target);
+    if (list === undefined) valuesByColumn.set(target, (list = []));
+    list.push(...values);
   }
-
-  const matched: SchemaPlan['matched'] = [];
-  const presentFields = new Set(incoming.keys());
-  for (const matcher of matchers) {
-    if (unresolved.size === 0) break;
-    for (const [field, target] of matcher.match({ unresolved, columns: registered, presentFields })) {
-      if (!unresolved.has(field) || !byLogical.has(target)) continue;
-      matched.push({ field, column: target, matcher: matcher.name });
-      unresolved.delete(field);
-    }
+  for (const [target, values] of valuesByColumn) {
+    const widening = plannedWidening(byLogical.get(target)!, values);
+    if (widening !== null) changes.push(widening);
   }
 
   const taken = new Set<string>([...registered.map((column) => column.physical), ...Object.values(METADATA_COLUMNS)]);
@@ -70,7 +56,7 @@ export function planSchemaChange(
     taken.add(physical);
     changes.push({ kind: 'add_column', logical: field, physical, type });
   }
-  return { changes, matched };
+  return { changes };
 }
 
 /** The type a new column gets from the non-null values of this batch (null when there are none yet). */

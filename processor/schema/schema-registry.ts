@@ -1,14 +1,20 @@
-// The schema registry in Postgres, and the one place that evolves a warehouse table: plan, DDL, record.
+// The schema registry in Postgres, and the one place that evolves a warehouse table: resolve fields (aliases,
+// typos, dictionary, the AI matcher), plan, DDL, record — then queue the catalog enrichment of new columns.
 import type pg from 'pg';
-import type { ColumnType } from './column-types.ts';
-import { planSchemaChange, type FieldMatcher, type RegisteredColumn, type SchemaChange } from './plan-schema-change.ts';
-import { METADATA_COLUMN_TYPES } from './physical-name.ts';
+import type { AiSchemaMatcher } from '../ai/schema-matcher.ts';
 import type { TableRef, Warehouse } from '../warehouse/warehouse.ts';
+import { VARCHAR, type ColumnType } from './column-types.ts';
+import { METADATA_COLUMN_TYPES } from './physical-name.ts';
+import { detectPii } from './pii-detect.ts';
+import { observedType, planSchemaChange, type RegisteredColumn, type SchemaChange } from './plan-schema-change.ts';
+import { resolveFields, type AliasDecision } from './resolve-fields.ts';
 
 export interface TableSchema {
   ref: TableRef;
   /** logical name → column */
   columns: Map<string, RegisteredColumn>;
+  /** field → logical column it stands for */
+  aliases: Map<string, string>;
   version: number;
 }
 
@@ -19,24 +25,24 @@ const METADATA_NAMES = new Set(METADATA_COLUMN_TYPES.map(([name]) => name));
 export class SchemaRegistry {
   private readonly pool: pg.Pool;
   private readonly warehouse: Warehouse;
-  private readonly matchers: readonly FieldMatcher[];
+  private readonly matcher: AiSchemaMatcher | null;
   private readonly hook: StageHook;
-  // Safe to cache: columns are only ever added or widened, so a stale entry can only plan a change that
-  // the locked re-read below then finds already made.
+  // Columns are only ever added or widened and aliases only added, so a stale entry can only plan a change that
+  // the locked re-read below finds already made; a PII flag set elsewhere bumps the version, which is checked.
   private readonly cache = new Map<string, TableSchema>();
 
-  constructor(options: { pool: pg.Pool; warehouse: Warehouse; matchers?: readonly FieldMatcher[]; hook?: StageHook }) {
+  constructor(options: { pool: pg.Pool; warehouse: Warehouse; matcher?: AiSchemaMatcher | null; hook?: StageHook }) {
     this.pool = options.pool;
     this.warehouse = options.warehouse;
-    this.matchers = options.matchers ?? [];
+    this.matcher = options.matcher ?? null;
     this.hook = options.hook ?? (async () => undefined);
   }
 
-  /** The table's schema, evolved so every incoming field has a column (or a rescued value). */
+  /** The table's schema, evolved so every incoming field has a column, an alias, or a rescued value. */
   async prepare(tenantId: string, table: string, incoming: ReadonlyMap<string, readonly unknown[]>, messageId: string): Promise<TableSchema> {
     const key = `${tenantId}\u0000${table}`;
     const cached = this.cache.get(key);
-    if (cached !== undefined && planSchemaChange([...cached.columns.values()], incoming, this.matchers).changes.length === 0) {
+    if (cached !== undefined && !needsEvolution(cached, incoming) && (await this.currentVersion(tenantId, table)) === cached.version) {
       return cached;
     }
     const schema = await this.evolve(tenantId, table, incoming, messageId);
@@ -46,6 +52,12 @@ export class SchemaRegistry {
 
   forget(tenantId: string, table: string): void {
     this.cache.delete(`${tenantId}\u0000${table}`);
+  }
+
+  private async currentVersion(tenantId: string, table: string): Promise<number | null> {
+    const { rows } = await this.pool.query<{ schema_version: number }>(
+      'SELECT schema_version FROM boitata_tables WHERE tenant_id = $1 AND table_name = $2', [tenantId, table]);
+    return rows[0]?.schema_version ?? null;
   }
 
   // One evolution at a time per table across every processor (a transaction-scoped advisory lock). The
@@ -63,30 +75,59 @@ export class SchemaRegistry {
       const registered = await loadColumns(client, tenantId, table);
       const exists = registered !== null;
       let columns = registered ?? [];
+      const knownAliases = await loadAliases(client, tenantId, table);
       const live = await this.warehouse.describeTable(ref);
       const adopted: RegisteredColumn[] = [];
-      if (live !== null) {
-        // A table created outside Boitatá, or a column whose DDL ran before a crash: the warehouse is the truth.
-        const known = new Set(columns.map((c) => c.physical));
-        for (const [physical, type] of live) {
-          if (!METADATA_NAMES.has(physical) && !known.has(physical) && !exists) adopted.push({ logical: physical, physical, type });
-        }
+      if (live !== null && !exists) {
+        // A table created outside Boitatá: its columns are adopted as they are.
+        for (const [physical, type] of live) if (!METADATA_NAMES.has(physical)) adopted.push({ logical: physical, physical, type });
         columns = [...columns, ...adopted];
       }
-      const plan = planSchemaChange(columns, incoming, this.matchers);
+
+      const fieldTypes = new Map([...incoming].map(([field, values]) => [field, observedType(values)]));
+      const resolution = resolveFields({ columns, aliases: knownAliases, fields: fieldTypes });
+      const newAliases: AliasDecision[] = [...resolution.create];
+      if (resolution.forModel.length > 0) {
+        const present = new Set([...fieldTypes.keys()].map((f) => resolution.applied.get(f) ?? f));
+        const candidates = columns.filter((c) => !present.has(c.logical) && !newAliases.some((a) => a.column === c.logical));
+        const asked = resolution.forModel.map((name) => ({ name, type: fieldTypes.get(name) ?? VARCHAR, samples: [...(incoming.get(name) ?? [])] }));
+        // Ingestion does not wait on the model beyond AI_TIMEOUT_MS: when it cannot answer, the dictionary
+        // decides what it can and the other fields become columns now (their values land; nothing is held back).
+        const outcome = candidates.length === 0 || this.matcher === null
+          ? { decisions: [], unavailable: this.matcher === null ? 'no model' : null }
+          : await this.matcher.decide(tenantId, table, asked, candidates);
+        const decisions = outcome.unavailable === null ? outcome.decisions : resolution.dictionaryFallback;
+        for (const decision of decisions) {
+          if (newAliases.some((a) => a.column === decision.column)) continue; // two fields, one column: the first wins
+          newAliases.push(decision);
+        }
+      }
+      const aliasMap = new Map([...knownAliases, ...newAliases.map((a) => [a.field, a.column] as const)]);
+      const plan = planSchemaChange(columns, incoming, aliasMap);
+      // Personal data is found before the first row lands; its column holds hashes, so it is text.
+      const piiOf = new Map<string, 'name' | 'values'>();
+      const changes: SchemaChange[] = plan.changes.map((change) => {
+        if (change.kind !== 'add_column') return change;
+        const pii = detectPii(change.logical, incoming.get(change.logical) ?? []);
+        if (pii === null) return change;
+        piiOf.set(change.logical, pii);
+        return { ...change, type: VARCHAR };
+      });
+
       const applied: SchemaChange[] = [];
       const added: RegisteredColumn[] = [];
       if (live === null) {
-        const newColumns = plan.changes.flatMap((c) => (c.kind === 'add_column' ? [c] : []));
+        const newColumns = changes.flatMap((c) => (c.kind === 'add_column' ? [c] : []));
         // A registered table missing from the warehouse (dropped by hand) is recreated with every known column.
         await this.warehouse.createTable(ref, [...columns, ...newColumns]);
-        applied.push(...plan.changes);
+        applied.push(...changes);
         added.push(...newColumns);
       } else {
         await this.warehouse.ensureMetadataColumns(ref, new Set(live.keys()));
-        for (const change of plan.changes) {
+        for (const change of changes) {
           const liveType = live.get(change.physical);
           if (change.kind === 'add_column' && liveType !== undefined) {
+            // Its DDL ran before a crash: the warehouse's type is the truth.
             added.push({ logical: change.logical, physical: change.physical, type: liveType });
             continue;
           }
@@ -101,28 +142,33 @@ export class SchemaRegistry {
       }
       await this.hook('ddl');
 
-      let version = exists ? await currentVersion(client, tenantId, table) : 0;
+      let version = exists ? ((await currentVersionOf(client, tenantId, table)) ?? 0) : 0;
       if (!exists) {
         await client.query(
           `INSERT INTO boitata_tables (tenant_id, table_name, warehouse_schema, warehouse_table) VALUES ($1, $2, $3, $4)`,
           [tenantId, table, ref.schema, ref.table],
         );
       }
-      if (applied.length > 0 || adopted.length > 0 || !exists) {
+      if (applied.length > 0 || adopted.length > 0 || newAliases.length > 0 || !exists) {
         version += 1;
         await client.query('UPDATE boitata_tables SET schema_version = $3 WHERE tenant_id = $1 AND table_name = $2', [tenantId, table, version]);
-        const changes = [...(adopted.length > 0 ? [{ kind: 'adopt_columns', columns: adopted }] : []), ...applied];
+        const history = [
+          ...(adopted.length > 0 ? [{ kind: 'adopt_columns', columns: adopted }] : []),
+          ...applied,
+          ...newAliases.map((a) => ({ kind: 'add_alias', alias: a.field, column: a.column, decided_by: a.decidedBy, evidence: a.evidence })),
+        ];
         await client.query(
           'INSERT INTO boitata_schema_versions (tenant_id, table_name, version, changes, message_id) VALUES ($1, $2, $3, $4, $5)',
-          [tenantId, table, version, JSON.stringify(changes), messageId],
+          [tenantId, table, version, JSON.stringify(history), messageId],
         );
       }
       for (const [origin, list] of [['adopted', adopted], ['payload', added]] as const) {
         for (const column of list) {
+          const pii = piiOf.get(column.logical) ?? null;
           await client.query(
-            `INSERT INTO boitata_columns (tenant_id, table_name, logical_name, physical_name, data_type, origin, first_message_id, added_in_version)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-            [tenantId, table, column.logical, column.physical, column.type, origin, messageId, version],
+            `INSERT INTO boitata_columns (tenant_id, table_name, logical_name, physical_name, data_type, origin, first_message_id, added_in_version, pii, pii_source)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+            [tenantId, table, column.logical, column.physical, column.type, origin, messageId, version, pii !== null, pii],
           );
         }
       }
@@ -134,9 +180,24 @@ export class SchemaRegistry {
           );
         }
       }
+      for (const alias of newAliases) {
+        await client.query(
+          `INSERT INTO boitata_aliases (tenant_id, table_name, alias, column_name, decided_by, evidence) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT DO NOTHING`,
+          [tenantId, table, alias.field, alias.column, alias.decidedBy, JSON.stringify(alias.evidence)],
+        );
+      }
+      if (added.length > 0) {
+        // The catalog learns about new columns in the background (a job the processor works): ingestion never waits.
+        await client.query(
+          `INSERT INTO boitata_jobs (kind, tenant_id, table_name, payload) VALUES ('enrich_columns', $1, $2, $3)`,
+          [tenantId, table, JSON.stringify({ columns: added.map((c) => c.logical) })],
+        );
+      }
       await client.query('COMMIT');
       const final = (await loadColumns(client, tenantId, table)) ?? [];
-      return { ref, columns: new Map(final.map((c) => [c.logical, c])), version };
+      const aliases = await loadAliases(client, tenantId, table);
+      return { ref, columns: new Map(final.map((c) => [c.logical, c])), aliases, version };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -147,21 +208,35 @@ export class SchemaRegistry {
   }
 }
 
+/** Whether the incoming fields need anything the cached schema lacks (a column, an alias, a widening). */
+function needsEvolution(schema: TableSchema, incoming: ReadonlyMap<string, readonly unknown[]>): boolean {
+  for (const [field, values] of incoming) {
+    const target = schema.columns.has(field) ? field : schema.aliases.get(field);
+    if (target === undefined && observedType(values) !== null) return true;
+  }
+  return planSchemaChange([...schema.columns.values()], incoming, schema.aliases).changes.length > 0;
+}
+
 async function loadColumns(client: pg.PoolClient, tenantId: string, table: string): Promise<RegisteredColumn[] | null> {
-  const { rows } = await client.query<{ logical: string | null; physical: string; type: ColumnType }>(
-    `SELECT c.logical_name AS logical, c.physical_name AS physical, c.data_type AS type
+  const { rows } = await client.query<{ logical: string | null; physical: string; type: ColumnType; pii: boolean }>(
+    `SELECT c.logical_name AS logical, c.physical_name AS physical, c.data_type AS type, c.pii
        FROM boitata_tables t LEFT JOIN boitata_columns c USING (tenant_id, table_name)
-      WHERE t.tenant_id = $1 AND t.table_name = $2`,
+      WHERE t.tenant_id = $1 AND t.table_name = $2
+      ORDER BY c.added_in_version, c.logical_name`,
     [tenantId, table],
   );
   if (rows.length === 0) return null;
-  return rows.flatMap((row) => (row.logical === null ? [] : [{ logical: row.logical, physical: row.physical, type: row.type }]));
+  return rows.flatMap((row) => (row.logical === null ? [] : [{ logical: row.logical, physical: row.physical, type: row.type, pii: row.pii }]));
 }
 
-async function currentVersion(client: pg.PoolClient, tenantId: string, table: string): Promise<number> {
+async function loadAliases(client: pg.PoolClient, tenantId: string, table: string): Promise<Map<string, string>> {
+  const { rows } = await client.query<{ alias: string; column_name: string }>(
+    'SELECT alias, column_name FROM boitata_aliases WHERE tenant_id = $1 AND table_name = $2', [tenantId, table]);
+  return new Map(rows.map((r) => [r.alias, r.column_name]));
+}
+
+async function currentVersionOf(client: pg.PoolClient, tenantId: string, table: string): Promise<number | null> {
   const { rows } = await client.query<{ schema_version: number }>(
-    'SELECT schema_version FROM boitata_tables WHERE tenant_id = $1 AND table_name = $2',
-    [tenantId, table],
-  );
-  return rows[0]?.schema_version ?? 0;
+    'SELECT schema_version FROM boitata_tables WHERE tenant_id = $1 AND table_name = $2', [tenantId, table]);
+  return rows[0]?.schema_version ?? null;
 }

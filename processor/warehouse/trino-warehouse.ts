@@ -90,6 +90,25 @@ export class TrinoWarehouse implements Warehouse {
     }
   }
 
+  async commentColumn(ref: TableRef, physical: string, comment: string): Promise<void> {
+    await this.runner.run(`COMMENT ON COLUMN ${qualifiedName(ref)}.${quoteIdentifier(physical)} IS ${quoteString(comment)}`);
+  }
+
+  async unhashedValues(ref: TableRef, physical: string, limit: number): Promise<string[]> {
+    const column = quoteIdentifier(physical);
+    const { rows } = await this.runner.run(
+      `SELECT DISTINCT ${column} FROM ${qualifiedName(ref)} WHERE ${column} IS NOT NULL AND NOT regexp_like(${column}, '^[0-9a-f]{64}$') LIMIT ${Math.trunc(limit)}`);
+    return rows.map((row) => String(row[0]));
+  }
+
+  async replaceValues(ref: TableRef, physical: string, mapping: ReadonlyMap<string, string>): Promise<void> {
+    if (mapping.size === 0) return;
+    const column = quoteIdentifier(physical);
+    const cases = [...mapping].map(([from, to]) => `WHEN ${quoteString(from)} THEN ${quoteString(to)}`).join(' ');
+    const list = [...mapping.keys()].map(quoteString).join(', ');
+    await this.runner.run(`UPDATE ${qualifiedName(ref)} SET ${column} = CASE ${column} ${cases} ELSE ${column} END WHERE ${column} IN (${list})`);
+  }
+
   async maintain(ref: TableRef): Promise<void> {
     const table = qualifiedName(ref);
     await this.runner.run(`ALTER TABLE ${table} EXECUTE optimize(file_size_threshold => '128MB')`);

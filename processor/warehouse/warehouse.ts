@@ -52,6 +52,12 @@ export interface Warehouse {
   /** `tableColumns`: physical column → type, for every data column of the table */
   insertRows(ref: TableRef, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>): Promise<void>;
   mergeRows(ref: TableRef, keyColumn: string, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>): Promise<void>;
+  /** Sets a column's description in the warehouse catalog. */
+  commentColumn(ref: TableRef, physical: string, comment: string): Promise<void>;
+  /** Up to `limit` distinct non-null values of a text column that do not look hashed yet. */
+  unhashedValues(ref: TableRef, physical: string, limit: number): Promise<string[]>;
+  /** Replaces each value by its mapped value, in place. */
+  replaceValues(ref: TableRef, physical: string, mapping: ReadonlyMap<string, string>): Promise<void>;
   /** Compaction and snapshot expiry. */
   maintain(ref: TableRef): Promise<void>;
   close(): Promise<void>;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { flattenRow } from '../../../processor/normalize/flatten-row.ts';
 import { canonicalTimestamp, coerceValue, inferType, isLegalWidening, unifyTypes, widenFor } from '../../../processor/schema/column-types.ts';
 import { physicalColumnName } from '../../../processor/schema/physical-name.ts';
-import { planSchemaChange, type FieldMatcher } from '../../../processor/schema/plan-schema-change.ts';
+import { planSchemaChange } from '../../../processor/schema/plan-schema-change.ts';
 
 describe('inferType', () => {
   it.each([
@@ -102,7 +102,6 @@ describe('planSchemaChange', () => {
         { kind: 'add_column', logical: 'location.city', physical: 'location__city', type: 'varchar' },
         { kind: 'add_column', logical: 'zeta', physical: 'zeta', type: 'double' },
       ],
-      matched: [],
     });
   });
 
@@ -111,13 +110,12 @@ describe('planSchemaChange', () => {
     expect(plan.changes).toEqual([{ kind: 'widen_column', logical: 'small', physical: 'small', from: 'integer', to: 'bigint' }]);
   });
 
-  it('lets a matcher map an unknown field onto an existing column before it becomes a new one', () => {
-    const typo: FieldMatcher = { name: 'typo', match: ({ unresolved }) => new Map([...unresolved.keys()].filter((f) => f === 'phnoe').map((f) => [f, 'phone'])) };
-    const plan = planSchemaChange(registered, new Map<string, unknown[]>([['phnoe', ['1199']], ['extra', [true]]]), [typo]);
-    expect(plan).toEqual({
-      changes: [{ kind: 'add_column', logical: 'extra', physical: 'extra', type: 'boolean' }],
-      matched: [{ field: 'phnoe', column: 'phone', matcher: 'typo' }],
-    });
+  it('maps an aliased field onto its column (its values count for widening) instead of adding a column', () => {
+    const plan = planSchemaChange(registered, new Map<string, unknown[]>([['tiny', [2 ** 40]], ['extra', [true]]]), new Map([['tiny', 'small']]));
+    expect(plan.changes).toEqual([
+      { kind: 'widen_column', logical: 'small', physical: 'small', from: 'integer', to: 'bigint' },
+      { kind: 'add_column', logical: 'extra', physical: 'extra', type: 'boolean' },
+    ]);
   });
 
   it('plans nothing when every field has a column that fits', () => {

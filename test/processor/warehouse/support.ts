@@ -9,6 +9,8 @@ import { Processor } from '../../../processor/processor.ts';
 import { QueueStore } from '../../../processor/queue/queue-store.ts';
 import { SchemaRegistry } from '../../../processor/schema/schema-registry.ts';
 import { TrinoWarehouse } from '../../../processor/warehouse/trino-warehouse.ts';
+import { PiiHasher } from '../../../processor/schema/pii-hasher.ts';
+import type { AiSchemaMatcher } from '../../../processor/ai/schema-matcher.ts';
 
 export const trinoUrl = inject('trinoUrl');
 export const edgeUrl = inject('edgeUrl');
@@ -80,10 +82,17 @@ export const tableName = (tenant: string, table: string) => `${CATALOG}."${SCHEM
 export const silentLog = createLogger('error', () => undefined);
 
 /** An in-process processor that claims only these tenants' messages (tests run side by side). */
-export function testProcessor(tenants: string[], options: { batchSize?: number; leaseSeconds?: number; id?: string; trinoUrl?: string; maxAttempts?: number } = {}) {
+/** The PII hasher the test processors use, with a known key, so tests can compute the expected hashes. */
+export const testHasher = new PiiHasher('hmac', Buffer.from('test-pii-hash-key-0123456789', 'utf8'));
+export const piiHash = (tenant: string, value: unknown) => testHasher.hash(tenant, value);
+
+export function testProcessor(
+  tenants: string[],
+  options: { batchSize?: number; leaseSeconds?: number; id?: string; trinoUrl?: string; maxAttempts?: number; matcher?: AiSchemaMatcher } = {},
+) {
   const wh = warehouse(options.trinoUrl);
-  const registry = new SchemaRegistry({ pool: db, warehouse: wh });
-  const loader = new BatchLoader({ warehouse: wh, registry });
+  const registry = new SchemaRegistry({ pool: db, warehouse: wh, matcher: options.matcher ?? null });
+  const loader = new BatchLoader({ warehouse: wh, registry, hasher: testHasher });
   const queue = new QueueStore(db, options.id ?? `test-${randomUUID().slice(0, 8)}`, options.leaseSeconds ?? 60, tenants);
   return new Processor({
     queue, loader, log: silentLog,
