@@ -9,6 +9,7 @@ import {
 } from './provision.ts';
 import type pg from 'pg';
 import { listDeadLetters, replayDeadLetters } from '../processor/queue/dead-letters.ts';
+import { listAliases, listColumns, removeAlias } from './catalog.ts';
 
 const USAGE = `Usage: boitata <command> [options]        (DATABASE_URL selects the Postgres; --json prints JSON)
 
@@ -29,6 +30,10 @@ const USAGE = `Usage: boitata <command> [options]        (DATABASE_URL selects t
   dead-letters list [--tenant T] [--all]    messages the processor could never load, with the reason
                                             (--all includes those already replayed)
   dead-letters replay <id>... | --tenant T  put them back in the queue (rows that did land are not written twice)
+  columns list --tenant T --table X         a table's columns: types, aliases, descriptions, tags, PII flags
+  aliases list --tenant T [--table X]       field names mapped onto columns, and who decided (typo, dictionary, model)
+  aliases remove --tenant T --table X <alias>
+                                            undo an alias: from the next batch on, the field gets its own column
 `;
 
 const OPTIONS = {
@@ -176,6 +181,24 @@ async function run(db: pg.Pool, out: Output, group: string, action: string | und
       if (rest.some((id) => !/^\d+$/.test(id))) throw new UsageError('dead letter ids are whole numbers (see dead-letters list)');
       const replayed = await replayDeadLetters(db, rest.length > 0 ? { ids: rest } : { tenantId: values.tenant! });
       return out.print({ replayed }, () => `Replayed ${replayed} dead letter(s): back in the queue as pending.`);
+    }
+    case 'columns list': {
+      const columns = await listColumns(db, required(values.tenant, '--tenant'), required(values.table, '--table'));
+      return out.print(columns, () => table(
+        columns.map((c) => ({ ...c, pii: c.pii ? `yes (${c.pii_source})` : 'no', tags: c.tags })) as never,
+        ['column', 'physical', 'type', 'pii', 'aliases', 'tags', 'description'],
+      ));
+    }
+    case 'aliases list': {
+      const aliases = await listAliases(db, required(values.tenant, '--tenant'), values.table);
+      return out.print(aliases, () => table(
+        aliases.map((a) => ({ ...a, evidence: JSON.stringify(a.evidence) })) as never,
+        ['table_name', 'alias', 'column_name', 'decided_by', 'evidence', 'created_at'],
+      ));
+    }
+    case 'aliases remove': {
+      const removed = await removeAlias(db, required(values.tenant, '--tenant'), required(values.table, '--table'), required(rest[0], 'alias'));
+      return out.print(removed, () => `Removed alias ${removed.alias} → ${removed.column_name}; from the next batch on, "${removed.alias}" gets its own column.`);
     }
     default:
       throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);

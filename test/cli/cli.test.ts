@@ -120,4 +120,29 @@ describe('boitata CLI', () => {
     expect(JSON.parse((await boitata('dead-letters', 'list', '--tenant', tenant, '--all', '--json')).stdout)).toHaveLength(1);
     expect((await boitata('dead-letters', 'replay', dead[0]!.id)).stdout).toMatch(/Replayed 0/);
   });
+
+  it('shows a table\'s columns with aliases and PII flags, lists aliases and removes one', async () => {
+    await db.query(`INSERT INTO boitata_tables (tenant_id, table_name, warehouse_schema, warehouse_table) VALUES ($1, 'people', $2, 'people')`, [tenant, `tenant_${tenant}`]);
+    await db.query(
+      `INSERT INTO boitata_columns (tenant_id, table_name, logical_name, physical_name, data_type, added_in_version, pii, pii_source, description, tags)
+       VALUES ($1, 'people', 'phone', 'phone', 'varchar', 1, true, 'name', 'Mobile number.', '{contact}'),
+              ($1, 'people', 'age', 'age', 'bigint', 1, false, NULL, NULL, '{}')`, [tenant]);
+    await db.query(
+      `INSERT INTO boitata_aliases (tenant_id, table_name, alias, column_name, decided_by, evidence)
+       VALUES ($1, 'people', 'phnoe', 'phone', 'typo', '{"distance":2}'), ($1, 'people', 'celular', 'phone', 'model', '{"model":"m","confidence":0.95}')`, [tenant]);
+
+    const columns = JSON.parse((await boitata('columns', 'list', '--tenant', tenant, '--table', 'people', '--json')).stdout) as Array<Record<string, unknown>>;
+    expect(columns.map((c) => [c['column'], c['type'], c['pii'], c['aliases'], c['description']])).toEqual([
+      ['age', 'bigint', false, [], null],
+      ['phone', 'varchar', true, ['celular', 'phnoe'], 'Mobile number.'],
+    ]);
+    expect((await boitata('columns', 'list', '--tenant', tenant, '--table', 'people')).stdout).toMatch(/phone\s+phone\s+varchar\s+yes \(name\)\s+celular,phnoe\s+contact\s+Mobile number\./);
+    expect((await boitata('columns', 'list', '--tenant', tenant, '--table', 'nope')).stderr).toMatch(/no table "nope"/);
+
+    expect((await boitata('aliases', 'list', '--tenant', tenant)).stdout).toMatch(/people\s+celular\s+phone\s+model\s+\{"model":"m","confidence":0.95\}/);
+    expect((await boitata('aliases', 'remove', '--tenant', tenant, '--table', 'people', 'phnoe')).stdout).toMatch(/Removed alias phnoe → phone/);
+    expect((await boitata('aliases', 'remove', '--tenant', tenant, '--table', 'people', 'phnoe')).stderr).toMatch(/no alias "phnoe"/);
+    const { rows } = await db.query(`SELECT schema_version FROM boitata_tables WHERE tenant_id = $1 AND table_name = 'people'`, [tenant]);
+    expect(rows[0].schema_version).toBe(2);
+  });
 });
