@@ -55,18 +55,33 @@ export async function listAliases(db: pg.Pool, tenantId: string, table?: string)
  * in the aliased column (the registry's version history says since when).
  */
 export async function removeAlias(db: pg.Pool, tenantId: string, table: string, alias: string): Promise<AliasInfo> {
-  const { rows: [removed] } = await db.query<AliasInfo>(
-    `DELETE FROM boitata_aliases WHERE tenant_id = $1 AND table_name = $2 AND alias = $3
-     RETURNING table_name, alias, column_name, decided_by, evidence, created_at`,
-    [tenantId, table.toLowerCase(), alias],
-  );
-  if (removed === undefined) throw new ProvisionError(`no alias "${alias}" on ${tenantId}/${table}`);
-  // Processors re-read a table whose version moved: the removal applies to their next batch.
-  await db.query(
-    `WITH bumped AS (UPDATE boitata_tables SET schema_version = schema_version + 1 WHERE tenant_id = $1 AND table_name = $2 RETURNING schema_version)
-     INSERT INTO boitata_schema_versions (tenant_id, table_name, version, changes)
-     SELECT $1, $2, schema_version, $3 FROM bumped`,
-    [tenantId, table.toLowerCase(), JSON.stringify([{ kind: 'remove_alias', alias, column: removed.column_name, by: 'operator' }])],
-  );
-  return removed;
+  const name = table.toLowerCase();
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows: [removed] } = await client.query<AliasInfo>(
+      `DELETE FROM boitata_aliases WHERE tenant_id = $1 AND table_name = $2 AND alias = $3
+       RETURNING table_name, alias, column_name, decided_by, evidence, created_at`,
+      [tenantId, name, alias],
+    );
+    if (removed === undefined) throw new ProvisionError(`no alias "${alias}" on ${tenantId}/${table}`);
+    // Remembered, so no rule (typo, dictionary, the model's cached answer) proposes the same pair again.
+    await client.query(
+      `INSERT INTO boitata_alias_rejections (tenant_id, table_name, alias, column_name) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+      [tenantId, name, alias, removed.column_name]);
+    // Processors re-read a table whose version moved: the removal applies to their next batch.
+    await client.query(
+      `WITH bumped AS (UPDATE boitata_tables SET schema_version = schema_version + 1 WHERE tenant_id = $1 AND table_name = $2 RETURNING schema_version)
+       INSERT INTO boitata_schema_versions (tenant_id, table_name, version, changes)
+       SELECT $1, $2, schema_version, $3 FROM bumped`,
+      [tenantId, name, JSON.stringify([{ kind: 'remove_alias', alias, column: removed.column_name, by: 'operator' }])],
+    );
+    await client.query('COMMIT');
+    return removed;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }

@@ -64,3 +64,13 @@ CREATE TABLE boitata_settings (
   name   text PRIMARY KEY,
   value  text NOT NULL
 );
+
+-- Aliases an operator undid (`boitata aliases remove`): the resolver never proposes that pair again.
+CREATE TABLE boitata_alias_rejections (
+  tenant_id    text NOT NULL,
+  table_name   text NOT NULL,
+  alias        text NOT NULL,
+  column_name  text NOT NULL,
+  rejected_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, table_name, alias, column_name)
+);

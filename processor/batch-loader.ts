@@ -225,16 +225,16 @@ function toLoadRow(
       if (value !== null) rescued[field] = { value, reason: 'no column for this field' };
       continue;
     }
+    // Personal data: only its hash is ever written — to the column, or to the rescue column when the value
+    // cannot go to the column — never the plaintext.
+    const kept = column.pii === true && value !== null ? hashOf(hasher, message.tenantId, column.logical, value) : value;
     if (cells.has(column.physical)) {
-      if (value !== null) rescued[field] = { value, reason: `column ${column.logical} is already filled by another field of this row` };
+      if (value !== null) rescued[field] = { value: kept, reason: `column ${column.logical} is already filled by another field of this row` };
       continue;
     }
     if (column.pii === true && value !== null) {
-      // Personal data: only its hash is written, never the plaintext (and never into the rescue column either).
-      if (hasher === null) throw new Error(`column ${column.logical} is PII but the loader has no hasher`);
-      const hash = hasher.hash(message.tenantId, value);
-      if (column.type === 'varchar') cells.set(column.physical, { type: 'varchar', text: hash });
-      else rescued[field] = { value: hash, reason: `PII: the ${column.type} column cannot hold its hash` };
+      if (column.type === 'varchar') cells.set(column.physical, { type: 'varchar', text: kept as string });
+      else rescued[field] = { value: kept, reason: `PII: the ${column.type} column cannot hold its hash` };
       continue;
     }
     const coerced = coerceValue(value, column.type);
@@ -242,7 +242,12 @@ function toLoadRow(
     else rescued[field] = { value, reason: coerced.reason };
   }
   collisions.forEach(({ field, value }, index) => {
-    rescued[`${field}#${index + 2}`] = { value, reason: 'the same field name appears twice after flattening' };
+    const target = schema.columns.has(field) ? field : schema.aliases.get(field);
+    const pii = target !== undefined && schema.columns.get(target)?.pii === true && value !== null;
+    rescued[`${field}#${index + 2}`] = {
+      value: pii ? hashOf(hasher, message.tenantId, target, value) : value,
+      reason: 'the same field name appears twice after flattening',
+    };
   });
   return {
     messageId: message.messageId,
@@ -254,6 +259,11 @@ function toLoadRow(
     rescue: Object.keys(rescued).length === 0 ? null : JSON.stringify(rescued),
     cells,
   };
+}
+
+function hashOf(hasher: PiiHasher | null, tenantId: string, column: string, value: unknown): string {
+  if (hasher === null) throw new Error(`column ${column} is PII but the loader has no hasher`);
+  return hasher.hash(tenantId, value);
 }
 
 /** MERGE refuses two source rows for one target row: keep the last write per key (queue order, then row order). */

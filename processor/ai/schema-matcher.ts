@@ -40,17 +40,22 @@ export class AiSchemaMatcher {
     const columns = candidates.map((c) => ({ name: c.logical, type: c.type })).sort((a, b) => (a.name < b.name ? -1 : 1));
     const sortedFields = [...fields].sort((a, b) => (a.name < b.name ? -1 : 1));
     const key = createHash('sha256')
-      .update(JSON.stringify({ fields: sortedFields.map((f) => [f.name, f.type]), columns: columns.map((c) => [c.name, c.type]) }))
+      .update(JSON.stringify({
+        model: this.client.model, samples: this.settings.sendSamples,
+        fields: sortedFields.map((f) => [f.name, f.type]), columns: columns.map((c) => [c.name, c.type]),
+      }))
       .digest('hex');
     const cached = await this.pool.query<{ answer: FieldAnswer[]; model: string }>(
       'SELECT answer, model FROM boitata_model_answers WHERE tenant_id = $1 AND table_name = $2 AND question_key = $3', [tenantId, table, key]);
     let answers = cached.rows[0]?.answer;
     let model = cached.rows[0]?.model ?? this.client.model;
     if (answers === undefined) {
+      // A call is counted only while the budget lasts (UTC days).
       const { rows: [usage] } = await this.pool.query<{ calls: number }>(
-        `INSERT INTO boitata_model_usage (tenant_id, day, calls) VALUES ($1, current_date, 1)
-         ON CONFLICT (tenant_id, day) DO UPDATE SET calls = boitata_model_usage.calls + 1 RETURNING calls`, [tenantId]);
-      if ((usage?.calls ?? 0) > this.settings.callsPerTenantPerDay) {
+        `INSERT INTO boitata_model_usage (tenant_id, day, calls) SELECT $1, (now() AT TIME ZONE 'UTC')::date, 1 WHERE $2 > 0
+         ON CONFLICT (tenant_id, day) DO UPDATE SET calls = boitata_model_usage.calls + 1 WHERE boitata_model_usage.calls < $2
+         RETURNING calls`, [tenantId, this.settings.callsPerTenantPerDay]);
+      if (usage === undefined) {
         return { decisions: [], unavailable: `the tenant's model budget (${this.settings.callsPerTenantPerDay} calls a day) is spent` };
       }
       try {

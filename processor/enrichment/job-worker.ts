@@ -89,23 +89,35 @@ export class JobWorker {
     const ref = this.options.warehouse.tableRef(job.tenant_id, job.table_name);
     for (const fact of facts) {
       const column = columns.find((c) => c.logical_name === fact.column)!;
-      const flagNow = fact.pii && !column.pii;
-      await this.options.pool.query(
-        `UPDATE boitata_columns SET description = $4, tags = $5, enriched_at = clock_timestamp(),
-                pii = pii OR $6, pii_source = CASE WHEN pii THEN pii_source WHEN $6 THEN 'model' ELSE NULL END
-          WHERE tenant_id = $1 AND table_name = $2 AND logical_name = $3`,
-        [job.tenant_id, job.table_name, fact.column, fact.description, fact.tags, fact.pii]);
-      await this.options.warehouse.commentColumn(ref, column.physical_name, fact.description);
-      if (flagNow) {
-        // Processors re-read a table whose version moved, so rows written from now on are hashed; the rows
-        // already there are hashed in place by a job, swept twice to catch batches in flight meanwhile.
-        await this.options.pool.query(
-          `UPDATE boitata_tables SET schema_version = schema_version + 1 WHERE tenant_id = $1 AND table_name = $2`, [job.tenant_id, job.table_name]);
-        await this.options.pool.query(
-          `INSERT INTO boitata_jobs (kind, tenant_id, table_name, payload) VALUES ('hash_pii_column', $1, $2, $3)`,
-          [job.tenant_id, job.table_name, JSON.stringify({ column: fact.column, pass: 1 })]);
-        this.options.log.info('column flagged as PII by the model; hashing its rows in place', { tenant: job.tenant_id, table: job.table_name, column: fact.column });
+      // The flag, the version bump (processors re-read the table, so rows written from now on are hashed) and
+      // the in-place hashing job (for the rows already there) commit together or not at all.
+      const client = await this.options.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const { rows: [before] } = await client.query<{ pii: boolean }>(
+          'SELECT pii FROM boitata_columns WHERE tenant_id = $1 AND table_name = $2 AND logical_name = $3 FOR UPDATE',
+          [job.tenant_id, job.table_name, fact.column]);
+        const flagNow = fact.pii && before?.pii === false;
+        await client.query(
+          `UPDATE boitata_columns SET description = $4, tags = $5, enriched_at = clock_timestamp(),
+                  pii = pii OR $6, pii_source = CASE WHEN pii THEN pii_source WHEN $6 THEN 'model' ELSE NULL END
+            WHERE tenant_id = $1 AND table_name = $2 AND logical_name = $3`,
+          [job.tenant_id, job.table_name, fact.column, fact.description, fact.tags, fact.pii]);
+        if (flagNow) {
+          await client.query(`UPDATE boitata_tables SET schema_version = schema_version + 1 WHERE tenant_id = $1 AND table_name = $2`, [job.tenant_id, job.table_name]);
+          await client.query(
+            `INSERT INTO boitata_jobs (kind, tenant_id, table_name, payload) VALUES ('hash_pii_column', $1, $2, $3)`,
+            [job.tenant_id, job.table_name, JSON.stringify({ column: fact.column, pass: 1 })]);
+        }
+        await client.query('COMMIT');
+        if (flagNow) this.options.log.info('column flagged as PII by the model; hashing its rows in place', { tenant: job.tenant_id, table: job.table_name, column: fact.column });
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
       }
+      await this.options.warehouse.commentColumn(ref, column.physical_name, fact.description);
     }
   }
 
@@ -117,9 +129,13 @@ export class JobWorker {
     if (column.data_type !== 'varchar') throw new Error(`column ${job.payload.column} is ${column.data_type}: its values cannot be replaced by hashes in place`);
     const ref = this.options.warehouse.tableRef(job.tenant_id, job.table_name);
     // Distinct values, not rows: one UPDATE rewrites every row holding them. The key never appears in SQL.
+    let previous = '';
     for (;;) {
-      const values = await this.options.warehouse.unhashedValues(ref, column.physical_name, 500);
+      const values = await this.options.warehouse.unhashedValues(ref, column.physical_name, 200);
       if (values.length === 0) break;
+      const signature = values.join('\u0000');
+      if (signature === previous) throw new Error(`values of ${job.payload.column} did not change after being hashed; stopping`);
+      previous = signature;
       await this.options.warehouse.replaceValues(ref, column.physical_name, new Map(values.map((v) => [v, this.options.hasher.hash(job.tenant_id, v)])));
     }
     if ((job.payload.pass ?? 1) === 1) {

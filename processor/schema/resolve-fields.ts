@@ -20,6 +20,8 @@ export interface ResolveInput {
   aliases: ReadonlyMap<string, string>;
   /** every incoming field with the type of its non-null values (null: only nulls so far) */
   fields: ReadonlyMap<string, InferredType | null>;
+  /** `field\u0000column` pairs an operator undid: never proposed again */
+  rejected?: ReadonlySet<string>;
 }
 
 export interface ResolutionPlan {
@@ -64,34 +66,35 @@ export function resolveFields(input: ResolveInput): ResolutionPlan {
     return plan;
   }
   plan.reason = 'matched';
-  const unfilled = input.columns.filter((c) => !present.has(c.logical));
+  const rejected = input.rejected ?? new Set<string>();
+  const allowed = (field: string) => input.columns.filter((c) => !present.has(c.logical) && !rejected.has(`${field}\u0000${c.logical}`));
   if (unknown.length > 2) {
     // More than two new fields: a drifted payload, the model's question (the dictionary only if it cannot answer).
     plan.forModel = unknown.map(([field]) => field);
-    plan.dictionaryFallback = dictionaryMatches(unknown, unfilled, new Set()).decisions;
+    plan.dictionaryFallback = dictionaryMatches(unknown, allowed, new Set()).decisions;
     return plan;
   }
   const taken = new Set<string>();
   const left = unknown.filter(([field, type]) => {
-    const match = typoCandidate(field, type, unfilled.filter((c) => !taken.has(c.logical)));
+    const match = typoCandidate(field, type, allowed(field).filter((c) => !taken.has(c.logical)));
     if (match === null) return true;
     taken.add(match.column);
     plan.create.push({ field, column: match.column, decidedBy: 'typo', evidence: { distance: match.distance } });
     return false;
   });
-  const dictionary = dictionaryMatches(left, unfilled, taken);
+  const dictionary = dictionaryMatches(left, allowed, taken);
   plan.create.push(...dictionary.decisions);
   plan.forModel = dictionary.left.map(([field]) => field);
   return plan;
 }
 
 /** A field whose dictionary group holds exactly one unfilled, type-compatible column maps onto it. */
-function dictionaryMatches(fields: ReadonlyArray<[string, InferredType]>, unfilled: readonly RegisteredColumn[], taken: Set<string>) {
+function dictionaryMatches(fields: ReadonlyArray<[string, InferredType]>, allowed: (field: string) => RegisteredColumn[], taken: Set<string>) {
   const decisions: AliasDecision[] = [];
   const left = fields.filter(([field, type]) => {
     const group = synonymGroup(field);
     if (group === null) return true;
-    const candidates = unfilled.filter((c) => !taken.has(c.logical) && synonymGroup(c.logical) === group && compatible(type, c.type));
+    const candidates = allowed(field).filter((c) => !taken.has(c.logical) && synonymGroup(c.logical) === group && compatible(type, c.type));
     if (candidates.length !== 1) return true;
     taken.add(candidates[0]!.logical);
     decisions.push({ field, column: candidates[0]!.logical, decidedBy: 'dictionary', evidence: { group } });
@@ -109,9 +112,10 @@ export function typoCandidate(field: string, type: InferredType, columns: readon
   let best: { column: string; distance: number } | null = null;
   let tie = false;
   for (const column of columns) {
+    // Distance 0 is a field that differs only in case (`Phone` for `phone`): the same column.
     const distance = levenshtein(field.toLowerCase(), column.logical.toLowerCase());
-    if (distance === 0 || distance > 2) continue;
-    if (Math.min(field.length, column.logical.length) < 2 * distance + 1) continue;
+    if (distance > 2) continue;
+    if (distance > 0 && Math.min(field.length, column.logical.length) < 2 * distance + 1) continue;
     if (!compatible(type, column.type)) continue;
     if (best === null || distance < best.distance) {
       best = { column: column.logical, distance };

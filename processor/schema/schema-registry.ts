@@ -7,7 +7,7 @@ import { VARCHAR, type ColumnType } from './column-types.ts';
 import { METADATA_COLUMN_TYPES } from './physical-name.ts';
 import { detectPii } from './pii-detect.ts';
 import { observedType, planSchemaChange, type RegisteredColumn, type SchemaChange } from './plan-schema-change.ts';
-import { resolveFields, type AliasDecision } from './resolve-fields.ts';
+import { compatible, resolveFields, type AliasDecision } from './resolve-fields.ts';
 
 export interface TableSchema {
   ref: TableRef;
@@ -85,7 +85,8 @@ export class SchemaRegistry {
       }
 
       const fieldTypes = new Map([...incoming].map(([field, values]) => [field, observedType(values)]));
-      const resolution = resolveFields({ columns, aliases: knownAliases, fields: fieldTypes });
+      const rejected = await loadRejections(client, tenantId, table);
+      const resolution = resolveFields({ columns, aliases: knownAliases, fields: fieldTypes, rejected });
       const newAliases: AliasDecision[] = [...resolution.create];
       if (resolution.forModel.length > 0) {
         const present = new Set([...fieldTypes.keys()].map((f) => resolution.applied.get(f) ?? f));
@@ -97,8 +98,15 @@ export class SchemaRegistry {
           ? { decisions: [], unavailable: this.matcher === null ? 'no model' : null }
           : await this.matcher.decide(tenantId, table, asked, candidates);
         const decisions = outcome.unavailable === null ? outcome.decisions : resolution.dictionaryFallback;
+        const byName = new Map(columns.map((c) => [c.logical, c]));
         for (const decision of decisions) {
-          if (newAliases.some((a) => a.column === decision.column)) continue; // two fields, one column: the first wins
+          const target = byName.get(decision.column);
+          const type = fieldTypes.get(decision.field);
+          // The model's word is checked like the offline steps': an unfilled column of a compatible type, one
+          // field per column and one column per field, and never a pair an operator undid.
+          if (target === undefined || type == null || !compatible(type, target.type)) continue;
+          if (rejected.has(`${decision.field}\u0000${decision.column}`)) continue;
+          if (newAliases.some((a) => a.column === decision.column || a.field === decision.field)) continue;
           newAliases.push(decision);
         }
       }
@@ -113,6 +121,19 @@ export class SchemaRegistry {
         piiOf.set(change.logical, pii);
         return { ...change, type: VARCHAR };
       });
+
+      // A field that is personal data makes the column it is aliased onto personal data too; so does an
+      // adopted column whose name says so. Their existing rows are hashed in place by a job.
+      const lateFlags = new Map<string, 'name' | 'values'>();
+      for (const alias of newAliases) {
+        const target = columns.find((c) => c.logical === alias.column);
+        const pii = detectPii(alias.field, incoming.get(alias.field) ?? []);
+        if (target !== undefined && target.pii !== true && pii !== null) lateFlags.set(target.logical, pii);
+      }
+      for (const column of adopted) {
+        const pii = detectPii(column.logical, []);
+        if (pii !== null) lateFlags.set(column.logical, pii);
+      }
 
       const applied: SchemaChange[] = [];
       const added: RegisteredColumn[] = [];
@@ -149,7 +170,7 @@ export class SchemaRegistry {
           [tenantId, table, ref.schema, ref.table],
         );
       }
-      if (applied.length > 0 || adopted.length > 0 || newAliases.length > 0 || !exists) {
+      if (applied.length > 0 || adopted.length > 0 || newAliases.length > 0 || lateFlags.size > 0 || !exists) {
         version += 1;
         await client.query('UPDATE boitata_tables SET schema_version = $3 WHERE tenant_id = $1 AND table_name = $2', [tenantId, table, version]);
         const history = [
@@ -180,6 +201,14 @@ export class SchemaRegistry {
           );
         }
       }
+      for (const [logical, source] of lateFlags) {
+        await client.query(
+          `UPDATE boitata_columns SET pii = true, pii_source = $4 WHERE tenant_id = $1 AND table_name = $2 AND logical_name = $3`,
+          [tenantId, table, logical, source]);
+        await client.query(
+          `INSERT INTO boitata_jobs (kind, tenant_id, table_name, payload) VALUES ('hash_pii_column', $1, $2, $3)`,
+          [tenantId, table, JSON.stringify({ column: logical, pass: 1 })]);
+      }
       for (const alias of newAliases) {
         await client.query(
           `INSERT INTO boitata_aliases (tenant_id, table_name, alias, column_name, decided_by, evidence) VALUES ($1, $2, $3, $4, $5, $6)
@@ -187,11 +216,11 @@ export class SchemaRegistry {
           [tenantId, table, alias.field, alias.column, alias.decidedBy, JSON.stringify(alias.evidence)],
         );
       }
-      if (added.length > 0) {
+      if (added.length > 0 || adopted.length > 0) {
         // The catalog learns about new columns in the background (a job the processor works): ingestion never waits.
         await client.query(
           `INSERT INTO boitata_jobs (kind, tenant_id, table_name, payload) VALUES ('enrich_columns', $1, $2, $3)`,
-          [tenantId, table, JSON.stringify({ columns: added.map((c) => c.logical) })],
+          [tenantId, table, JSON.stringify({ columns: [...adopted, ...added].map((c) => c.logical) })],
         );
       }
       await client.query('COMMIT');
@@ -233,6 +262,12 @@ async function loadAliases(client: pg.PoolClient, tenantId: string, table: strin
   const { rows } = await client.query<{ alias: string; column_name: string }>(
     'SELECT alias, column_name FROM boitata_aliases WHERE tenant_id = $1 AND table_name = $2', [tenantId, table]);
   return new Map(rows.map((r) => [r.alias, r.column_name]));
+}
+
+async function loadRejections(client: pg.PoolClient, tenantId: string, table: string): Promise<Set<string>> {
+  const { rows } = await client.query<{ alias: string; column_name: string }>(
+    'SELECT alias, column_name FROM boitata_alias_rejections WHERE tenant_id = $1 AND table_name = $2', [tenantId, table]);
+  return new Set(rows.map((r) => `${r.alias}\u0000${r.column_name}`));
 }
 
 async function currentVersionOf(client: pg.PoolClient, tenantId: string, table: string): Promise<number | null> {

@@ -12,7 +12,7 @@ const GROUPS: readonly (readonly string[])[] = [
   ['zip', 'zipcode', 'zip_code', 'postal_code', 'cep', 'codigo_postal'],
   ['birth_date', 'birthdate', 'date_of_birth', 'dob', 'data_nascimento', 'data_de_nascimento', 'fecha_nacimiento', 'fecha_de_nacimiento'],
   ['company', 'empresa', 'organization', 'organisation', 'org'],
-  ['price', 'preco', 'preço', 'precio', 'amount', 'valor'],
+  ['price', 'preco', 'preço', 'precio'],
   ['quantity', 'qty', 'quantidade', 'cantidad'],
   ['created_at', 'criado_em', 'creado_en', 'created'],
 ];

@@ -102,11 +102,21 @@ export class TrinoWarehouse implements Warehouse {
   }
 
   async replaceValues(ref: TableRef, physical: string, mapping: ReadonlyMap<string, string>): Promise<void> {
-    if (mapping.size === 0) return;
     const column = quoteIdentifier(physical);
-    const cases = [...mapping].map(([from, to]) => `WHEN ${quoteString(from)} THEN ${quoteString(to)}`).join(' ');
-    const list = [...mapping.keys()].map(quoteString).join(', ');
-    await this.runner.run(`UPDATE ${qualifiedName(ref)} SET ${column} = CASE ${column} ${cases} ELSE ${column} END WHERE ${column} IN (${list})`);
+    // Several statements when the values are long: each stays under the maximum statement length.
+    const entries = [...mapping];
+    while (entries.length > 0) {
+      const batch: Array<[string, string]> = [];
+      let length = 0;
+      while (entries.length > 0 && (batch.length === 0 || length + entries[0]![0].length * 2 + 200 < this.settings.maxQueryLength / 2)) {
+        const entry = entries.shift()!;
+        batch.push(entry);
+        length += entry[0].length * 2 + entry[1].length + 40;
+      }
+      const cases = batch.map(([from, to]) => `WHEN ${quoteString(from)} THEN ${quoteString(to)}`).join(' ');
+      const list = batch.map(([from]) => quoteString(from)).join(', ');
+      await this.runner.run(`UPDATE ${qualifiedName(ref)} SET ${column} = CASE ${column} ${cases} ELSE ${column} END WHERE ${column} IN (${list})`);
+    }
   }
 
   async maintain(ref: TableRef): Promise<void> {

@@ -41,6 +41,14 @@ describe('resolveFields', () => {
     expect(plan.forModel).toEqual([field]);
   });
 
+  it('treats a field that differs only in case as the same column, and never proposes a pair an operator undid', () => {
+    expect(resolveFields({ columns, aliases: new Map(), fields: fields([['Phone', 'varchar']]) }).create)
+      .toEqual([{ field: 'Phone', column: 'phone', decidedBy: 'typo', evidence: { distance: 0 } }]);
+    const plan = resolveFields({ columns, aliases: new Map(), fields: fields([['phnoe', 'varchar']]), rejected: new Set(['phnoe\u0000phone']) });
+    expect(plan.create).toEqual([]);
+    expect(plan.forModel).toEqual(['phnoe']);
+  });
+
   it('refuses a tie between two equally close columns', () => {
     const twins = [{ logical: 'code_a', physical: 'code_a', type: 'varchar' }, { logical: 'code_b', physical: 'code_b', type: 'varchar' }];
     expect(typoCandidate('code_c', 'varchar', twins)).toBeNull();
