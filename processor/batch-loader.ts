@@ -33,10 +33,10 @@ export class BatchLoader {
   private readonly tableConcurrency: number;
   private readonly tableTails = new Map<string, Promise<void>>();
 
-  private readonly hasher: PiiHasher | null;
+  private readonly hasher: PiiHasher;
 
-  constructor(options: { warehouse: Warehouse; registry: SchemaRegistry; hook?: StageHook; tableConcurrency?: number; hasher?: PiiHasher }) {
-    this.hasher = options.hasher ?? null;
+  constructor(options: { warehouse: Warehouse; registry: SchemaRegistry; hasher: PiiHasher; hook?: StageHook; tableConcurrency?: number }) {
+    this.hasher = options.hasher;
     this.tableConcurrency = options.tableConcurrency ?? 3;
     this.warehouse = options.warehouse;
     this.registry = options.registry;
@@ -211,7 +211,7 @@ function toLoadRow(
   fields: ReadonlyMap<string, unknown>,
   collisions: ReadonlyArray<{ field: string; value: unknown }>,
   schema: TableSchema,
-  hasher: PiiHasher | null,
+  hasher: PiiHasher,
 ): LoadRow {
   const cells = new Map<string, Cell>();
   const rescued: Record<string, { value: unknown; reason: string }> = {};
@@ -261,8 +261,7 @@ function toLoadRow(
   };
 }
 
-function hashOf(hasher: PiiHasher | null, tenantId: string, column: string, value: unknown): string {
-  if (hasher === null) throw new Error(`column ${column} is PII but the loader has no hasher`);
+function hashOf(hasher: PiiHasher, tenantId: string, _column: string, value: unknown): string {
   return hasher.hash(tenantId, value);
 }
 

@@ -12,6 +12,7 @@ import { SchemaRegistry } from '../../processor/schema/schema-registry.ts';
 import type { LoadRow } from '../../processor/warehouse/warehouse.ts';
 import { renderInserts } from '../../processor/warehouse/trino-sql.ts';
 import { TrinoWarehouse } from '../../processor/warehouse/trino-warehouse.ts';
+import { PiiHasher } from '../../processor/schema/pii-hasher.ts';
 import { recreateTestDatabase } from '../../test/support/test-database.ts';
 import { BENCH_TABLES, benchRow } from './dataset.ts';
 
@@ -62,13 +63,14 @@ async function newTenant(name: string) {
 function newProcessor() {
   const wh = warehouse('bench_');
   const registry = new SchemaRegistry({ pool, warehouse: wh });
-  const loader = new BatchLoader({ warehouse: wh, registry });
+  const loader = new BatchLoader({ warehouse: wh, registry, hasher });
   return new Processor({
     queue: new QueueStore(pool, `bench-${randomUUID().slice(0, 8)}`, 600, [tenant]), loader, log,
     settings: { batchSize: BATCH_SIZE, pollIntervalMs: 3000, leaseSeconds: 600, maxAttempts: 5 },
   });
 }
 
+const hasher = new PiiHasher('hmac', Buffer.from('bench-pii-hash-key-0123456789', 'utf8'));
 const messageCount = Math.ceil(TOTAL_ROWS / ROWS_PER_MESSAGE);
 
 // 1. One tenant; its three tables exist before anything is timed (creating them is not what is measured).
@@ -80,9 +82,9 @@ await newProcessor().drain();
 // timed): no queue, no registry, no JSON parsing in Node, no acknowledgements. The floor.
 async function direct(): Promise<number> {
   const wh = warehouse('bench_');
-  const columns = new Map<string, Map<string, { physical_name: string; data_type: string }>>();
+  const columns = new Map<string, Map<string, { physical_name: string; data_type: string; pii: boolean }>>();
   for (const table of BENCH_TABLES) {
-    const { rows } = await pool.query('SELECT logical_name, physical_name, data_type FROM boitata_columns WHERE tenant_id = $1 AND table_name = $2', [tenant, table]);
+    const { rows } = await pool.query('SELECT logical_name, physical_name, data_type, pii FROM boitata_columns WHERE tenant_id = $1 AND table_name = $2', [tenant, table]);
     columns.set(table, new Map(rows.map((r) => [r.logical_name, r])));
   }
   const byTable = new Map<string, LoadRow[]>(BENCH_TABLES.map((t) => [t, []]));
@@ -93,6 +95,10 @@ async function direct(): Promise<number> {
       const cells = new Map<string, Cell>();
       for (const [field, value] of flattenRow(row).fields) {
         const column = columns.get(message.table)!.get(field);
+        if (column?.pii === true && value !== null) {
+          cells.set(column.physical_name, { type: 'varchar', text: hasher.hash(tenant, value) }); // the same rows: PII hashed
+          continue;
+        }
         const coerced = column === undefined ? null : coerceValue(value, column.data_type);
         if (column !== undefined && coerced?.ok === true) cells.set(column.physical_name, coerced.cell);
       }
