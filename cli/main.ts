@@ -10,6 +10,7 @@ import {
 import type pg from 'pg';
 import { listDeadLetters, replayDeadLetters } from '../processor/queue/dead-letters.ts';
 import { listAliases, listColumns, removeAlias } from './catalog.ts';
+import { redactUrl } from '../processor/logger.ts';
 
 const USAGE = `Usage: boitata <command> [options]        (DATABASE_URL selects the Postgres; --json prints JSON)
 
@@ -214,14 +215,4 @@ function optionalInt(value: string | undefined, what: string): number | undefine
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new UsageError(`${what} must be a whole number`);
   return Number(value);
-}
-
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable DATABASE_URL)';
-  }
 }

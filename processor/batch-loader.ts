@@ -216,7 +216,7 @@ function toLoadRow(
   const cells = new Map<string, Cell>();
   const rescued: Record<string, { value: unknown; reason: string }> = {};
   // Canonical names first, so a field and its alias in the same row keep the canonical value in the column.
-  const ordered = [...fields].sort(([a], [b]) => Number(schema.aliases.has(a)) - Number(schema.aliases.has(b)));
+  const ordered = schema.aliases.size === 0 ? fields : [...fields].sort(([a], [b]) => Number(schema.aliases.has(a)) - Number(schema.aliases.has(b)));
   for (const [field, value] of ordered) {
     const target = schema.columns.has(field) ? field : schema.aliases.get(field);
     const column = target === undefined ? undefined : schema.columns.get(target);
@@ -227,7 +227,7 @@ function toLoadRow(
     }
     // Personal data: only its hash is ever written — to the column, or to the rescue column when the value
     // cannot go to the column — never the plaintext.
-    const kept = column.pii === true && value !== null ? hashOf(hasher, message.tenantId, column.logical, value) : value;
+    const kept = column.pii === true && value !== null ? hasher.hash(message.tenantId, value) : value;
     if (cells.has(column.physical)) {
       if (value !== null) rescued[field] = { value: kept, reason: `column ${column.logical} is already filled by another field of this row` };
       continue;
@@ -245,7 +245,7 @@ function toLoadRow(
     const target = schema.columns.has(field) ? field : schema.aliases.get(field);
     const pii = target !== undefined && schema.columns.get(target)?.pii === true && value !== null;
     rescued[`${field}#${index + 2}`] = {
-      value: pii ? hashOf(hasher, message.tenantId, target, value) : value,
+      value: pii ? hasher.hash(message.tenantId, value) : value,
       reason: 'the same field name appears twice after flattening',
     };
   });
@@ -259,10 +259,6 @@ function toLoadRow(
     rescue: Object.keys(rescued).length === 0 ? null : JSON.stringify(rescued),
     cells,
   };
-}
-
-function hashOf(hasher: PiiHasher, tenantId: string, _column: string, value: unknown): string {
-  return hasher.hash(tenantId, value);
 }
 
 /** MERGE refuses two source rows for one target row: keep the last write per key (queue order, then row order). */

@@ -17,7 +17,6 @@ export interface TrinoWarehouseSettings extends TrinoSettings {
   snapshotRetention: string;
 }
 
-const METADATA_NAMES = new Set(METADATA_COLUMN_TYPES.map(([name]) => name));
 
 export class TrinoWarehouse implements Warehouse {
   private readonly runner: TrinoStatementRunner;
@@ -129,8 +128,3 @@ export class TrinoWarehouse implements Warehouse {
   async close(): Promise<void> {}
 }
 
-export function isMetadataColumn(physical: string): boolean {
-  return METADATA_NAMES.has(physical);
-}
-
-export { quoteIdentifier };

@@ -41,7 +41,7 @@ export interface Warehouse {
   /** Where a tenant's table lives: one schema per tenant, so tenants never share a table. */
   tableRef(tenantId: string, table: string): TableRef;
   ensureSchema(ref: TableRef): Promise<void>;
-  /** physical column → type, without the metadata columns; null when the table does not exist */
+  /** physical column → type, metadata columns included; null when the table does not exist */
   describeTable(ref: TableRef): Promise<Map<string, ColumnType> | null>;
   createTable(ref: TableRef, columns: ReadonlyArray<{ physical: string; type: ColumnType }>): Promise<void>;
   /** Adds the metadata columns a table created outside Boitatá lacks. */
