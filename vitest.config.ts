@@ -33,6 +33,10 @@ export default defineConfig({
       { test: { name: 'node', include: ['test/shared/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/processor/pure/**/*.test.ts'], environment: 'node' } },
       // The processor against real Postgres and real Trino, fed through the real Worker (wrangler dev).
       { test: { name: 'warehouse', include: ['test/processor/warehouse/**/*.test.ts'], environment: 'node', testTimeout: 180_000, hookTimeout: 180_000 } },
+      // The warehouse port's contract: the same suite against DuckDB (always) and Trino/Iceberg (when reachable; always in CI).
+      { test: { name: 'warehouse-contract', include: ['test/processor/contract/**/*.test.ts'], environment: 'node', testTimeout: 180_000, hookTimeout: 180_000 } },
+      // The operator status page, in headless Chromium (Debian's chromium, driven by playwright-core).
+      { test: { name: 'status-page', include: ['test/processor/status/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 } },
       // Stops and restarts the local Trino: after every other project (groupOrder), which all share it.
       { test: { name: 'trino-restart', include: ['test/processor/restart/**/*.test.ts'], environment: 'node', testTimeout: 300_000, hookTimeout: 300_000, sequence: { groupOrder: 1 } } },
       edgeProject('edge', 'test/edge/**/*.test.ts', 'databaseUrl'),

