@@ -30,7 +30,7 @@ export default defineConfig({
     globalSetup: ['./test/global-setup.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
-      { test: { name: 'node', include: ['test/shared/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/processor/pure/**/*.test.ts'], environment: 'node' } },
+      { test: { name: 'node', include: ['test/shared/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/docs/**/*.test.ts', 'test/processor/pure/**/*.test.ts'], environment: 'node' } },
       // The processor against real Postgres and real Trino, fed through the real Worker (wrangler dev).
       { test: { name: 'warehouse', include: ['test/processor/warehouse/**/*.test.ts'], environment: 'node', testTimeout: 180_000, hookTimeout: 180_000 } },
       // The warehouse port's contract: the same suite against DuckDB (always) and Trino/Iceberg (when reachable; always in CI).

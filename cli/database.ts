@@ -1,11 +1,5 @@
-// The operator's connection to Postgres (DATABASE_URL, default: the local Postgres), created on first use.
+// The operator's connection to Postgres (DATABASE_URL, or the embedded one: see dev/embedded-postgres.ts).
 import pg from 'pg';
-
-export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/boitata';
-
-export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {
-  return env['DATABASE_URL']?.trim() || DEFAULT_DATABASE_URL;
-}
 
 /** Creates the database named in `url` when it does not exist yet (a fresh machine's first `migrate`). */
 export async function ensureDatabase(url: string): Promise<void> {

@@ -1,6 +1,8 @@
 // The `boitata` operator command: migrate, tenants, connections and keys.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { databaseUrl, ensureDatabase, openPool } from './database.ts';
+import { ensureDatabase, openPool } from './database.ts';
+import { resolveDatabase } from '../dev/embedded-postgres.ts';
+import { runQuery } from './query.ts';
 import { migrate } from './migrate.ts';
 import { createOutput, table, type Output } from './output.ts';
 import {
@@ -12,7 +14,10 @@ import { listDeadLetters, replayDeadLetters } from '../processor/queue/dead-lett
 import { listAliases, listColumns, removeAlias } from './catalog.ts';
 import { redactUrl } from '../processor/logger.ts';
 
-const USAGE = `Usage: boitata <command> [options]        (DATABASE_URL selects the Postgres; --json prints JSON)
+const USAGE = `Usage: boitata <command> [options]        (--json prints JSON)
+
+  DATABASE_URL selects the PostgreSQL (unset: the embedded one, data in BOITATA_DATA_DIR, default .boitata);
+  TRINO_URL selects Trino for \`query\` (unset: the DuckDB file DUCKDB_PATH, default .boitata/warehouse.duckdb).
 
   migrate                                   create the database if needed and apply migrations
   tenants add <id> [--name NAME]            create a tenant (id: lowercase letters, digits, _ -)
@@ -35,6 +40,7 @@ const USAGE = `Usage: boitata <command> [options]        (DATABASE_URL selects t
   aliases list --tenant T [--table X]       field names mapped onto columns, and who decided (typo, dictionary, model)
   aliases remove --tenant T --table X <alias>
                                             undo an alias: from the next batch on, the field gets its own column
+  query "SELECT ..."                        run SQL on the warehouse (Trino or DuckDB) and print the rows
 `;
 
 const OPTIONS = {
@@ -68,7 +74,15 @@ export async function main(argv: string[]): Promise<number> {
     return group === undefined && !values.help ? 2 : 0;
   }
   const out = createOutput(values.json);
-  const url = databaseUrl();
+  if (group === 'query') return runQuery([action, ...rest].filter((part) => part !== undefined).join(' '), out);
+  let database;
+  try {
+    database = await resolveDatabase();
+  } catch (error) {
+    process.stderr.write(`boitata: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const url = database.url;
   if (group === 'migrate') await ensureDatabase(url);
   const db = openPool(url);
   try {
@@ -87,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
     throw error;
   } finally {
     await db.end();
+    await database.stop();
   }
 }
 

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { databaseUrl, ensureDatabase, openPool } from '../cli/database.ts';
+import { ensureDatabase, openPool } from '../cli/database.ts';
 import { migrate } from '../cli/migrate.ts';
 import type { NeonLocal } from './neon-local.ts';
 import { startNeonLocalProcess } from './neon-local-process.ts';
@@ -15,7 +15,7 @@ export interface LocalEdge {
 }
 
 export interface LocalEdgeOptions {
-  databaseUrl?: string;
+  databaseUrl: string;
   port?: number;
   /** wrangler config file; the bench uses its own for the bare Worker. */
   config?: string;
@@ -27,8 +27,8 @@ export interface LocalEdgeOptions {
 // wrangler's package exports hide its bin; resolve the package root and go from there.
 const wranglerBin = join(dirname(createRequire(import.meta.url).resolve('wrangler/package.json')), 'bin', 'wrangler.js');
 
-export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<LocalEdge> {
-  const url = options.databaseUrl ?? databaseUrl();
+export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEdge> {
+  const url = options.databaseUrl;
   await ensureDatabase(url);
   const pool = openPool(url);
   try {

@@ -52,6 +52,9 @@ const schema = z.object({
   BOITATA_PROCESSOR_PAUSE_AT: z.enum(['claimed', 'ddl', 'before-write', 'written']).optional(),
 });
 
+/** Every variable the processor reads (the README's configuration reference lists each, with its default). */
+export const PROCESSOR_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export type ProcessorConfig = z.output<typeof schema> & { processorId: string };
 
 export class ConfigError extends Error {

@@ -1,4 +1,5 @@
-// The processor's composition root: configuration, Postgres, Trino, the loop, the HTTP endpoint, shutdown.
+// The processor's composition root: configuration, Postgres, the warehouse, the loop, the HTTP endpoint, shutdown.
+import { join } from 'node:path';
 import pg from 'pg';
 import { BatchLoader } from './batch-loader.ts';
 import { ConfigError, parseConfig, type ProcessorConfig } from './config.ts';
@@ -10,24 +11,46 @@ import { Processor } from './processor.ts';
 import { QueueStore } from './queue/queue-store.ts';
 import { SchemaRegistry } from './schema/schema-registry.ts';
 import { TrinoWarehouse } from './warehouse/trino-warehouse.ts';
+import { DuckDbWarehouse } from './warehouse/duckdb-warehouse.ts';
+import type { Warehouse } from './warehouse/warehouse.ts';
+import { resolveDatabase } from '../dev/embedded-postgres.ts';
 import { ModelClient } from './ai/model-client.ts';
 import { AiSchemaMatcher } from './ai/schema-matcher.ts';
 import { JobWorker } from './enrichment/job-worker.ts';
 import { loadPiiHashKey, PiiHasher } from './schema/pii-hasher.ts';
 
-export async function startProcessor(config: ProcessorConfig, log: Logger) {
+/** Where the DuckDB file lives when no Trino is configured. */
+export const duckDbPath = (config: ProcessorConfig): string => config.DUCKDB_PATH ?? join(config.BOITATA_DATA_DIR, 'warehouse.duckdb');
+
+/** Trino/Iceberg when TRINO_URL is set; otherwise the embedded DuckDB file. */
+export function createWarehouse(config: ProcessorConfig, options: { idleCloseMs?: number } = {}): { warehouse: Warehouse; description: string } {
+  if (config.TRINO_URL === undefined) {
+    const path = duckDbPath(config);
+    return {
+      warehouse: new DuckDbWarehouse({ path, schemaPrefix: config.TRINO_SCHEMA_PREFIX, ...options }),
+      description: `DuckDB file ${path}`,
+    };
+  }
+  return {
+    warehouse: new TrinoWarehouse({
+      url: config.TRINO_URL,
+      user: config.TRINO_USER,
+      password: config.TRINO_PASSWORD,
+      statementTimeoutMs: config.TRINO_STATEMENT_TIMEOUT_SECONDS * 1000,
+      catalog: config.TRINO_CATALOG,
+      schemaPrefix: config.TRINO_SCHEMA_PREFIX,
+      maxQueryLength: config.TRINO_MAX_QUERY_LENGTH,
+      snapshotRetention: config.MAINTENANCE_SNAPSHOT_RETENTION,
+    }),
+    description: `Trino ${redactUrl(config.TRINO_URL)} (catalog ${config.TRINO_CATALOG})`,
+  };
+}
+
+/** `config.DATABASE_URL` must be set: the caller resolves the embedded default first (see resolveDatabase). */
+export async function startProcessor(config: ProcessorConfig & { DATABASE_URL: string }, log: Logger) {
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4 });
   pool.on('error', (error) => log.warn('idle Postgres connection failed', { error }));
-  const warehouse = new TrinoWarehouse({
-    url: config.TRINO_URL,
-    user: config.TRINO_USER,
-    password: config.TRINO_PASSWORD,
-    statementTimeoutMs: config.TRINO_STATEMENT_TIMEOUT_SECONDS * 1000,
-    catalog: config.TRINO_CATALOG,
-    schemaPrefix: config.TRINO_SCHEMA_PREFIX,
-    maxQueryLength: config.TRINO_MAX_QUERY_LENGTH,
-    snapshotRetention: config.MAINTENANCE_SNAPSHOT_RETENTION,
-  });
+  const { warehouse, description: warehouseDescription } = createWarehouse(config);
   const hook = async (stage: string): Promise<void> => {
     if (stage === config.BOITATA_PROCESSOR_PAUSE_AT) {
       log.warn('paused for a test', { stage });
@@ -66,7 +89,7 @@ export async function startProcessor(config: ProcessorConfig, log: Logger) {
     },
   });
   const server = await startHttpServer({
-    host: config.PROCESSOR_HTTP_HOST, port: config.PROCESSOR_HTTP_PORT, pool, metrics, health: processor,
+    host: config.PROCESSOR_HTTP_HOST, port: config.PROCESSOR_HTTP_PORT, pool, metrics, health: processor, adminToken: config.PROCESSOR_ADMIN_TOKEN,
     staleAfterMs: Math.max(config.PROCESSOR_POLL_INTERVAL_MS * 3, (config.PROCESSOR_LEASE_SECONDS + 30) * 1000),
   });
   const maintenanceTimer = config.MAINTENANCE_INTERVAL_MINUTES === 0 ? null : setInterval(() => {
@@ -78,8 +101,7 @@ export async function startProcessor(config: ProcessorConfig, log: Logger) {
   log.info('processor started', {
     processor_id: config.processorId,
     database: redactUrl(config.DATABASE_URL),
-    trino: redactUrl(config.TRINO_URL),
-    catalog: config.TRINO_CATALOG,
+    warehouse: warehouseDescription,
     batch_size: config.PROCESSOR_BATCH_SIZE,
     poll_interval_ms: config.PROCESSOR_POLL_INTERVAL_MS,
     model: config.AI_MODEL === undefined ? null : `${config.AI_MODEL} at ${redactUrl(config.AI_BASE_URL)}`,
@@ -105,6 +127,7 @@ export async function startProcessor(config: ProcessorConfig, log: Logger) {
     await jobsRunning;
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await pool.end();
+    await warehouse.close();
     log.info('processor stopped', { finished_batch: finished });
   };
   return { processor, shutdown, server };
@@ -131,8 +154,16 @@ if (import.meta.main) {
       onSignal?.();
     });
   }
-  const { shutdown } = await startProcessor(config, log);
-  const stop = () => shutdown().then(() => process.exit(0), (error: Error) => {
+  let database;
+  try {
+    database = await resolveDatabase(process.env);
+  } catch (error) {
+    log.error('no database', { error });
+    process.exit(1);
+  }
+  if (database.origin !== 'configured') log.info('DATABASE_URL is not set: using the embedded PostgreSQL', { database: database.url, origin: database.origin });
+  const { shutdown } = await startProcessor({ ...config, DATABASE_URL: database.url }, log);
+  const stop = () => shutdown().then(() => database.stop()).then(() => process.exit(0), (error: Error) => {
     log.error('shutdown failed', { error });
     process.exit(1);
   });

@@ -1,15 +1,24 @@
-// `npm run dev`: the edge on http://127.0.0.1:8787 against DATABASE_URL (default: the local Postgres), and the
-// processor landing rows in Trino when one is reachable at TRINO_URL (default: the one `npm run trino` starts).
-import { databaseUrl } from '../cli/database.ts';
-import { startLocalEdge } from '../dev/run-local-edge.ts';
-import { parseConfig } from '../processor/config.ts';
-import { createLogger } from '../processor/logger.ts';
-import { startProcessor } from '../processor/main.ts';
+// `npm run dev`: the whole stack on one machine. PostgreSQL from DATABASE_URL, or an embedded one (data in
+// .boitata/); the edge under wrangler dev on http://127.0.0.1:8787; the processor landing rows in Trino when
+// TRINO_URL is set, or in an embedded DuckDB file otherwise. Prints a ready curl for a demo connection.
+import { resolveDatabase, type DatabaseHandle } from '../dev/embedded-postgres.ts';
+import { demoCurl, ensureDemoConnection } from '../dev/demo.ts';
+import { startLocalEdge, type LocalEdge } from '../dev/run-local-edge.ts';
+import { openPool } from '../cli/database.ts';
+import { ConfigError, parseConfig, type ProcessorConfig } from '../processor/config.ts';
+import { createLogger, redactUrl } from '../processor/logger.ts';
+import { duckDbPath, startProcessor } from '../processor/main.ts';
 
 const port = Number(process.env['PORT'] ?? 8787);
-const url = databaseUrl();
-const redacted = url.replace(/:[^:@/]*@/, ':***@');
-console.log(`Boitatá edge: migrating ${redacted} and starting wrangler dev…`);
+
+let config: ProcessorConfig;
+try {
+  config = parseConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(2);
+}
 
 async function trinoReady(trinoUrl: string): Promise<boolean> {
   try {
@@ -20,44 +29,61 @@ async function trinoReady(trinoUrl: string): Promise<boolean> {
   }
 }
 
-let edge: Awaited<ReturnType<typeof startLocalEdge>> | undefined;
+let database: DatabaseHandle | undefined;
+let edge: LocalEdge | undefined;
+let processor: Awaited<ReturnType<typeof startProcessor>> | undefined;
+// Ctrl+C at any moment, start-up included: stop what has started (the processor first: it finishes its batch).
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void stopAll().then(() => process.exit(0));
+  });
+}
 try {
-  edge = await startLocalEdge({ databaseUrl: url, port, inheritOutput: true });
-  const config = parseConfig({ ...process.env, DATABASE_URL: url });
-  const processor = (await trinoReady(config.TRINO_URL))
-    ? await startProcessor(config, createLogger(config.LOG_LEVEL)).catch((error: Error) => {
-      throw new Error(`the processor did not start: ${error.message}${(error as { code?: string }).code === 'EADDRINUSE' ? ' (set PROCESSOR_HTTP_PORT to a free port, or stop the other processor)' : ''}`);
-    })
-    : null;
-  const processorLine = processor === null
-    ? `NOT STARTED: no Trino at ${config.TRINO_URL}. Start the local one with \`npm run trino\` (fetches Trino 476 once,
-                       needs a JDK >= 24), then run \`npm run processor\` or \`npm run dev\` again.`
-    : `landing into ${config.TRINO_URL} (catalog ${config.TRINO_CATALOG}); health and metrics on http://${config.PROCESSOR_HTTP_HOST}:${config.PROCESSOR_HTTP_PORT}`;
+  console.log(config.DATABASE_URL === undefined
+    ? `Boitatá: DATABASE_URL is not set, starting the embedded PostgreSQL (data in ${config.BOITATA_DATA_DIR}/postgres)…`
+    : `Boitatá: using the PostgreSQL at ${redactUrl(config.DATABASE_URL)}…`);
+  database = await resolveDatabase(process.env);
+  edge = await startLocalEdge({ databaseUrl: database.url, port, inheritOutput: true });
+  if (config.TRINO_URL !== undefined && !(await trinoReady(config.TRINO_URL))) {
+    console.warn(`Trino at ${config.TRINO_URL} does not answer yet: the processor keeps retrying, nothing is lost meanwhile.`);
+  }
+  processor = await startProcessor({ ...config, DATABASE_URL: database.url }, createLogger(config.LOG_LEVEL)).catch((error: Error) => {
+    throw new Error(`the processor did not start: ${error.message}${(error as { code?: string }).code === 'EADDRINUSE' ? ' (set PROCESSOR_HTTP_PORT to a free port, or stop the other processor)' : ''}`);
+  });
+  const pool = openPool(database.url);
+  const demo = await ensureDemoConnection(pool, { dataDir: config.BOITATA_DATA_DIR, databaseUrl: database.url }).finally(() => pool.end());
+  const status = `http://${config.PROCESSOR_HTTP_HOST}:${config.PROCESSOR_HTTP_PORT}`;
+  const where = config.TRINO_URL === undefined
+    ? `DuckDB file ${duckDbPath(config)}`
+    : `Trino ${redactUrl(config.TRINO_URL)} (catalog ${config.TRINO_CATALOG})`;
+  const table = config.TRINO_URL === undefined
+    ? `${config.TRINO_SCHEMA_PREFIX}${demo.tenant}.${demo.table}`
+    : `${config.TRINO_CATALOG}.${config.TRINO_SCHEMA_PREFIX}${demo.tenant}.${demo.table}`;
   console.log(`
-Boitatá edge is listening on ${edge.url}
-  Postgres:            ${redacted}
-  local Neon endpoint: ${edge.neon.sqlUrl} (HTTP /sql) and ws://${edge.neon.wsProxyHost}/v1 (WebSocket proxy)
-  processor:           ${processorLine}
+Boitatá is running.
+  edge:       ${edge.url}
+  database:   ${redactUrl(database.url)} (${database.origin})
+  warehouse:  ${where}
+  status:     ${status}/status   (JSON: /status.json, health: /health, metrics: /metrics)
 
-Create a first connection (in another terminal):
-  npx boitata tenants add demo
-  npx boitata connections add --tenant demo --name first --table events
-Then push with the token it prints:
-  curl -X POST "${edge.url}/v1/ingest/push/<token>?table=events" -H "x-tenant-id: demo" \\
-       -H "content-type: application/json" -d '[{"id":1,"email":"ana@example.com"}]'
-and, a few seconds later, read it back from Trino (schema tenant_<tenant id>):
-  SELECT * FROM iceberg."tenant_demo"."events"
+Demo tenant "${demo.tenant}", ${demo.created ? 'new' : 'existing'} connection. Push a sample (from another terminal):
+  ${demoCurl(edge.url, demo)}
+
+A few seconds later, read it back:
+  npm run boitata -- query "SELECT * FROM ${table}"
+
 Press Ctrl+C to stop.`);
-  const shutdown = async () => {
-    await processor?.shutdown();
-    await edge?.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
 } catch (error) {
-  await edge?.stop();
   console.error(`Could not start the local stack: ${(error as Error).message}`);
-  if (edge === undefined) console.error('Is Postgres running? Set DATABASE_URL to point at it (default postgres://postgres@127.0.0.1:5432/boitata).');
+  await stopAll();
   process.exit(1);
+}
+
+async function stopAll(): Promise<void> {
+  await processor?.shutdown().catch((error: Error) => console.error(`processor shutdown: ${error.message}`));
+  await edge?.stop().catch(() => undefined);
+  await database?.stop().catch(() => undefined);
 }

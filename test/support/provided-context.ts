@@ -9,7 +9,7 @@ declare module 'vitest' {
     /** '' when no Trino is reachable: the warehouse tests are skipped (never in CI, see BOITATA_REQUIRE_TRINO) */
     trinoUrl: string;
     trinoSkipReason: string;
-    /** the real Worker under wrangler dev ('' when the warehouse tests are skipped) */
+    /** the real Worker under wrangler dev */
     edgeUrl: string;
   }
 }

@@ -1,10 +1,45 @@
 // The test database: dropped and created afresh for every run, then migrated with the real migrations.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { migrate } from '../../cli/migrate.ts';
+import { startEmbeddedPostgres } from '../../dev/embedded-postgres.ts';
 
-export const TEST_DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/boitata_test';
+const LOCAL_TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/boitata_test';
 
-export async function recreateTestDatabase(url: string = TEST_DATABASE_URL): Promise<pg.Pool> {
+/**
+ * TEST_DATABASE_URL when set; else the local PostgreSQL on 5432 when one answers; else (a machine with only
+ * Node) an embedded PostgreSQL started for this run, its cluster kept in the temp directory between runs.
+ */
+export async function startTestPostgres(): Promise<{ url: string; origin: string; stop(): Promise<void> }> {
+  const configured = process.env['TEST_DATABASE_URL']?.trim();
+  if (configured) return { url: configured, origin: 'TEST_DATABASE_URL', stop: async () => undefined };
+  if (await answers(LOCAL_TEST_DATABASE_URL)) return { url: LOCAL_TEST_DATABASE_URL, origin: 'local PostgreSQL', stop: async () => undefined };
+  const embedded = await startEmbeddedPostgres({
+    dataDir: join(tmpdir(), 'boitata-test-postgres'),
+    port: Number(process.env['BOITATA_TEST_EMBEDDED_PORT'] ?? 54339),
+    database: 'boitata_test',
+  });
+  process.stderr.write(`No PostgreSQL at 127.0.0.1:5432: the tests use an embedded one (${embedded.url}).\n`);
+  return { url: embedded.url, origin: 'embedded PostgreSQL', stop: () => embedded.stop() };
+}
+
+async function answers(url: string): Promise<boolean> {
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function recreateTestDatabase(url: string): Promise<pg.Pool> {
   const name = decodeURIComponent(new URL(url).pathname.slice(1));
   const admin = new URL(url);
   admin.pathname = '/postgres';

@@ -1,0 +1,37 @@
+# The Boitatá processor as a container: `docker build -t boitata-processor .`
+# Configuration is by environment variables only (README "Configuration"); in production set at least
+# DATABASE_URL (the same Postgres/Neon database the edge writes to), TRINO_URL and PII_HASH_KEY.
+# Without them it falls back to the embedded PostgreSQL and DuckDB under /data: mount a volume there.
+FROM node:22-bookworm-slim
+
+ENV NODE_ENV=production \
+    BOITATA_DATA_DIR=/data \
+    PROCESSOR_HTTP_HOST=0.0.0.0 \
+    PROCESSOR_HTTP_PORT=9464
+
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Runtime dependencies only (no wrangler, workerd, vitest, browsers).
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# TypeScript runs as it is (Node >= 22.18 strips the types): no build step.
+COPY bin ./bin
+COPY cli ./cli
+COPY dev/embedded-postgres.ts ./dev/embedded-postgres.ts
+COPY migrations ./migrations
+COPY processor ./processor
+COPY shared ./shared
+
+RUN mkdir -p /data && chown node:node /data
+VOLUME /data
+USER node
+
+# /health, /metrics and the status page (/status).
+EXPOSE 9464
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
+  CMD node -e "fetch('http://127.0.0.1:9464/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+
+# SIGTERM (docker stop, Kubernetes): the batch in hand finishes within PROCESSOR_SHUTDOWN_GRACE_SECONDS
+# (default 25 s) or goes back to the queue; give the container a stop timeout above that (docker stop -t 30).
+STOPSIGNAL SIGTERM
+CMD ["node", "processor/main.ts"]

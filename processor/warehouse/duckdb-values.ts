@@ -1,0 +1,129 @@
+// Cells as typed DuckDB values for the staging appender, and DuckDB result values as JSON-friendly JS. Pure.
+import {
+  decimalValue, dateValue, timestampTZValue, DuckDBArrayValue, DuckDBDateValue, DuckDBDecimalValue, DuckDBListValue,
+  DuckDBMapValue, DuckDBStructValue, DuckDBTimestampTZValue, DuckDBTimestampValue, type DuckDBValue,
+} from '@duckdb/node-api';
+import { TIMESTAMP_TZ, type Cell, type ColumnType } from '../schema/column-types.ts';
+import { WarehouseError, type LoadRow } from './warehouse.ts';
+
+const INTEGER_TEXT = /^-?\d+$/;
+const NUMBER_TEXT = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i;
+const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{6}) ([+-])(\d{2}):(\d{2})$/;
+const INT64_MAX = 2n ** 63n - 1n;
+const FLOAT_MAX = 3.4028234663852886e38;
+
+/** The metadata cells of a row, in METADATA_COLUMN_TYPES order. */
+export function metadataValues(row: LoadRow): DuckDBValue[] {
+  return [
+    row.messageId,
+    checkedInteger(String(row.rowId), 'integer'),
+    timestampValue(row.receivedAt),
+    row.tenantId,
+    row.endpoint,
+    checkedInteger(row.sequence, 'bigint'),
+    row.rescue,
+  ];
+}
+
+/**
+ * A cell as a value of its column's type. The text was produced by coerceValue and is checked again here:
+ * text that does not fit the column is refused as bad data (permanent), never passed on to be guessed at.
+ */
+export function cellValue(cell: Cell, type: ColumnType): DuckDBValue {
+  if (cell === null) return null;
+  const { text } = cell;
+  switch (type) {
+    case 'varchar':
+      return text;
+    case 'boolean':
+      if (text !== 'true' && text !== 'false') throw refused(text, type);
+      return text === 'true';
+    case 'integer':
+    case 'bigint':
+      return checkedInteger(text, type);
+    case 'double':
+    case 'real': {
+      const value = NUMBER_TEXT.test(text) ? Number(text) : Number.NaN;
+      if (!Number.isFinite(value) || (type === 'real' && Math.abs(value) > FLOAT_MAX)) throw refused(text, type);
+      return value;
+    }
+    case 'date':
+      return dateValue(epochDays(text));
+    case TIMESTAMP_TZ:
+      return timestampValue(text);
+    default:
+      return decimalCell(text, type);
+  }
+}
+
+function checkedInteger(text: string, type: 'integer' | 'bigint'): number | bigint {
+  if (!INTEGER_TEXT.test(text)) throw refused(text, type);
+  const value = BigInt(text);
+  const max = type === 'integer' ? 2n ** 31n - 1n : INT64_MAX;
+  if (value > max || value < -max - 1n) throw refused(text, type);
+  return type === 'integer' ? Number(value) : value;
+}
+
+/** `YYYY-MM-DD` → days since 1970-01-01 (setUTCFullYear: Date.UTC would read years below 100 as 19xx). */
+function epochDays(text: string): number {
+  const match = DATE_TEXT.exec(text);
+  if (match === null) throw refused(text, 'date');
+  const date = new Date(0);
+  date.setUTCFullYear(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+  if (date.getUTCDate() !== Number(match[3])) throw refused(text, 'date');
+  return Math.round(date.getTime() / 86_400_000);
+}
+
+/** Canonical timestamp text (`2026-06-12 10:00:00.123456 +05:30`) → the instant in microseconds since the epoch. */
+function timestampValue(text: string): DuckDBTimestampTZValue {
+  const match = TIMESTAMP_TEXT.exec(text);
+  if (match === null) throw refused(text, TIMESTAMP_TZ);
+  const [, year, month, day, hour, minute, second, micros, sign, offsetHours, offsetMinutes] = match as unknown as string[];
+  const date = new Date(0);
+  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
+  date.setUTCHours(Number(hour), Number(minute), Number(second), 0);
+  const offset = BigInt((Number(offsetHours) * 60 + Number(offsetMinutes)) * 60) * 1_000_000n * (sign === '-' ? -1n : 1n);
+  return timestampTZValue(BigInt(date.getTime()) * 1000n + BigInt(micros!) - offset);
+}
+
+function decimalCell(text: string, type: ColumnType): DuckDBValue {
+  const decimal = /^decimal\((\d+),\s*(\d+)\)$/.exec(type);
+  if (decimal === null) throw new WarehouseError('permanent', 'INVALID_VALUE', `no value of column type ${type} can be written`);
+  const [precision, scale] = [Number(decimal[1]), Number(decimal[2])];
+  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
+  const fraction = match?.[3] ?? '';
+  if (match === null || fraction.length > scale || match[2]!.replace(/^0+(?=\d)/, '').length > precision - scale) throw refused(text, type);
+  const scaled = BigInt(`${match[1]}${match[2]}${fraction.padEnd(scale, '0')}`);
+  return decimalValue(scaled, precision, scale);
+}
+
+function refused(text: string, type: ColumnType): WarehouseError {
+  return new WarehouseError('permanent', 'INVALID_VALUE', `refusing to write ${JSON.stringify(text)} to a ${type} column`);
+}
+
+/**
+ * A result value as JSON-friendly JS: bigints as numbers when exact (else decimal text), timestamps as ISO-8601
+ * text with microseconds, dates as YYYY-MM-DD, decimals as exact text, lists and structs converted inside.
+ */
+export function jsonFriendly(value: DuckDBValue): unknown {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'bigint') return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  if (value instanceof DuckDBTimestampTZValue) return isoText(value.micros, 'Z') ?? value.toString();
+  if (value instanceof DuckDBTimestampValue) return isoText(value.micros, '') ?? value.toString();
+  if (value instanceof DuckDBDateValue || value instanceof DuckDBDecimalValue) return value.toString();
+  if (value instanceof DuckDBListValue || value instanceof DuckDBArrayValue) return value.items.map(jsonFriendly);
+  if (value instanceof DuckDBStructValue) return Object.fromEntries(Object.entries(value.entries).map(([k, v]) => [k, jsonFriendly(v)]));
+  if (value instanceof DuckDBMapValue) return value.entries.map(({ key, value: v }) => ({ key: jsonFriendly(key), value: jsonFriendly(v) }));
+  return String(value);
+}
+
+/** Microseconds since the epoch as `YYYY-MM-DDTHH:MM:SS.ffffff` + suffix; null outside what a JS Date can show (and for ±infinity). */
+function isoText(micros: bigint, suffix: string): string | null {
+  const millis = micros >= 0n ? micros / 1000n : -((-micros + 999n) / 1000n);
+  const date = new Date(Number(millis));
+  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 0 || date.getUTCFullYear() > 9999) return null;
+  const fraction = (((micros % 1_000_000n) + 1_000_000n) % 1_000_000n).toString().padStart(6, '0');
+  return `${date.toISOString().slice(0, 19)}.${fraction}${suffix}`;
+}
