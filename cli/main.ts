@@ -2,7 +2,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ensureDatabase, openPool } from './database.ts';
 import { resolveDatabase } from '../dev/embedded-postgres.ts';
-import { runQuery } from './query.ts';
 import { migrate } from './migrate.ts';
 import { createOutput, table, type Output } from './output.ts';
 import {
@@ -74,7 +73,8 @@ export async function main(argv: string[]): Promise<number> {
     return group === undefined && !values.help ? 2 : 0;
   }
   const out = createOutput(values.json);
-  if (group === 'query') return runQuery([action, ...rest].filter((part) => part !== undefined).join(' '), out);
+  // Loaded only for this command: the warehouse clients (DuckDB's native module) are heavy to import.
+  if (group === 'query') return (await import('./query.ts')).runQuery([action, ...rest].filter((part) => part !== undefined).join(' '), out);
   let database;
   try {
     database = await resolveDatabase();

@@ -1,6 +1,6 @@
 // `boitata query "SELECT ..."`: SQL on whichever warehouse the processor is configured for, printed as a table.
 import { ConfigError, parseConfig } from '../processor/config.ts';
-import { createWarehouse } from '../processor/main.ts';
+import { createWarehouse } from '../processor/warehouse/create-warehouse.ts';
 import { table, type Output } from './output.ts';
 
 /** Longest cell shown in text mode; --json prints every value whole. */

@@ -1,7 +1,9 @@
-// The operator endpoint: GET /health (is the loop alive and the queue reachable) and GET /metrics (Prometheus).
-import { createServer, type Server } from 'node:http';
+// The operator endpoint: /health (is the loop alive and the queue reachable), /metrics (Prometheus), the status
+// page (/ and /status, the same data at /status.json) and replaying a dead letter (POST, admin token only).
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type pg from 'pg';
 import type { ProcessorMetrics } from './metrics.ts';
+import { createStatusRoutes } from './status/status-routes.ts';
 
 export interface HealthSource {
   /** ms since the loop last completed an iteration (claimed, even if nothing was there) */
@@ -9,34 +11,51 @@ export interface HealthSource {
   lastError(): string | null;
 }
 
-export function startHttpServer(options: { host: string; port: number; pool: pg.Pool; metrics: ProcessorMetrics; health: HealthSource; staleAfterMs: number }): Promise<Server> {
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  pool: pg.Pool;
+  metrics: ProcessorMetrics;
+  health: HealthSource;
+  staleAfterMs: number;
+  /** PROCESSOR_ADMIN_TOKEN: allows replaying dead letters with `Authorization: Bearer <token>`; undefined: read-only */
+  adminToken?: string | undefined;
+}
+
+const ROUTES = [
+  'GET  /                               the status page (also /status)',
+  'GET  /status.json                    the status page\'s data',
+  'GET  /health                         liveness: the loop and the database',
+  'GET  /metrics                        Prometheus',
+  'POST /dead-letters/{id}/replay       replay a dead letter (Authorization: Bearer <admin token>)',
+].join('\n');
+
+const REPLAY_PATH = /^\/dead-letters\/([^/]+)\/replay$/;
+
+export function startHttpServer(options: HttpServerOptions): Promise<Server> {
+  const status = createStatusRoutes(options);
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (request.method !== 'GET') return send(response, 405, 'text/plain', 'method not allowed\n');
-    if (path === '/health') {
-      void (async () => {
-        let database = 'ok';
-        try {
-          await options.pool.query('SELECT 1');
-        } catch (error) {
-          database = `unreachable: ${(error as Error).message}`;
-        }
-        const since = options.health.sinceLastIteration();
-        const healthy = database === 'ok' && since <= options.staleAfterMs;
-        send(response, healthy ? 200 : 503, 'application/json', JSON.stringify({
-          status: healthy ? 'ok' : 'unhealthy', database, last_iteration_ms_ago: since, last_error: options.health.lastError(),
-        }));
-      })();
-      return;
+    const replay = REPLAY_PATH.exec(path);
+    const allowed = replay !== null ? 'POST' : ['/', '/status', '/status.json', '/health', '/metrics'].includes(path) ? 'GET' : null;
+    if (allowed === null) return send(response, 404, 'text/plain', `not found: ${path}\nroutes:\n${ROUTES}\n`);
+    if (request.method !== allowed) {
+      request.resume();
+      response.setHeader('allow', allowed);
+      return send(response, 405, 'text/plain', `method not allowed: ${path} answers ${allowed}\n`);
     }
-    if (path === '/metrics') {
-      options.metrics.registry.metrics().then(
-        (text) => send(response, 200, options.metrics.registry.contentType, text),
-        (error: Error) => send(response, 503, 'text/plain', `metrics unavailable: ${error.message}\n`),
-      );
-      return;
-    }
-    send(response, 404, 'text/plain', 'not found: try /health or /metrics\n');
+    const done = (error: unknown) => {
+      if (!response.headersSent) send(response, 500, 'text/plain', 'internal error\n');
+      else response.destroy(error as Error);
+    };
+    if (replay !== null) return void status.replay(request, response, replay[1]!).catch(done);
+    if (path === '/status.json') return void status.json(response).catch(done);
+    if (path === '/' || path === '/status') return void status.page(response).catch(done);
+    if (path === '/health') return void health(options, response).catch(done);
+    options.metrics.registry.metrics().then(
+      (text) => send(response, 200, options.metrics.registry.contentType, text),
+      (error: Error) => send(response, 503, 'text/plain', `metrics unavailable: ${error.message}\n`),
+    );
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -44,7 +63,21 @@ export function startHttpServer(options: { host: string; port: number; pool: pg.
   });
 }
 
-function send(response: import('node:http').ServerResponse, status: number, type: string, body: string): void {
-  response.writeHead(status, { 'content-type': type });
+async function health(options: HttpServerOptions, response: ServerResponse): Promise<void> {
+  let database = 'ok';
+  try {
+    await options.pool.query('SELECT 1');
+  } catch (error) {
+    database = `unreachable: ${(error as Error).message}`;
+  }
+  const since = options.health.sinceLastIteration();
+  const healthy = database === 'ok' && since <= options.staleAfterMs;
+  send(response, healthy ? 200 : 503, 'application/json', JSON.stringify({
+    status: healthy ? 'ok' : 'unhealthy', database, last_iteration_ms_ago: since, last_error: options.health.lastError(),
+  }));
+}
+
+function send(response: ServerResponse, status: number, type: string, body: string): void {
+  response.writeHead(status, { 'content-type': type, 'x-content-type-options': 'nosniff' });
   response.end(body);
 }

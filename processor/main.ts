@@ -1,5 +1,4 @@
 // The processor's composition root: configuration, Postgres, the warehouse, the loop, the HTTP endpoint, shutdown.
-import { join } from 'node:path';
 import pg from 'pg';
 import { BatchLoader } from './batch-loader.ts';
 import { ConfigError, parseConfig, type ProcessorConfig } from './config.ts';
@@ -10,41 +9,12 @@ import { ProcessorMetrics } from './metrics.ts';
 import { Processor } from './processor.ts';
 import { QueueStore } from './queue/queue-store.ts';
 import { SchemaRegistry } from './schema/schema-registry.ts';
-import { TrinoWarehouse } from './warehouse/trino-warehouse.ts';
-import { DuckDbWarehouse } from './warehouse/duckdb-warehouse.ts';
-import type { Warehouse } from './warehouse/warehouse.ts';
+import { createWarehouse } from './warehouse/create-warehouse.ts';
 import { resolveDatabase } from '../dev/embedded-postgres.ts';
 import { ModelClient } from './ai/model-client.ts';
 import { AiSchemaMatcher } from './ai/schema-matcher.ts';
 import { JobWorker } from './enrichment/job-worker.ts';
 import { loadPiiHashKey, PiiHasher } from './schema/pii-hasher.ts';
-
-/** Where the DuckDB file lives when no Trino is configured. */
-export const duckDbPath = (config: ProcessorConfig): string => config.DUCKDB_PATH ?? join(config.BOITATA_DATA_DIR, 'warehouse.duckdb');
-
-/** Trino/Iceberg when TRINO_URL is set; otherwise the embedded DuckDB file. */
-export function createWarehouse(config: ProcessorConfig, options: { idleCloseMs?: number } = {}): { warehouse: Warehouse; description: string } {
-  if (config.TRINO_URL === undefined) {
-    const path = duckDbPath(config);
-    return {
-      warehouse: new DuckDbWarehouse({ path, schemaPrefix: config.TRINO_SCHEMA_PREFIX, ...options }),
-      description: `DuckDB file ${path}`,
-    };
-  }
-  return {
-    warehouse: new TrinoWarehouse({
-      url: config.TRINO_URL,
-      user: config.TRINO_USER,
-      password: config.TRINO_PASSWORD,
-      statementTimeoutMs: config.TRINO_STATEMENT_TIMEOUT_SECONDS * 1000,
-      catalog: config.TRINO_CATALOG,
-      schemaPrefix: config.TRINO_SCHEMA_PREFIX,
-      maxQueryLength: config.TRINO_MAX_QUERY_LENGTH,
-      snapshotRetention: config.MAINTENANCE_SNAPSHOT_RETENTION,
-    }),
-    description: `Trino ${redactUrl(config.TRINO_URL)} (catalog ${config.TRINO_CATALOG})`,
-  };
-}
 
 /** `config.DATABASE_URL` must be set: the caller resolves the embedded default first (see resolveDatabase). */
 export async function startProcessor(config: ProcessorConfig & { DATABASE_URL: string }, log: Logger) {

@@ -7,7 +7,8 @@ import { startLocalEdge, type LocalEdge } from '../dev/run-local-edge.ts';
 import { openPool } from '../cli/database.ts';
 import { ConfigError, parseConfig, type ProcessorConfig } from '../processor/config.ts';
 import { createLogger, redactUrl } from '../processor/logger.ts';
-import { duckDbPath, startProcessor } from '../processor/main.ts';
+import { startProcessor } from '../processor/main.ts';
+import { duckDbPath } from '../processor/warehouse/create-warehouse.ts';
 
 const port = Number(process.env['PORT'] ?? 8787);
 

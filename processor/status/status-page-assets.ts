@@ -16,13 +16,13 @@ main { padding: 14px 20px 28px; max-width: 1320px; }
 h2 { font-size: 14px; margin: 22px 0 8px; }
 h2 .muted, h3 .muted { font-weight: 400; font-size: 12px; }
 h3 { font-size: 13px; margin: 16px 0 6px; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 10px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; }
 .card .label { color: var(--muted); font-size: 11px; text-transform: uppercase; letter-spacing: .04em; }
 .card .value { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; }
 .card .note { color: var(--muted); font-size: 11px; }
 .card.alert .value { color: var(--warn); }
-.row { display: flex; flex-wrap: wrap; gap: 14px; align-items: flex-start; }
+.row { display: flex; flex-wrap: wrap; gap: 14px; align-items: flex-start; margin-top: 12px; }
 .panel { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; }
 .panel p { margin: 4px 0 0; color: var(--muted); font-size: 11px; }
 table { border-collapse: collapse; width: 100%; background: var(--card); border: 1px solid var(--line); }
@@ -36,6 +36,7 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .badge { display: inline-block; padding: 0 6px; border-radius: 9px; font-size: 11px; font-weight: 600; background: #e8eef3; color: #33414d; margin-right: 3px; }
 .badge.pii { background: #fde7e4; color: var(--warn); }
 .muted { color: var(--muted); }
+.nowrap { white-space: nowrap; }
 .reason { max-width: 520px; overflow-wrap: anywhere; }
 details.table { margin: 8px 0 12px; background: var(--card); border: 1px solid var(--line); border-radius: 6px; }
 details.table > summary { cursor: pointer; padding: 6px 10px; font-weight: 600; }

@@ -7,7 +7,7 @@ import {
   quoteIdentifier, quoteString, qualifiedName, renderAddColumn, renderCreateSchema, renderCreateTable, renderDescribe,
   renderInserts, renderLandedRows, renderMerges, renderSchemaChange,
 } from './trino-sql.ts';
-import type { LoadRow, TableRef, Warehouse } from './warehouse.ts';
+import type { LoadRow, QueryResult, TableRef, Warehouse } from './warehouse.ts';
 
 export interface TrinoWarehouseSettings extends TrinoSettings {
   catalog: string;
@@ -123,6 +123,11 @@ export class TrinoWarehouse implements Warehouse {
     await this.runner.run(`ALTER TABLE ${table} EXECUTE optimize(file_size_threshold => '128MB')`);
     await this.runner.run(`ALTER TABLE ${table} EXECUTE expire_snapshots(retention_threshold => ${quoteString(this.settings.snapshotRetention)})`);
     await this.runner.run(`ALTER TABLE ${table} EXECUTE remove_orphan_files(retention_threshold => ${quoteString(this.settings.snapshotRetention)})`);
+  }
+
+  /** Values as Trino's JSON protocol gives them (large bigints lose precision there; cast them to varchar to see every digit). */
+  async query(sql: string): Promise<QueryResult> {
+    return this.runner.run(sql);
   }
 
   async close(): Promise<void> {}

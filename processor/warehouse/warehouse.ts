@@ -37,6 +37,12 @@ export class WarehouseError extends Error {
   }
 }
 
+/** Rows of an ad-hoc query, for people (the CLI): JSON-friendly values, in column order. */
+export interface QueryResult {
+  columns: string[];
+  rows: unknown[][];
+}
+
 export interface Warehouse {
   /** Where a tenant's table lives: one schema per tenant, so tenants never share a table. */
   tableRef(tenantId: string, table: string): TableRef;
@@ -60,5 +66,7 @@ export interface Warehouse {
   replaceValues(ref: TableRef, physical: string, mapping: ReadonlyMap<string, string>): Promise<void>;
   /** Compaction and snapshot expiry. */
   maintain(ref: TableRef): Promise<void>;
+  /** Runs an ad-hoc statement (a SELECT from the CLI); the loader never calls it. */
+  query(sql: string): Promise<QueryResult>;
   close(): Promise<void>;
 }

@@ -105,7 +105,10 @@ describe('Trino rendering', () => {
 describe('parseConfig', () => {
   it('applies the defaults', () => {
     const config = parseConfig({});
-    expect(config).toMatchObject({ TRINO_URL: 'http://127.0.0.1:8090', TRINO_CATALOG: 'iceberg', PROCESSOR_POLL_INTERVAL_MS: 3000, PROCESSOR_BATCH_SIZE: 500 });
+    expect(config).toMatchObject({ TRINO_CATALOG: 'iceberg', BOITATA_DATA_DIR: '.boitata', PROCESSOR_POLL_INTERVAL_MS: 3000, PROCESSOR_BATCH_SIZE: 500 });
+    // unset: the embedded PostgreSQL and the DuckDB file
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.TRINO_URL).toBeUndefined();
     expect(config.processorId).toMatch(/-\d+-[0-9a-f]{8}$/);
   });
   it('names every bad variable', () => {

@@ -1,0 +1,85 @@
+// The status routes: the page, its JSON, and replaying a dead letter (the one write, admin token only).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type pg from 'pg';
+import type { ProcessorMetrics } from '../metrics.ts';
+import { assertNever } from '../normalize/normalize-message.ts';
+import { replayDeadLetters } from '../queue/dead-letters.ts';
+import { createAdminGuard } from './admin-token.ts';
+import { redactReason } from './redact-reason.ts';
+import { loadStatusSnapshot } from './status-data.ts';
+import { STATUS_PAGE_CSP } from './status-page-assets.ts';
+import { renderStatusPage, renderStatusUnavailable } from './status-page.ts';
+
+export interface StatusRoutesOptions {
+  pool: pg.Pool;
+  metrics: ProcessorMetrics;
+  /** enables POST /dead-letters/:id/replay for requests that send it as a Bearer token; undefined: read-only */
+  adminToken?: string | undefined;
+}
+
+const COMMON_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
+
+export function createStatusRoutes(options: StatusRoutesOptions) {
+  const guard = createAdminGuard(options.adminToken);
+  const snapshot = () => loadStatusSnapshot(options.pool, options.metrics, { replayEnabled: guard.enabled });
+
+  return {
+    async page(response: ServerResponse): Promise<void> {
+      let body: string;
+      let status = 200;
+      try {
+        body = renderStatusPage(await snapshot());
+      } catch (error) {
+        status = 503;
+        body = renderStatusUnavailable(`The database could not be read: ${redactReason((error as Error).message)}`, new Date());
+      }
+      response.writeHead(status, { ...COMMON_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': STATUS_PAGE_CSP, 'x-frame-options': 'DENY' });
+      response.end(body);
+    },
+
+    async json(response: ServerResponse): Promise<void> {
+      try {
+        sendJson(response, 200, await snapshot());
+      } catch (error) {
+        sendError(response, 503, 'database_unavailable', `The database could not be read: ${redactReason((error as Error).message)}`);
+      }
+    },
+
+    // Authorization comes only from the Bearer header, which a cross-site form cannot send: no CSRF token needed.
+    async replay(request: IncomingMessage, response: ServerResponse, id: string): Promise<void> {
+      request.resume();
+      const verdict = guard.check(request.headers.authorization);
+      switch (verdict) {
+        case 'disabled':
+          return sendError(response, 403, 'replay_disabled',
+            'Replaying dead letters is disabled: this processor has no admin token (set PROCESSOR_ADMIN_TOKEN). The status page is read-only.');
+        case 'missing':
+          return sendError(response, 401, 'unauthorized', 'Send the admin token as "Authorization: Bearer <token>".', { 'www-authenticate': 'Bearer realm="boitata-processor"' });
+        case 'wrong':
+          return sendError(response, 401, 'unauthorized', 'The admin token is not valid.', { 'www-authenticate': 'Bearer realm="boitata-processor", error="invalid_token"' });
+        case 'allowed':
+          break;
+        default:
+          assertNever(verdict);
+      }
+      if (!/^[1-9]\d{0,17}$/.test(id)) return sendError(response, 400, 'invalid_id', `dead letter id ${JSON.stringify(id)}: use the numeric id the status page shows`);
+      try {
+        const replayed = await replayDeadLetters(options.pool, { ids: [id] });
+        if (replayed === 0) return sendError(response, 404, 'not_found', `no open dead letter ${id}: it does not exist or was replayed already`);
+        sendJson(response, 200, { replayed, id, status: 'pending' });
+      } catch (error) {
+        sendError(response, 503, 'database_unavailable', `The replay failed: ${redactReason((error as Error).message)}`);
+      }
+    },
+  };
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { ...COMMON_HEADERS, ...headers, 'content-type': 'application/json; charset=utf-8' });
+  response.end(JSON.stringify(body));
+}
+
+/** The error body the edge uses too: `{ "error": { "code", "message" } }`. */
+export function sendError(response: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  sendJson(response, status, { error: { code, message } }, headers);
+}

@@ -1,0 +1,96 @@
+// Seeds one tenant for the status page tests: registry rows, aliases, and queue messages driven through the real
+// QueueStore into every state (pending, in flight, done, dead-lettered), with PII in the payloads and reasons.
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { addConnection, addTenant } from '../../../cli/provision.ts';
+import { QueueStore } from '../../../processor/queue/queue-store.ts';
+
+/** Values that must never reach the page or its JSON. */
+export const PII_EMAIL = 'maria.silva@example.com';
+export const PII_PHONE = '+55 11 98765-4321';
+export const PII_NAME = "Maria O'Silva";
+
+export interface SeededTenant {
+  tenant: string;
+  /** the connection's ingest token: a secret */
+  token: string;
+  deadLetterIds: string[];
+  pending: number;
+  processing: number;
+  done: number;
+  doneRows: number;
+}
+
+let counter = 0;
+
+export async function seedTenant(db: pg.Pool): Promise<SeededTenant> {
+  const tenant = `st${Date.now().toString(36)}${(counter++).toString(36)}${randomUUID().slice(0, 4)}`;
+  await addTenant(db, { id: tenant, name: `Status ${tenant}` });
+  const { connection, token } = await addConnection(db, { tenant, name: 'shop', table: 'orders' });
+  await seedRegistry(db, tenant);
+
+  // 20 messages as the edge writes them; each carries PII in its payload.
+  const sizes = Array.from({ length: 20 }, (_, i) => 1 + (i % 5) * 3);
+  for (const rows of sizes) {
+    const messageId = randomUUID();
+    const payload = Array.from({ length: rows }, (_, i) => ({ id: i, email: PII_EMAIL, phone: PII_PHONE, name: PII_NAME, total: 10.5 }));
+    await db.query(
+      `INSERT INTO boitata_inbound_queue (message_id, tenant_id, connection_id, endpoint, payload_format, target_table, payload, row_count, receipt, idempotency_scope)
+       VALUES ($1, $2, $3, 'push', 'array', 'orders', $4, $5, $6, $3)`,
+      [messageId, tenant, connection.id, JSON.stringify(payload), rows, JSON.stringify({ status: 'accepted', message_id: messageId, rows })],
+    );
+  }
+  // A processor claims them all, then: 12 land (spread over the last minutes), 2 die, 4 go back, 2 stay in flight.
+  const queue = new QueueStore(db, `status-test-${tenant}`, 300, [tenant]);
+  const claimed = await queue.claimBatch(20);
+  const done = claimed.slice(0, 12);
+  await queue.acknowledge(done.map((m) => m.queueId));
+  for (const [i, message] of done.entries()) {
+    await db.query(`UPDATE boitata_inbound_queue SET processed_at = clock_timestamp() - make_interval(secs => $2) WHERE id = $1`, [message.queueId, 5 + i * 70]);
+  }
+  const [first, second] = claimed.slice(12, 14);
+  await queue.deadLetter(first!.queueId, 'warehouse_rejected', `orders: Trino INVALID_CAST_ARGUMENT: Cannot cast '${PII_EMAIL}' to bigint`);
+  await queue.deadLetter(second!.queueId, 'retries_exhausted', `failed 5 times; last error: value ${PII_PHONE} of "${PII_NAME}" does not fit column phone`);
+  await queue.release(claimed.slice(14, 18).map((m) => m.queueId));
+  const { rows: dead } = await db.query<{ id: string }>('SELECT id::text FROM boitata_dead_letters WHERE tenant_id = $1 ORDER BY id', [tenant]);
+  return {
+    tenant, token, deadLetterIds: dead.map((row) => row.id),
+    pending: 4, processing: 2, done: done.length, doneRows: sizes.slice(0, 12).reduce((a, b) => a + b, 0),
+  };
+}
+
+// The registry as the SchemaRegistry leaves it (migrations 0003/0004): two tables, PII columns, three kinds of alias.
+async function seedRegistry(db: pg.Pool, tenant: string): Promise<void> {
+  const schema = `tenant_${tenant}`;
+  for (const table of ['orders', 'page_views']) {
+    await db.query(`INSERT INTO boitata_tables (tenant_id, table_name, warehouse_schema, warehouse_table, schema_version, last_loaded_at)
+                    VALUES ($1, $2, $3, $2, 3, now())`, [tenant, table, schema]);
+  }
+  const columns: Array<[string, string, string, string, boolean, string | null, string | null, string[]]> = [
+    ['orders', 'id', 'id', 'bigint', false, null, 'Order number', ['key']],
+    ['orders', 'email', 'email', 'varchar', true, 'name', 'Customer e-mail address', ['contact']],
+    ['orders', 'phone', 'phone', 'varchar', true, 'values', null, []],
+    ['orders', 'total', 'total', 'double', false, null, 'Order total in the shop currency', ['money']],
+    ['orders', 'shipping.city', 'shipping__city', 'varchar', false, null, null, []],
+    ['page_views', 'path', 'path', 'varchar', false, null, 'URL path viewed', []],
+    ['page_views', 'viewed_at', 'viewed_at', 'timestamp(6) with time zone', false, null, null, []],
+  ];
+  for (const [i, [table, logical, physical, type, pii, source, description, tags]] of columns.entries()) {
+    await db.query(
+      `INSERT INTO boitata_columns (tenant_id, table_name, logical_name, physical_name, data_type, added_in_version, pii, pii_source, description, tags)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [tenant, table, logical, physical, type, 1 + Math.floor(i / 3), pii, source, description, tags],
+    );
+  }
+  const aliases: Array<[string, string, string, Record<string, unknown>]> = [
+    ['e_mail', 'email', 'typo', { distance: 1 }],
+    ['celular', 'phone', 'dictionary', { group: 'phone' }],
+    ['amount', 'total', 'model', { model: 'test-model', confidence: 0.91, sample: PII_EMAIL }],
+  ];
+  for (const [alias, column, decidedBy, evidence] of aliases) {
+    await db.query(
+      `INSERT INTO boitata_aliases (tenant_id, table_name, alias, column_name, decided_by, evidence) VALUES ($1, 'orders', $2, $3, $4, $5)`,
+      [tenant, alias, column, decidedBy, JSON.stringify(evidence)],
+    );
+  }
+}
