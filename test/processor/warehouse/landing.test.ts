@@ -1,19 +1,16 @@
-// Each payload format end to end: push through the Worker, let the processor run, read the rows back from Trino.
+// Each payload format end to end: push through the Worker, let the processor run, read the rows back from the
+// warehouse — the same tests on DuckDB and on Trino/Iceberg.
 import { afterAll, expect, it } from 'vitest';
-import {
-  db, describeWarehouse, newConnection, newKey, piiHash, post, push, tableName, testProcessor, trinoQuery, webhook,
-} from './support.ts';
-
-async function columnTypes(tenant: string, table: string): Promise<Record<string, string>> {
-  const rows = await trinoQuery(
-    `SELECT column_name, data_type FROM iceberg.information_schema.columns WHERE table_schema = 'tenant_${tenant}' AND table_name = '${table}'`,
-  );
-  return Object.fromEntries(rows.map((r) => [String(r['column_name']), String(r['data_type'])]));
-}
+import { db, describeEachWarehouse, newConnection, newKey, piiHash, post, push, webhook } from './support.ts';
 
 afterAll(() => db.end());
 
-describeWarehouse('landing in Trino/Iceberg', () => {
+describeEachWarehouse('landing', (wh) => {
+  const tableName = wh.table;
+  const trinoQuery = wh.query;
+  const testProcessor = wh.processor;
+  const columnTypes = wh.columnTypes;
+
   it('lands a flat array with every inferred type, one column per field', async () => {
     const conn = await newConnection();
     await push(conn, [
@@ -29,7 +26,7 @@ describeWarehouse('landing in Trino/Iceberg', () => {
       _boitata_rescue: 'varchar',
     });
     const rows = await trinoQuery(
-      `SELECT id, name, score, active, CAST(born AS varchar) AS born, to_iso8601(seen_at AT TIME ZONE 'UTC') AS seen_at, tags,
+      `SELECT id, name, score, active, CAST(born AS varchar) AS born, ${wh.isoUtc('seen_at')} AS seen_at, tags,
               _boitata_tenant_id, _boitata_endpoint, _boitata_rescue FROM ${tableName(conn.tenant, 'contacts')} ORDER BY id`,
     );
     expect(rows).toEqual([
@@ -66,8 +63,7 @@ describeWarehouse('landing in Trino/Iceberg', () => {
     await push(conn, { order_id: 103, total: 10, status: 'open' }, undefined, { 'x-target-table': 'test_tbl_orders' });
     await testProcessor([conn.tenant]).drain();
 
-    const tables = await trinoQuery(`SHOW TABLES FROM iceberg."tenant_${conn.tenant}"`);
-    expect(tables.map((t) => t['Table']).sort()).toEqual(['test_tbl_events', 'test_tbl_orders', 'test_tbl_users']);
+    expect(await wh.tables(conn.tenant)).toEqual(['test_tbl_events', 'test_tbl_orders', 'test_tbl_users']);
     expect(await trinoQuery(`SELECT order_id, total, status FROM ${tableName(conn.tenant, 'test_tbl_orders')} ORDER BY order_id`)).toEqual([
       { order_id: 101, total: 150.5, status: 'completed' },
       { order_id: 102, total: 99.9, status: 'open' },
@@ -128,14 +124,13 @@ describeWarehouse('landing in Trino/Iceberg', () => {
 
   it('widens a column where Iceberg allows it (integer → bigint) in a table created outside Boitatá', async () => {
     const conn = await newConnection();
-    await trinoQuery(`CREATE SCHEMA iceberg."tenant_${conn.tenant}"`);
+    await trinoQuery(`CREATE SCHEMA ${wh.schema(conn.tenant)}`);
     await trinoQuery(`CREATE TABLE ${tableName(conn.tenant, 'legacy')} (id integer, label varchar)`);
     await trinoQuery(`INSERT INTO ${tableName(conn.tenant, 'legacy')} VALUES (1, 'old')`);
     await push(conn, [{ id: 2, label: 'small' }, { id: 1_099_511_627_776, label: 'big' }], 'legacy');
     await testProcessor([conn.tenant]).drain();
 
-    const types = await trinoQuery(`SELECT column_name, data_type FROM iceberg.information_schema.columns WHERE table_schema = 'tenant_${conn.tenant}' AND table_name = 'legacy' AND column_name = 'id'`);
-    expect(types).toEqual([{ column_name: 'id', data_type: 'bigint' }]);
+    expect((await columnTypes(conn.tenant, 'legacy'))['id']).toBe('bigint');
     expect(await trinoQuery(`SELECT id, label, _boitata_rescue FROM ${tableName(conn.tenant, 'legacy')} ORDER BY id`)).toEqual([
       { id: 1, label: 'old', _boitata_rescue: null },
       { id: 2, label: 'small', _boitata_rescue: null },
@@ -200,7 +195,7 @@ describeWarehouse('landing in Trino/Iceberg', () => {
       { date: '2026-06-13', metric_name: 'cpu_usage', value: 50, region: 'us-east' },
     ]);
     expect(await trinoQuery(
-      `SELECT event_id, event_type, source_id, severity, to_iso8601("timestamp" AT TIME ZONE 'UTC') AS ts, payload__invoice, payload__amount, payload__customer__country, _boitata_endpoint
+      `SELECT event_id, event_type, source_id, severity, ${wh.isoUtc('"timestamp"')} AS ts, payload__invoice, payload__amount, payload__customer__country, _boitata_endpoint
          FROM ${tableName(conn.tenant, 'events')}`,
     )).toEqual([{
       event_id, event_type: 'invoice.paid', source_id: 'billing', severity: 'info', ts: '2026-06-12T10:00:00.000000Z',
@@ -227,8 +222,7 @@ describeWarehouse('landing in Trino/Iceberg', () => {
     await push(b, [{ secret: 'of-b' }, { secret: 'of-b-2' }], 'shared_name');
     await testProcessor([a.tenant]).drain();
     expect(await trinoQuery(`SELECT secret, _boitata_tenant_id FROM ${tableName(a.tenant, 'shared_name')}`)).toEqual([{ secret: 'of-a', _boitata_tenant_id: a.tenant }]);
-    const schemasOfB = await trinoQuery(`SHOW SCHEMAS FROM iceberg LIKE 'tenant_${b.tenant}'`);
-    expect(schemasOfB).toEqual([]); // b's messages were not claimed by a's processor
+    expect(await wh.schemaExists(b.tenant)).toBe(false); // b's messages were not claimed by a's processor
     await testProcessor([b.tenant]).drain();
     expect(await trinoQuery(`SELECT secret FROM ${tableName(b.tenant, 'shared_name')} ORDER BY secret`)).toEqual([{ secret: 'of-b' }, { secret: 'of-b-2' }]);
     expect(await trinoQuery(`SELECT secret FROM ${tableName(a.tenant, 'shared_name')}`)).toEqual([{ secret: 'of-a' }]);

@@ -1,26 +1,25 @@
 // The self-learning schema end to end: typos, the AI matcher (the real `openai` client against an
-// OpenAI-compatible stand-in), new columns, PII hashed on ingestion and in place — in real Postgres and Trino.
+// OpenAI-compatible stand-in), new columns, PII hashed on ingestion and in place — in real Postgres, on DuckDB
+// and on Trino/Iceberg.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ModelClient } from '../../../processor/ai/model-client.ts';
 import { AiSchemaMatcher } from '../../../processor/ai/schema-matcher.ts';
 import { JobWorker } from '../../../processor/enrichment/job-worker.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../../support/fake-openai.ts';
 import {
-  db, describeWarehouse, newConnection, piiHash, push, queueStatus, silentLog, tableName, testHasher, testProcessor, trinoQuery, warehouse,
+  db, describeEachWarehouse, newConnection, piiHash, push, queueStatus, silentLog, testHasher, type TestWarehouse,
 } from './support.ts';
 
 let fake: FakeOpenAi;
 let model: ModelClient;
 const matcher = (threshold = 0.8) => new AiSchemaMatcher(db, model, { threshold, sendSamples: false, callsPerTenantPerDay: 100 });
-const jobs = (tenant: string) => new JobWorker({
-  pool: db, warehouse: warehouse(), model, hasher: testHasher, log: silentLog, tenants: [tenant], pollIntervalMs: 50, sweepAgainAfterSeconds: 0,
+const jobs = (wh: TestWarehouse, tenant: string) => new JobWorker({
+  pool: db, warehouse: wh.create(), model, hasher: testHasher, log: silentLog, tenants: [tenant], pollIntervalMs: 50, sweepAgainAfterSeconds: 0,
 });
-async function workJobs(tenant: string): Promise<void> {
-  const worker = jobs(tenant);
+async function workJobs(wh: TestWarehouse, tenant: string): Promise<void> {
+  const worker = jobs(wh, tenant);
   while (await worker.runOnce());
 }
-const columnsOf = async (tenant: string, table: string) =>
-  (await trinoQuery(`SELECT column_name FROM iceberg.information_schema.columns WHERE table_schema = 'tenant_${tenant}' AND table_name = '${table}' AND column_name NOT LIKE '\\_boitata\\_%' ESCAPE '\\' ORDER BY 1`)).map((r) => r['column_name']);
 
 beforeAll(async () => {
   fake = await startFakeOpenAi();
@@ -31,7 +30,13 @@ afterAll(async () => {
   await db.end();
 });
 
-describeWarehouse('self-learning schema', () => {
+describeEachWarehouse('self-learning schema', (wh) => {
+  const tableName = wh.table;
+  const trinoQuery = wh.query;
+  const testProcessor = wh.processor;
+  const columnsOf = async (tenant: string, table: string) =>
+    Object.keys(await wh.columnTypes(tenant, table)).filter((name) => !name.startsWith('_boitata_')).sort();
+
   it('lands a typo (phnoe) in phone without asking the model, and keeps id and ip apart', async () => {
     const conn = await newConnection();
     const processor = testProcessor([conn.tenant], { matcher: matcher() });
@@ -126,10 +131,10 @@ describeWarehouse('self-learning schema', () => {
 
     fake.facts.set('nickname', { description: 'What the member likes to be called.', tags: ['person'], pii: true });
     fake.facts.set('plan', { description: 'The subscription plan.', tags: ['billing'], pii: false });
-    await workJobs(conn.tenant);
+    await workJobs(wh, conn.tenant);
     await push(conn, [{ id: 3, email: 'cy@example.com', contact: '+5581999990003', nickname: 'Cy', plan: 'pro' }], 'members');
     await processor.drain();
-    await workJobs(conn.tenant);
+    await workJobs(wh, conn.tenant);
 
     const rows = await trinoQuery(`SELECT id, nickname FROM ${table} ORDER BY id`);
     expect(rows).toEqual([1, 2, 3].map((id, i) => ({ id, nickname: piiHash(conn.tenant, ['Aninha', 'Bibi', 'Cy'][i]) })));
@@ -144,7 +149,6 @@ describeWarehouse('self-learning schema', () => {
       { logical_name: 'nickname', pii: true, pii_source: 'model', description: 'What the member likes to be called.', tags: ['person'] },
       { logical_name: 'plan', pii: false, pii_source: null, description: 'The subscription plan.', tags: ['billing'] },
     ]);
-    const comments = await trinoQuery(`SELECT column_name, comment FROM iceberg.information_schema.columns WHERE table_schema = 'tenant_${conn.tenant}' AND table_name = 'members' AND column_name = 'plan'`);
-    expect(comments).toEqual([{ column_name: 'plan', comment: 'The subscription plan.' }]);
+    expect(await wh.columnComment(conn.tenant, 'members', 'plan')).toBe('The subscription plan.');
   });
 });

@@ -9,6 +9,10 @@ import { Processor } from '../../../processor/processor.ts';
 import { QueueStore } from '../../../processor/queue/queue-store.ts';
 import { SchemaRegistry } from '../../../processor/schema/schema-registry.ts';
 import { TrinoWarehouse } from '../../../processor/warehouse/trino-warehouse.ts';
+import { DuckDbWarehouse } from '../../../processor/warehouse/duckdb-warehouse.ts';
+import type { Warehouse } from '../../../processor/warehouse/warehouse.ts';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PiiHasher } from '../../../processor/schema/pii-hasher.ts';
 import type { AiSchemaMatcher } from '../../../processor/ai/schema-matcher.ts';
 
@@ -86,11 +90,9 @@ export const silentLog = createLogger('error', () => undefined);
 export const testHasher = new PiiHasher('hmac', Buffer.from('test-pii-hash-key-0123456789', 'utf8'));
 export const piiHash = (tenant: string, value: unknown) => testHasher.hash(tenant, value);
 
-export function testProcessor(
-  tenants: string[],
-  options: { batchSize?: number; leaseSeconds?: number; id?: string; trinoUrl?: string; maxAttempts?: number; matcher?: AiSchemaMatcher } = {},
-) {
-  const wh = warehouse(options.trinoUrl);
+export interface ProcessorOptions { batchSize?: number; leaseSeconds?: number; id?: string; trinoUrl?: string; maxAttempts?: number; matcher?: AiSchemaMatcher }
+
+export function testProcessor(tenants: string[], options: ProcessorOptions = {}, wh: Warehouse = warehouse(options.trinoUrl)) {
   const registry = new SchemaRegistry({ pool: db, warehouse: wh, matcher: options.matcher ?? null });
   const loader = new BatchLoader({ warehouse: wh, registry, hasher: testHasher });
   const queue = new QueueStore(db, options.id ?? `test-${randomUUID().slice(0, 8)}`, options.leaseSeconds ?? 60, tenants);
@@ -122,4 +124,76 @@ export async function countRows(tenant: string, table: string): Promise<{ rows: 
   const [row] = await trinoQuery(
     `SELECT count(*) AS n, count(DISTINCT (_boitata_message_id, _boitata_row_id)) AS d FROM ${tableName(tenant, table)}`);
   return { rows: Number(row!['n']), distinct: Number(row!['d']) };
+}
+
+/**
+ * One of the two warehouses the end-to-end suites run against: the same test body, DuckDB (always) and
+ * Trino/Iceberg (when a Trino answers; always in CI). Only what differs in SQL between them lives here.
+ */
+export interface TestWarehouse {
+  kind: 'duckdb' | 'trino';
+  /** a fresh adapter (what a processor gets) */
+  create(): Warehouse;
+  processor(tenants: string[], options?: Omit<ProcessorOptions, 'trinoUrl'>): Processor;
+  query(sql: string): Promise<Array<Record<string, unknown>>>;
+  /** the qualified name of a tenant's schema and table, for SQL */
+  schema(tenant: string): string;
+  table(tenant: string, table: string): string;
+  /** SQL turning a timestamp with time zone into `2026-06-12T10:00:00.123456Z` text */
+  isoUtc(expression: string): string;
+  tables(tenant: string): Promise<string[]>;
+  schemaExists(tenant: string): Promise<boolean>;
+  /** physical column → type, as the port reports them */
+  columnTypes(tenant: string, table: string): Promise<Record<string, string>>;
+  columnComment(tenant: string, table: string, column: string): Promise<string | null>;
+}
+
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+function testWarehouse(kind: 'duckdb' | 'trino', create: () => Warehouse, catalog: string | null): TestWarehouse {
+  const reader = create();
+  const query = async (sql: string) => {
+    const { columns, rows } = await reader.query(sql);
+    return rows.map((row) => Object.fromEntries(columns.map((name, i) => [name, row[i]])));
+  };
+  const schemaName = (tenant: string) => `${SCHEMA_PREFIX}${tenant}`;
+  const infoSchema = catalog === null ? 'information_schema' : `${catalog}.information_schema`;
+  return {
+    kind,
+    create,
+    processor: (tenants, options = {}) => testProcessor(tenants, options, create()),
+    query,
+    schema: (tenant) => (catalog === null ? '' : `${catalog}.`) + quoted(schemaName(tenant)),
+    table: (tenant, table) => `${(catalog === null ? '' : `${catalog}.`) + quoted(schemaName(tenant))}.${quoted(table)}`,
+    isoUtc: (expression) => (kind === 'trino' ? `to_iso8601(${expression} AT TIME ZONE 'UTC')` : expression),
+    async tables(tenant) {
+      const rows = await query(`SELECT table_name FROM ${infoSchema}.tables WHERE table_schema = '${schemaName(tenant)}' ORDER BY 1`);
+      return rows.map((row) => String(row['table_name']));
+    },
+    async schemaExists(tenant) {
+      return (await query(`SELECT schema_name FROM ${infoSchema}.schemata WHERE schema_name = '${schemaName(tenant)}'`)).length > 0;
+    },
+    async columnTypes(tenant, table) {
+      return Object.fromEntries((await reader.describeTable(reader.tableRef(tenant, table))) ?? []);
+    },
+    async columnComment(tenant, table, column) {
+      const sql = kind === 'trino'
+        ? `SELECT comment FROM ${infoSchema}.columns WHERE table_schema = '${schemaName(tenant)}' AND table_name = '${table}' AND column_name = '${column}'`
+        : `SELECT comment FROM duckdb_columns() WHERE schema_name = '${schemaName(tenant)}' AND table_name = '${table}' AND column_name = '${column}'`;
+      const [row] = await query(sql);
+      return row === undefined ? null : (row['comment'] as string | null);
+    },
+  };
+}
+
+/** A DuckDB file of this test file's own (each test file runs in its own worker). */
+const duckDbFile = join(tmpdir(), `boitata-e2e-${process.pid}-${randomUUID().slice(0, 8)}.duckdb`);
+export const duckDbWarehouse = testWarehouse('duckdb', () => new DuckDbWarehouse({ path: duckDbFile, schemaPrefix: SCHEMA_PREFIX }), null);
+export const trinoWarehouse = trinoUrl === '' ? null : testWarehouse('trino', () => warehouse(), CATALOG);
+
+/** The suite once per warehouse: DuckDB always; Trino when it answers, else skipped with the reason in its name. */
+export function describeEachWarehouse(name: string, body: (wh: TestWarehouse) => void): void {
+  describe(`${name} [DuckDB]`, () => body(duckDbWarehouse));
+  if (trinoWarehouse === null) describe.skip(`${name} [Trino/Iceberg] [SKIPPED: ${inject('trinoSkipReason')}]`, () => body(duckDbWarehouse));
+  else describe(`${name} [Trino/Iceberg]`, () => body(trinoWarehouse!));
 }
