@@ -1,4 +1,5 @@
-// The warehouse port: what the loader needs from an analytical store. Trino/Iceberg implements it.
+// The warehouse port: what the loader needs from an analytical store. Trino/Iceberg (trino-warehouse.ts) and DuckDB
+// (duckdb-warehouse.ts) implement it; test/processor/contract/ holds the one suite both must pass.
 import type { Cell, ColumnType } from '../schema/column-types.ts';
 import type { SchemaChange } from '../schema/plan-schema-change.ts';
 
