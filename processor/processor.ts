@@ -238,8 +238,14 @@ export class Processor {
   }
 }
 
-/** Trino being away (down, starting, unreachable) is not the messages' fault: it does not count towards maxAttempts. */
-function countsAsFailure(error: Error): boolean {
+/**
+ * The warehouse being away is not the messages' fault: Trino down, starting or unreachable, an outcome it could
+ * not tell, the DuckDB file held by another process or not there yet. Such failures do not count towards
+ * maxAttempts (nothing is dead-lettered for them) and do not make a batch land message by message.
+ */
+const WAREHOUSE_AWAY = new Set(['TRINO_UNREACHABLE', 'SERVER_STARTING_UP', 'OUTCOME_UNKNOWN', 'WAREHOUSE_LOCKED', 'WAREHOUSE_MISSING']);
+
+export function countsAsFailure(error: Error): boolean {
   if (error instanceof LeaseLostError) return false;
-  return !(error instanceof WarehouseError && ['TRINO_UNREACHABLE', 'SERVER_STARTING_UP', 'OUTCOME_UNKNOWN'].includes(error.errorName));
+  return !(error instanceof WarehouseError && WAREHOUSE_AWAY.has(error.errorName));
 }
