@@ -1,7 +1,7 @@
 # The Boitatá processor as a container: `docker build -t boitata-processor .`
-# Configuration is by environment variables only (README "Configuration"); in production set at least
-# DATABASE_URL (the same Postgres/Neon database the edge writes to), TRINO_URL and PII_HASH_KEY.
-# Without them it falls back to the embedded PostgreSQL and DuckDB under /data: mount a volume there.
+# Configuration is by environment variables only (README "Configuration"); set at least DATABASE_URL (the
+# database the edge writes to: without it the processor refuses to start, NODE_ENV=production), TRINO_URL
+# (without it rows land in a DuckDB file under /data, a volume) and PII_HASH_KEY.
 FROM node:22-bookworm-slim
 
 ENV NODE_ENV=production \
@@ -29,7 +29,7 @@ USER node
 # /health, /metrics and the status page (/status).
 EXPOSE 9464
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
-  CMD node -e "fetch('http://127.0.0.1:9464/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:' + process.env.PROCESSOR_HTTP_PORT + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 
 # SIGTERM (docker stop, Kubernetes): the batch in hand finishes within PROCESSOR_SHUTDOWN_GRACE_SECONDS
 # (default 25 s) or goes back to the queue; give the container a stop timeout above that (docker stop -t 30).

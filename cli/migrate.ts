@@ -7,6 +7,8 @@ import type pg from 'pg';
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
 // Any constant works; it only has to be the same in every process that migrates this database.
 const MIGRATION_LOCK_ID = 7_362_846_001;
+/** A migration starting with this line runs outside a transaction (so it may build an index CONCURRENTLY). */
+const NO_TRANSACTION = '-- boitata:no-transaction';
 
 export interface MigrationResult {
   applied: string[];
@@ -28,6 +30,15 @@ export async function migrate(pool: pg.Pool, directory = MIGRATIONS_DIR): Promis
       const id = Number(file.slice(0, 4));
       if (done.has(id)) continue;
       const sql = await readFile(join(directory, file), 'utf8');
+      if (sql.startsWith(NO_TRANSACTION)) {
+        // CREATE INDEX CONCURRENTLY cannot run in a transaction; such a file holds one idempotent statement.
+        await client.query(sql).catch((error: Error) => {
+          throw new Error(`migration ${file} failed: ${error.message}`, { cause: error });
+        });
+        await client.query('INSERT INTO boitata_migrations (id, name) VALUES ($1, $2)', [id, file]);
+        applied.push(file);
+        continue;
+      }
       await client.query('BEGIN');
       try {
         await client.query(sql);

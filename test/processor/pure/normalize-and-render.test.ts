@@ -111,6 +111,11 @@ describe('parseConfig', () => {
     expect(config.TRINO_URL).toBeUndefined();
     expect(config.processorId).toMatch(/-\d+-[0-9a-f]{8}$/);
   });
+  it('refuses the embedded PostgreSQL in production unless allowed', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL: required when NODE_ENV=production/);
+    expect(parseConfig({ NODE_ENV: 'production', BOITATA_ALLOW_EMBEDDED: 'true' }).DATABASE_URL).toBeUndefined();
+    expect(parseConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u@db.example/boitata' }).DATABASE_URL).toBe('postgres://u@db.example/boitata');
+  });
   it('names every bad variable', () => {
     expect(() => parseConfig({ PROCESSOR_BATCH_SIZE: 'lots', TRINO_URL: 'ftp://x', PROCESSOR_TENANTS: 'a,,b' }))
       .toThrow(/PROCESSOR_BATCH_SIZE[\s\S]*TRINO_URL|TRINO_URL[\s\S]*PROCESSOR_BATCH_SIZE/);
