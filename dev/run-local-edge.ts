@@ -2,6 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { createRequire } from 'node:module';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ensureDatabase, openPool } from '../cli/database.ts';
 import { migrate } from '../cli/migrate.ts';
@@ -75,7 +77,18 @@ export async function startWranglerDev(options: {
     throw new Error(`port ${options.port} is already in use (a wrangler dev left from an earlier run?); stop it or pick another port`);
   }
   const args = [wranglerBin, 'dev', '--config', options.config, '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
-  for (const [name, value] of Object.entries(options.vars)) args.push('--var', `${name}:${value}`);
+  // DATABASE_URL can hold a password (the embedded PostgreSQL's): through a 0600 env file, not the command line
+  // (which every local user can read in the process list).
+  const secrets = await mkdtemp(join(tmpdir(), 'boitata-edge-'));
+  const envFile = join(secrets, '.env');
+  const secretLines: string[] = [];
+  for (const [name, value] of Object.entries(options.vars)) {
+    if (name === 'DATABASE_URL') secretLines.push(`${name}=${JSON.stringify(value)}`);
+    else args.push('--var', `${name}:${value}`);
+  }
+  await writeFile(envFile, `${secretLines.join('\n')}\n`, { mode: 0o600 });
+  args.push('--env-file', envFile);
+  const removeSecrets = () => rm(secrets, { recursive: true, force: true });
   const child = spawn(process.execPath, args, {
     stdio: options.inheritOutput ? 'inherit' : 'ignore',
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
@@ -85,9 +98,11 @@ export async function startWranglerDev(options: {
     await waitUntilHealthy(url, child);
   } catch (error) {
     await stopChild(child);
+    await removeSecrets();
     throw error;
   }
-  return { url, stop: () => stopChild(child) };
+  // kept until stop: wrangler reads it again when it reloads the Worker
+  return { url, stop: () => stopChild(child).finally(removeSecrets) };
 }
 
 function portAnswers(port: number): Promise<boolean> {

@@ -131,7 +131,7 @@ if (import.meta.main) {
     log.error('no database', { error });
     process.exit(1);
   }
-  if (database.origin !== 'configured') log.info('DATABASE_URL is not set: using the embedded PostgreSQL', { database: database.url, origin: database.origin });
+  if (database.origin !== 'configured') log.info('DATABASE_URL is not set: using the embedded PostgreSQL', { database: redactUrl(database.url), origin: database.origin });
   const { shutdown } = await startProcessor({ ...config, DATABASE_URL: database.url }, log);
   const stop = () => shutdown().then(() => database.stop()).then(() => process.exit(0), (error: Error) => {
     log.error('shutdown failed', { error });

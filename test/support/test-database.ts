@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { migrate } from '../../cli/migrate.ts';
 import { startEmbeddedPostgres } from '../../dev/embedded-postgres.ts';
+import { redactUrl } from '../../processor/logger.ts';
 
 const LOCAL_TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/boitata_test';
 
@@ -20,7 +21,7 @@ export async function startTestPostgres(): Promise<{ url: string; origin: string
     port: Number(process.env['BOITATA_TEST_EMBEDDED_PORT'] ?? 54339),
     database: 'boitata_test',
   });
-  process.stderr.write(`No PostgreSQL at 127.0.0.1:5432: the tests use an embedded one (${embedded.url}).\n`);
+  process.stderr.write(`No PostgreSQL at 127.0.0.1:5432: the tests use an embedded one (${redactUrl(embedded.url)}).\n`);
   return { url: embedded.url, origin: 'embedded PostgreSQL', stop: () => embedded.stop() };
 }
 
