@@ -1,7 +1,8 @@
 // Lands one claimed batch: normalize, evolve each table, write each table once (INSERT or MERGE), exactly once.
 import { flattenRow } from './normalize/flatten-row.ts';
 import { normalizeMessage, UnloadableMessageError, type StoredMessage } from './normalize/normalize-message.ts';
-import { canonicalTimestamp, coerceValue, type Cell, type ColumnType } from './schema/column-types.ts';
+import type { ColumnType } from './schema/column-types.ts';
+import { lastWritePerKey, toLoadRow } from './schema/load-row.ts';
 import type { SchemaRegistry, StageHook, TableSchema } from './schema/schema-registry.ts';
 import { WarehouseError, type LoadRow, type Warehouse } from './warehouse/warehouse.ts';
 import type { JsonObject } from '../shared/push-format.ts';
@@ -203,72 +204,4 @@ function deadReason(table: string, error: WarehouseError | UnloadableMessageErro
   return error instanceof UnloadableMessageError
     ? { code: error.code, reason: `${table}: ${error.message}` }
     : { code: 'warehouse_rejected', reason: `${table}: ${error.message}` };
-}
-
-function toLoadRow(
-  message: StoredMessage,
-  rowId: number,
-  fields: ReadonlyMap<string, unknown>,
-  collisions: ReadonlyArray<{ field: string; value: unknown }>,
-  schema: TableSchema,
-  hasher: PiiHasher,
-): LoadRow {
-  const cells = new Map<string, Cell>();
-  const rescued: Record<string, { value: unknown; reason: string }> = {};
-  // Canonical names first, so a field and its alias in the same row keep the canonical value in the column.
-  const ordered = schema.aliases.size === 0 ? fields : [...fields].sort(([a], [b]) => Number(schema.aliases.has(a)) - Number(schema.aliases.has(b)));
-  for (const [field, value] of ordered) {
-    const target = schema.columns.has(field) ? field : schema.aliases.get(field);
-    const column = target === undefined ? undefined : schema.columns.get(target);
-    if (column === undefined) {
-      // Only a field that has been null in every row so far has no column yet; null carries nothing to keep.
-      if (value !== null) rescued[field] = { value, reason: 'no column for this field' };
-      continue;
-    }
-    // Personal data: only its hash is ever written — to the column, or to the rescue column when the value
-    // cannot go to the column — never the plaintext.
-    const kept = column.pii === true && value !== null ? hasher.hash(message.tenantId, value) : value;
-    if (cells.has(column.physical)) {
-      if (value !== null) rescued[field] = { value: kept, reason: `column ${column.logical} is already filled by another field of this row` };
-      continue;
-    }
-    if (column.pii === true && value !== null) {
-      if (column.type === 'varchar') cells.set(column.physical, { type: 'varchar', text: kept as string });
-      else rescued[field] = { value: kept, reason: `PII: the ${column.type} column cannot hold its hash` };
-      continue;
-    }
-    const coerced = coerceValue(value, column.type);
-    if (coerced.ok) cells.set(column.physical, coerced.cell);
-    else rescued[field] = { value, reason: coerced.reason };
-  }
-  collisions.forEach(({ field, value }, index) => {
-    const target = schema.columns.has(field) ? field : schema.aliases.get(field);
-    const pii = target !== undefined && schema.columns.get(target)?.pii === true && value !== null;
-    rescued[`${field}#${index + 2}`] = {
-      value: pii ? hasher.hash(message.tenantId, value) : value,
-      reason: 'the same field name appears twice after flattening',
-    };
-  });
-  return {
-    messageId: message.messageId,
-    rowId,
-    receivedAt: canonicalTimestamp(message.receivedAt),
-    tenantId: message.tenantId,
-    endpoint: message.endpoint,
-    sequence: message.queueId,
-    rescue: Object.keys(rescued).length === 0 ? null : JSON.stringify(rescued),
-    cells,
-  };
-}
-
-/** MERGE refuses two source rows for one target row: keep the last write per key (queue order, then row order). */
-function lastWritePerKey(keyColumn: string, rows: readonly LoadRow[]): LoadRow[] {
-  const latest = new Map<string, LoadRow>();
-  for (const row of rows) {
-    const cell = row.cells.get(keyColumn);
-    const key = cell === undefined || cell === null ? `\u0000${row.messageId}:${row.rowId}` : `${cell.type}:${cell.text}`;
-    latest.delete(key);
-    latest.set(key, row); // rows arrive in queue order, then row order: the later one wins
-  }
-  return [...latest.values()];
 }

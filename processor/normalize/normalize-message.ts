@@ -17,6 +17,10 @@ export interface StoredMessage {
   attempts: number;
   /** how many of those claims failed for a reason that counts towards PROCESSOR_MAX_ATTEMPTS */
   failures: number;
+  /** what the edge verified, not what the payload claims: `connection:<uuid>` or `api_key:<uuid>` */
+  credential: string;
+  /** the source an events API key is bound to (the key proved it); null for every other credential */
+  sourceId: string | null;
 }
 
 export interface MessageTable {
