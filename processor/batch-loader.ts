@@ -1,6 +1,7 @@
 // Lands one claimed batch: normalize, evolve each table, write each table once (INSERT or MERGE), exactly once.
 import { flattenRow } from './normalize/flatten-row.ts';
 import { normalizeMessage, UnloadableMessageError, type StoredMessage } from './normalize/normalize-message.ts';
+import { stringifyJson } from './normalize/parse-payload.ts';
 import type { ColumnType } from './schema/column-types.ts';
 import { lastWritePerKey, toLoadRow } from './schema/load-row.ts';
 import type { SchemaRegistry, StageHook, TableSchema } from './schema/schema-registry.ts';
@@ -11,7 +12,15 @@ import type { PiiHasher } from './schema/pii-hasher.ts';
 interface TableEntry {
   message: StoredMessage;
   rows: JsonObject[];
+  /** the row id of rows[0] within its message and table: a large message is written in slices */
+  rowOffset: number;
 }
+
+/**
+ * Rows prepared and written at once per table: a message larger than this (an older edge admitted 349,524 rows
+ * in 1 MiB) is written in slices, so the rows being shaped at any moment stay bounded whatever a message holds.
+ */
+export const ROWS_PER_WRITE = 10_000;
 
 interface TableGroup {
   tenantId: string;
@@ -57,7 +66,9 @@ export class BatchLoader {
           const key = `${message.tenantId}\u0000${table}`;
           let group = groups.get(key);
           if (group === undefined) groups.set(key, (group = { tenantId: message.tenantId, table, entries: [] }));
-          group.entries.push({ message, rows });
+          for (let offset = 0; offset < rows.length; offset += ROWS_PER_WRITE) {
+            group.entries.push({ message, rows: rows.slice(offset, offset + ROWS_PER_WRITE), rowOffset: offset });
+          }
         }
       } catch (error) {
         if (!(error instanceof UnloadableMessageError)) throw error;
@@ -96,8 +107,6 @@ export class BatchLoader {
     };
   }
 
-  // Writes a table's rows in one go; when the warehouse refuses the statement for a reason that is about
-  // the data, each message is tried alone so one bad message goes to the dead letters and the rest land.
   /**
    * Writes to one table, one batch at a time, in claim order: two commits to the same Iceberg table at once
    * conflict, and an upsert must not overtake an older one.
@@ -113,8 +122,19 @@ export class BatchLoader {
     return result;
   }
 
+  /** A table's rows, ROWS_PER_WRITE at a time. */
   private async loadTable(group: TableGroup, dead: Map<string, { code: string; reason: string }>, beforeWrite: () => Promise<void>): Promise<number> {
-    if (group.entries.length === 0) return 0;
+    let written = 0;
+    for (const slice of slices(group.entries)) {
+      const live = slice.filter((entry) => !dead.has(entry.message.queueId));
+      if (live.length > 0) written += await this.loadSlice({ ...group, entries: live }, dead, beforeWrite);
+    }
+    return written;
+  }
+
+  // Writes a table's rows in one go; when the warehouse refuses the statement for a reason that is about
+  // the data, each message is tried alone so one bad message goes to the dead letters and the rest land.
+  private async loadSlice(group: TableGroup, dead: Map<string, { code: string; reason: string }>, beforeWrite: () => Promise<void>): Promise<number> {
     try {
       return await this.writeEntries(group, group.entries, false, beforeWrite);
     } catch (error) {
@@ -163,7 +183,8 @@ export class BatchLoader {
     const merges = new Map<string, LoadRow[]>();
     for (const { entry, rows } of flat) {
       const { message } = entry;
-      rows.forEach((row, rowId) => {
+      rows.forEach((row, index) => {
+        const rowId = entry.rowOffset + index;
         if (landed.has(`${message.messageId}:${rowId}`)) return;
         const loadRow = toLoadRow(message, rowId, row.fields, row.collisions, schema, this.hasher);
         if (message.itemKey === null) inserts.push(loadRow);
@@ -173,7 +194,7 @@ export class BatchLoader {
           if (keyColumn === undefined || (loadRow.cells.get(key) ?? null) === null) {
             // A NULL key never matches in MERGE: every delivery would add a row instead of updating the item.
             throw new UnloadableMessageError('item_key_unusable',
-              `The X-Item-Key field ${JSON.stringify(message.itemKey)} of row ${rowId} does not fit the key column${keyColumn === undefined ? '' : ` (${keyColumn.type})`}; its value is ${JSON.stringify(row.fields.get(message.itemKey) ?? null)}.`);
+              `The X-Item-Key field ${JSON.stringify(message.itemKey)} of row ${rowId} does not fit the key column${keyColumn === undefined ? '' : ` (${keyColumn.type})`}; its value is ${stringifyJson(row.fields.get(message.itemKey) ?? null)}.`);
           }
           let list = merges.get(key);
           if (list === undefined) merges.set(key, (list = []));
@@ -204,4 +225,22 @@ function deadReason(table: string, error: WarehouseError | UnloadableMessageErro
   return error instanceof UnloadableMessageError
     ? { code: error.code, reason: `${table}: ${error.message}` }
     : { code: 'warehouse_rejected', reason: `${table}: ${error.message}` };
+}
+
+/** Consecutive runs of entries holding at most ROWS_PER_WRITE rows together (an entry never holds more). */
+function slices(entries: readonly TableEntry[]): TableEntry[][] {
+  const out: TableEntry[][] = [];
+  let current: TableEntry[] = [];
+  let rows = 0;
+  for (const entry of entries) {
+    if (current.length > 0 && rows + entry.rows.length > ROWS_PER_WRITE) {
+      out.push(current);
+      current = [];
+      rows = 0;
+    }
+    current.push(entry);
+    rows += entry.rows.length;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }

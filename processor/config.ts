@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { DEFAULT_CLAIM_LIMITS } from './queue/queue-store.ts';
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -23,6 +24,13 @@ const schema = z.object({
   TRINO_STATEMENT_TIMEOUT_SECONDS: integer(1, 86_400).default(300),
   PROCESSOR_POLL_INTERVAL_MS: integer(10, 3_600_000).default(3000),
   PROCESSOR_BATCH_SIZE: integer(1, 100_000).default(500),
+  // What one claim may take besides PROCESSOR_BATCH_SIZE messages (its first message is always taken).
+  PROCESSOR_BATCH_MAX_ROWS: integer(1, 10_000_000).default(DEFAULT_CLAIM_LIMITS.rows),
+  PROCESSOR_BATCH_MAX_BYTES: integer(1024, 2 ** 31 - 1).default(DEFAULT_CLAIM_LIMITS.bytes),
+  // Rows one tenant may have in flight (all processors) before its messages wait, so other tenants get the lanes.
+  PROCESSOR_TENANT_MAX_IN_FLIGHT_ROWS: integer(1, 10_000_000).default(DEFAULT_CLAIM_LIMITS.tenantInFlightRows),
+  // A message whose stored JSON reads back larger than this is dead-lettered (message_too_large) unread.
+  PROCESSOR_MAX_MESSAGE_TEXT_BYTES: integer(1_048_576, 2 ** 30).default(DEFAULT_CLAIM_LIMITS.messageTextBytes),
   PROCESSOR_LANES: integer(1, 8).default(2),
   PROCESSOR_LEASE_SECONDS: integer(5, 86_400).default(60),
   PROCESSOR_MAX_ATTEMPTS: integer(1, 1000).default(20),

@@ -56,6 +56,12 @@ export async function startProcessor(config: ProcessorConfig & { DATABASE_URL: s
       leaseSeconds: config.PROCESSOR_LEASE_SECONDS,
       maxAttempts: config.PROCESSOR_MAX_ATTEMPTS,
       lanes: config.PROCESSOR_LANES,
+      claim: {
+        rows: config.PROCESSOR_BATCH_MAX_ROWS,
+        bytes: config.PROCESSOR_BATCH_MAX_BYTES,
+        tenantInFlightRows: config.PROCESSOR_TENANT_MAX_IN_FLIGHT_ROWS,
+        messageTextBytes: config.PROCESSOR_MAX_MESSAGE_TEXT_BYTES,
+      },
     },
   });
   const server = await startHttpServer({

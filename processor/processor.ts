@@ -4,7 +4,7 @@ import type { BatchLoader, BatchOutcome } from './batch-loader.ts';
 import type { Logger } from './logger.ts';
 import type { ProcessorMetrics } from './metrics.ts';
 import type { StoredMessage } from './normalize/normalize-message.ts';
-import type { QueueStore } from './queue/queue-store.ts';
+import { DEFAULT_CLAIM_LIMITS, type ClaimLimits, type QueueStore } from './queue/queue-store.ts';
 import { WarehouseError } from './warehouse/warehouse.ts';
 
 export interface ProcessorSettings {
@@ -15,7 +15,12 @@ export interface ProcessorSettings {
   maxBackoffSeconds?: number;
   /** batches in flight at once (each lane claims every poll interval; writes to one table stay in order) */
   lanes?: number;
+  /** what one claim may take besides `batchSize` messages (defaults: DEFAULT_CLAIM_LIMITS) */
+  claim?: Partial<Omit<ClaimLimits, 'messages'>>;
+  /** tenants of one batch landed at once, each settled on its own (default 3) */
+  tenantConcurrency?: number;
 }
+
 
 export interface IterationResult {
   claimed: number;
@@ -28,6 +33,11 @@ export class LeaseLostError extends Error {
     super(`${count} message(s) of this batch were claimed by another processor after the lease expired; not writing them`);
     this.name = 'LeaseLostError';
   }
+}
+
+interface TenantResult {
+  outcome: BatchOutcome | null;
+  error: Error | null;
 }
 
 export class Processor {
@@ -122,45 +132,74 @@ export class Processor {
   async runOnce(): Promise<IterationResult> {
     let messages: StoredMessage[];
     try {
-      messages = await this.queue.claimBatch(this.settings.batchSize);
+      const claimed = await this.queue.claimBatch({ ...DEFAULT_CLAIM_LIMITS, ...this.settings.claim, messages: this.settings.batchSize });
+      for (const dead of claimed.deadLettered) {
+        this.metrics?.messages.inc({ outcome: 'dead' });
+        this.log.warn('message dead-lettered', { queue_id: dead.queueId, code: dead.code, reason: dead.reason });
+      }
+      messages = claimed.messages;
     } catch (error) {
       return this.failed(error as Error, 0);
     }
     this.lastIterationAt = Date.now();
     if (messages.length === 0) return { claimed: 0, outcome: null, error: null };
-    const state = { writing: false };
-    this.inFlight.set(messages, state);
     const started = performance.now();
     const heartbeat = setInterval(() => {
       this.queue.heartbeat(messages.map((m) => m.queueId)).catch((error: Error) => this.log.warn('lease heartbeat failed', { error }));
     }, (this.settings.leaseSeconds * 1000) / 3);
     try {
       await this.hook('claimed');
+      // Each tenant's messages land and settle on their own: one tenant's slow or failing tables never hold
+      // back another tenant's messages claimed in the same batch.
+      const groups = byTenant(messages);
+      const results: TenantResult[] = [];
+      const next = async (): Promise<void> => {
+        for (let group = groups.shift(); group !== undefined; group = groups.shift()) results.push(await this.landTenant(group));
+      };
+      await Promise.all(Array.from({ length: Math.min(this.settings.tenantConcurrency ?? 3, groups.length) }, next));
+      const landed = results.flatMap((r) => (r.outcome === null ? [] : [r.outcome]));
+      const outcome: BatchOutcome | null = landed.length === 0 ? null : {
+        done: landed.flatMap((o) => o.done), dead: landed.flatMap((o) => o.dead),
+        rows: landed.reduce((sum, o) => sum + o.rows, 0), tables: landed.reduce((sum, o) => sum + o.tables, 0),
+      };
+      const error = outcome === null ? (results.find((r) => r.error !== null)?.error ?? null) : null;
+      if (error !== null) return { claimed: messages.length, outcome: null, error };
+      this.metrics?.batches.inc({ outcome: 'ok' });
+      this.metrics?.batchSeconds.observe((performance.now() - started) / 1000);
+      this.log.info('batch landed', {
+        messages: messages.length, tenants: results.length, rows: outcome?.rows ?? 0, tables: outcome?.tables ?? 0,
+        dead: outcome?.dead.length ?? 0, ms: Math.round(performance.now() - started),
+      });
+      this.lastErrorText = null;
+      return { claimed: messages.length, outcome, error: null };
+    } finally {
+      clearInterval(heartbeat);
+      this.lastIterationAt = Date.now();
+    }
+  }
+
+  /** Lands one tenant's messages of a batch and settles them: done, dead, retried, or isolated one by one. */
+  private async landTenant(messages: StoredMessage[]): Promise<TenantResult> {
+    const state = { writing: false };
+    this.inFlight.set(messages, state);
+    try {
       const outcome = await this.loader.load(messages, () => {
         state.writing = true;
         return this.confirmLease(messages);
       });
       await this.settle(messages, outcome);
-      this.metrics?.batches.inc({ outcome: 'ok' });
-      this.metrics?.batchSeconds.observe((performance.now() - started) / 1000);
-      this.log.info('batch landed', {
-        messages: messages.length, rows: outcome.rows, tables: outcome.tables, dead: outcome.dead.length,
-        ms: Math.round(performance.now() - started),
-      });
-      this.lastErrorText = null;
-      return { claimed: messages.length, outcome, error: null };
+      return { outcome, error: null };
     } catch (error) {
       if (this.shouldIsolate(messages, error as Error)) {
         this.log.warn('batch failed again; landing its messages one by one to isolate the one that fails', { messages: messages.length, error: error as Error });
         await this.landOneByOne(messages);
-        return { claimed: messages.length, outcome: null, error: null };
+        return { outcome: { done: [], dead: [], rows: 0, tables: 0 }, error: null };
       }
       await this.retry(messages, error as Error);
-      return this.failed(error as Error, messages.length);
+      this.failed(error as Error, messages.length);
+      return { outcome: null, error: error as Error };
     } finally {
-      clearInterval(heartbeat);
       this.inFlight.delete(messages);
-      this.lastIterationAt = Date.now();
     }
   }
 
@@ -248,4 +287,14 @@ const WAREHOUSE_AWAY = new Set(['TRINO_UNREACHABLE', 'SERVER_STARTING_UP', 'OUTC
 export function countsAsFailure(error: Error): boolean {
   if (error instanceof LeaseLostError) return false;
   return !(error instanceof WarehouseError && WAREHOUSE_AWAY.has(error.errorName));
+}
+
+function byTenant(messages: readonly StoredMessage[]): StoredMessage[][] {
+  const groups = new Map<string, StoredMessage[]>();
+  for (const message of messages) {
+    let group = groups.get(message.tenantId);
+    if (group === undefined) groups.set(message.tenantId, (group = []));
+    group.push(message);
+  }
+  return [...groups.values()];
 }

@@ -1,28 +1,8 @@
 // The processor's side of boitata_inbound_queue: claim with an expiring lease, heartbeat, acknowledge, retry, dead-letter.
 import type pg from 'pg';
 import type { StoredMessage } from '../normalize/normalize-message.ts';
-
-// Claims the oldest available messages. A claimed message's available_at moves to the end of its lease, so
-// when a processor dies its messages become claimable again once the lease expires; SKIP LOCKED lets
-// several processors claim side by side without waiting on or double-taking each other's rows.
-export const CLAIM_BATCH_SQL = `
-WITH next AS (
-  SELECT id FROM boitata_inbound_queue
-   WHERE status IN ('pending', 'processing') AND available_at <= clock_timestamp()
-     AND ($4::text[] IS NULL OR tenant_id = ANY($4::text[]))
-   ORDER BY available_at, id
-   LIMIT $1
-   FOR UPDATE SKIP LOCKED
-)
-UPDATE boitata_inbound_queue q
-   SET status = 'processing', lease_owner = $2, attempts = q.attempts + 1,
-       lease_expires_at = clock_timestamp() + make_interval(secs => $3),
-       available_at = clock_timestamp() + make_interval(secs => $3)
-  FROM next
- WHERE q.id = next.id
-RETURNING q.id::text AS queue_id, q.message_id::text, q.tenant_id, q.endpoint, q.payload_format, q.target_table,
-          q.item_key, q.payload, to_char(q.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received_at,
-          q.attempts, q.failures`;
+import { parsePayload } from '../normalize/parse-payload.ts';
+import { CLAIM_FAIR_SQL, CLAIM_SUSPECT_SQL, DEAD_LETTER_CRASHED_SQL } from './claim-sql.ts';
 
 // Extends the lease of the messages this processor still holds; returns the ids it still holds.
 const HEARTBEAT_SQL = `
@@ -71,10 +51,39 @@ interface ClaimedRow {
   payload_format: StoredMessage['payloadFormat'];
   target_table: string | null;
   item_key: string | null;
-  payload: unknown;
   received_at: string;
   attempts: number;
   failures: number;
+  credential: string;
+  source_id: string | null;
+  payload_text: string | null;
+  payload_text_bytes: number;
+}
+
+/** What one claim may take (see CLAIM_FAIR_SQL). */
+export interface ClaimLimits {
+  messages: number;
+  rows: number;
+  /** bytes of stored JSON, as the edge measured them (payload_bytes) or, from an older edge, as stored */
+  bytes: number;
+  /** rows a tenant may have in flight, across processors, before it gets no further claim */
+  tenantInFlightRows: number;
+  /** the largest JSON text one message may read back as; a larger one is dead-lettered (message_too_large) */
+  messageTextBytes: number;
+}
+
+/** The processor's defaults (PROCESSOR_BATCH_MAX_ROWS, …): the README's configuration reference lists them. */
+export const DEFAULT_CLAIM_LIMITS: Omit<ClaimLimits, 'messages'> = {
+  rows: 20_000,
+  bytes: 8 * 1024 * 1024,
+  tenantInFlightRows: 20_000,
+  messageTextBytes: 16 * 1024 * 1024,
+};
+
+/** A claimed batch: the messages to land, and those dead-lettered on the way (crashed, or too large to read). */
+export interface ClaimedBatch {
+  messages: StoredMessage[];
+  deadLettered: Array<{ queueId: string; code: string; reason: string }>;
 }
 
 export class QueueStore {
@@ -91,10 +100,28 @@ export class QueueStore {
     this.tenants = tenants;
   }
 
-  async claimBatch(limit: number): Promise<StoredMessage[]> {
-    const { rows } = await this.pool.query<ClaimedRow>(CLAIM_BATCH_SQL, [limit, this.owner, this.leaseSeconds, this.tenants]);
-    return rows
-      .map((row) => ({
+  /**
+   * One claim: first dead-letter the messages whose solo claims died twice, then a message whose leases ran out
+   * twice (alone), else a fair batch. A message whose text is too large to read comes back dead-lettered.
+   */
+  async claimBatch(limits: ClaimLimits): Promise<ClaimedBatch> {
+    const deadLettered: ClaimedBatch['deadLettered'] = [];
+    const crashed = await this.pool.query<{ queue_id: string }>(DEAD_LETTER_CRASHED_SQL, [this.tenants]);
+    for (const row of crashed.rows) deadLettered.push({ queueId: row.queue_id, code: 'processing_crashed', reason: 'the processor died or hung twice while this message was alone in its batch' });
+    const common = [this.owner, this.leaseSeconds, this.tenants, limits.messageTextBytes];
+    let { rows } = await this.pool.query<ClaimedRow>(CLAIM_SUSPECT_SQL, [1, ...common]);
+    if (rows.length === 0) {
+      ({ rows } = await this.pool.query<ClaimedRow>(CLAIM_FAIR_SQL, [limits.messages, ...common, limits.rows, limits.bytes, limits.tenantInFlightRows]));
+    }
+    const messages: StoredMessage[] = [];
+    for (const row of rows.sort((a, b) => (BigInt(a.queue_id) < BigInt(b.queue_id) ? -1 : 1))) {
+      if (row.payload_text === null) {
+        const reason = `its stored JSON reads back as ${row.payload_text_bytes} bytes, over the ${limits.messageTextBytes}-byte limit (numbers with large exponents are written out in full)`;
+        await this.deadLetter(row.queue_id, 'message_too_large', reason);
+        deadLettered.push({ queueId: row.queue_id, code: 'message_too_large', reason });
+        continue;
+      }
+      messages.push({
         queueId: row.queue_id,
         messageId: row.message_id,
         tenantId: row.tenant_id,
@@ -102,12 +129,15 @@ export class QueueStore {
         payloadFormat: row.payload_format,
         targetTable: row.target_table,
         itemKey: row.item_key,
-        payload: row.payload,
+        payload: parsePayload(row.payload_text),
         receivedAt: row.received_at,
         attempts: row.attempts,
         failures: row.failures,
-      }))
-      .sort((a, b) => (BigInt(a.queueId) < BigInt(b.queueId) ? -1 : 1));
+        credential: row.credential,
+        sourceId: row.source_id,
+      });
+    }
+    return { messages, deadLettered };
   }
 
   /** Extends the lease; returns the queue ids this processor still holds (a lost one must not be written). */
