@@ -1,4 +1,7 @@
 // Maps a logical field name (`location.city`, `Phone Number`) to a safe, unique physical column name. Pure.
+// The `_boitata_` prefix is reserved for metadata Boitatá itself sets, never a sender: every metadata column is
+// named `_boitata_<what>` and listed here, and a payload field whose name would start with `_boitata_` is
+// renamed (see physicalColumnName), so a row can never fill or shadow one. A new metadata column joins this list.
 
 /** Columns Boitatá adds to every table; no payload field may take these names. */
 export const METADATA_COLUMNS = {
@@ -9,17 +12,33 @@ export const METADATA_COLUMNS = {
   endpoint: '_boitata_endpoint',
   sequence: '_boitata_sequence',
   rescue: '_boitata_rescue',
+  /** the credential the edge verified (`connection:<uuid>` or `api_key:<uuid>`), whatever the payload claims */
+  credential: '_boitata_credential',
+  /** the source a source-scoped API key proved (events); NULL for every other credential */
+  sourceId: '_boitata_source_id',
 } as const;
 
-export const METADATA_COLUMN_TYPES: ReadonlyArray<readonly [string, string]> = [
-  [METADATA_COLUMNS.messageId, 'varchar'],
-  [METADATA_COLUMNS.rowId, 'integer'],
-  [METADATA_COLUMNS.receivedAt, 'timestamp(6) with time zone'],
-  [METADATA_COLUMNS.tenantId, 'varchar'],
-  [METADATA_COLUMNS.endpoint, 'varchar'],
-  [METADATA_COLUMNS.sequence, 'bigint'],
-  [METADATA_COLUMNS.rescue, 'varchar'],
-];
+export type MetadataKey = keyof typeof METADATA_COLUMNS;
+
+// A Record, so a metadata column added above without a type (or, in the adapters, without a value) fails to compile.
+const METADATA_TYPES: Readonly<Record<MetadataKey, string>> = {
+  messageId: 'varchar',
+  rowId: 'integer',
+  receivedAt: 'timestamp(6) with time zone',
+  tenantId: 'varchar',
+  endpoint: 'varchar',
+  sequence: 'bigint',
+  rescue: 'varchar',
+  credential: 'varchar',
+  sourceId: 'varchar',
+};
+
+/** The metadata in column order: tables are created, and rows written, in this order. */
+export const METADATA_KEYS = Object.keys(METADATA_COLUMNS) as MetadataKey[];
+
+export const METADATA_COLUMN_TYPES: ReadonlyArray<readonly [string, string]> = METADATA_KEYS.map(
+  (key) => [METADATA_COLUMNS[key], METADATA_TYPES[key]] as const,
+);
 
 const MAX_LENGTH = 128;
 

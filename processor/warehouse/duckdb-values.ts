@@ -4,6 +4,7 @@ import {
   DuckDBMapValue, DuckDBStructValue, DuckDBTimestampTZValue, DuckDBTimestampValue, type DuckDBValue,
 } from '@duckdb/node-api';
 import { TIMESTAMP_TZ, type Cell, type ColumnType } from '../schema/column-types.ts';
+import { METADATA_KEYS, type MetadataKey } from '../schema/physical-name.ts';
 import { WarehouseError, type LoadRow } from './warehouse.ts';
 
 const INTEGER_TEXT = /^-?\d+$/;
@@ -15,15 +16,18 @@ const FLOAT_MAX = 3.4028234663852886e38;
 
 /** The metadata cells of a row, in METADATA_COLUMN_TYPES order. */
 export function metadataValues(row: LoadRow): DuckDBValue[] {
-  return [
-    row.messageId,
-    checkedInteger(String(row.rowId), 'integer'),
-    timestampValue(row.receivedAt),
-    row.tenantId,
-    row.endpoint,
-    checkedInteger(row.sequence, 'bigint'),
-    row.rescue,
-  ];
+  const values: Record<MetadataKey, DuckDBValue> = {
+    messageId: row.messageId,
+    rowId: checkedInteger(String(row.rowId), 'integer'),
+    receivedAt: timestampValue(row.receivedAt),
+    tenantId: row.tenantId,
+    endpoint: row.endpoint,
+    sequence: checkedInteger(row.sequence, 'bigint'),
+    rescue: row.rescue,
+    credential: row.credential,
+    sourceId: row.sourceId,
+  };
+  return METADATA_KEYS.map((key) => values[key]);
 }
 
 /**

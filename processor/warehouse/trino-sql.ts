@@ -1,7 +1,7 @@
 // Renders plans and rows as Trino SQL. Every identifier is quoted and every value is an escaped literal. Pure.
 import { TIMESTAMP_TZ, type Cell, type ColumnType } from '../schema/column-types.ts';
 import type { SchemaChange } from '../schema/plan-schema-change.ts';
-import { METADATA_COLUMN_TYPES, METADATA_COLUMNS } from '../schema/physical-name.ts';
+import { METADATA_COLUMN_TYPES, METADATA_COLUMNS, METADATA_KEYS, type MetadataKey } from '../schema/physical-name.ts';
 import type { LoadRow, TableRef } from './warehouse.ts';
 
 export function quoteIdentifier(name: string): string {
@@ -126,17 +126,20 @@ function renderSource(columns: ReadonlyArray<readonly [string, ColumnType]>, doc
   return `SELECT ${select} FROM UNNEST(CAST(json_parse(${json}) AS ARRAY(ROW(${fields})))) AS r(${aliases.join(', ')})`;
 }
 
-/** One row as a JSON array, in the column order of renderSource (columns without a transport are skipped). */
+/** One row as a JSON array: the metadata in METADATA_COLUMN_TYPES order, then the data columns (those without a transport skipped). */
 function rowDocument(row: LoadRow, dataColumns: ReadonlyArray<readonly [string, ColumnType]>): string {
-  const values = [
-    JSON.stringify(row.messageId),
-    String(row.rowId),
-    JSON.stringify(row.receivedAt),
-    JSON.stringify(row.tenantId),
-    JSON.stringify(row.endpoint),
-    assertPattern(row.sequence, /^\d+$/),
-    row.rescue === null ? 'null' : JSON.stringify(row.rescue),
-  ];
+  const metadata: Record<MetadataKey, string> = {
+    messageId: JSON.stringify(row.messageId),
+    rowId: String(row.rowId),
+    receivedAt: JSON.stringify(row.receivedAt),
+    tenantId: JSON.stringify(row.tenantId),
+    endpoint: JSON.stringify(row.endpoint),
+    sequence: assertPattern(row.sequence, /^\d+$/),
+    rescue: row.rescue === null ? 'null' : JSON.stringify(row.rescue),
+    credential: JSON.stringify(row.credential),
+    sourceId: row.sourceId === null ? 'null' : JSON.stringify(row.sourceId),
+  };
+  const values = METADATA_KEYS.map((key) => metadata[key]);
   for (const [physical, type] of dataColumns) {
     if (transport(type) !== null) values.push(jsonValue(row.cells.get(physical) ?? null));
   }

@@ -22,6 +22,10 @@ export interface LoadRow {
   sequence: string;
   /** JSON text of the values that did not fit their column, with the reasons; null when none */
   rescue: string | null;
+  /** what the edge verified, never what the payload claims: `connection:<uuid>` or `api_key:<uuid>` */
+  credential: string;
+  /** the source a source-scoped API key is bound to; null for every other credential */
+  sourceId: string | null;
   cells: Map<string, Cell>;
 }
 

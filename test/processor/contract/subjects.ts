@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { canonicalTimestamp, coerceValue, type Cell, type ColumnType } from '../../../processor/schema/column-types.ts';
+import { renderType as renderDuckDbType } from '../../../processor/warehouse/duckdb-sql.ts';
 import { DuckDbWarehouse } from '../../../processor/warehouse/duckdb-warehouse.ts';
 import { TrinoWarehouse } from '../../../processor/warehouse/trino-warehouse.ts';
 import type { LoadRow, TableRef, Warehouse } from '../../../processor/warehouse/warehouse.ts';
@@ -16,6 +17,8 @@ export interface Subject {
   open(): Warehouse;
   /** the table's name in `query` SQL */
   name(ref: TableRef): string;
+  /** a port column type as this warehouse's DDL spells it (for tables the tests create by hand) */
+  ddlType(type: ColumnType): string;
   /** SQL giving a timestamp(6) with time zone as `YYYY-MM-DD HH:MM:SS.ffffff` in UTC */
   utcText(column: string): string;
   readComment(warehouse: Warehouse, ref: TableRef, column: string): Promise<string | null>;
@@ -32,6 +35,7 @@ export const duckdb: Subject = {
   // The directory does not exist yet: the adapter creates it.
   open: () => new DuckDbWarehouse({ path: join(duckDir, 'nested', 'warehouse.duckdb'), schemaPrefix: 'ct_' }),
   name: (ref) => `${q(ref.schema)}.${q(ref.table)}`,
+  ddlType: renderDuckDbType,
   utcText: (column) => `strftime(timezone('UTC', ${column}), '%Y-%m-%d %H:%M:%S.%f')`,
   async readComment(warehouse, ref, column) {
     const { rows } = await warehouse.query(
@@ -50,6 +54,7 @@ export const trino: Subject = {
     schemaPrefix: `ct${Date.now().toString(36)}_`, maxQueryLength: 1_000_000, snapshotRetention: '7d',
   }),
   name: (ref) => `${q(ref.catalog)}.${q(ref.schema)}.${q(ref.table)}`,
+  ddlType: (type) => type,
   utcText: (column) => `substr(CAST(${column} AT TIME ZONE 'UTC' AS varchar), 1, 26)`,
   async readComment(warehouse, ref, column) {
     const { rows } = await warehouse.query(`SHOW COLUMNS FROM ${q(ref.catalog)}.${q(ref.schema)}.${q(ref.table)}`);
@@ -62,12 +67,16 @@ export const trino: Subject = {
 let tenantCounter = 0;
 export const newTenant = () => `t${(tenantCounter++).toString(36)}${randomUUID().slice(0, 6)}`;
 export const TS = 'timestamp(6) with time zone';
+/** The credential a LoadRow carries unless a test names another (what the edge verified, as the queue records it). */
+export const CONTRACT_CREDENTIAL = 'connection:00000000-0000-4000-8000-00000000c0de';
 
 /** A LoadRow as the loader builds it: every value through coerceValue, the timestamp through canonicalTimestamp. */
 export function loadRow(
   types: ReadonlyMap<string, ColumnType>,
   fields: Record<string, unknown>,
-  identity: { messageId: string; rowId?: number; sequence?: string; rescue?: string | null; receivedAt?: string },
+  identity: {
+    messageId: string; rowId?: number; sequence?: string; rescue?: string | null; receivedAt?: string; credential?: string; sourceId?: string | null;
+  },
 ): LoadRow {
   const cells = new Map<string, Cell>();
   for (const [name, value] of Object.entries(fields)) {
@@ -83,6 +92,8 @@ export function loadRow(
     endpoint: 'contract-endpoint',
     sequence: identity.sequence ?? '1',
     rescue: identity.rescue ?? null,
+    credential: identity.credential ?? CONTRACT_CREDENTIAL,
+    sourceId: identity.sourceId ?? null,
     cells,
   };
 }

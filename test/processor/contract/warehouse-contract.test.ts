@@ -2,14 +2,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnType } from '../../../processor/schema/column-types.ts';
 import { WarehouseError, type LoadRow, type TableRef, type Warehouse } from '../../../processor/warehouse/warehouse.ts';
-import { duckdb, loadRow, newTenant, q, trino, TS } from './subjects.ts';
+import { CONTRACT_CREDENTIAL, duckdb, loadRow, newTenant, q, trino, TS } from './subjects.ts';
 
 const columnsOf = (types: ReadonlyMap<string, ColumnType>) => [...types].map(([physical, type]) => ({ physical, type }));
 
-const METADATA = [
+/** The metadata every table had before the verified-credential columns: what an older table holds. */
+const METADATA_BEFORE_CREDENTIAL = [
   ['_boitata_message_id', 'varchar'], ['_boitata_row_id', 'integer'], ['_boitata_received_at', TS], ['_boitata_tenant_id', 'varchar'],
   ['_boitata_endpoint', 'varchar'], ['_boitata_sequence', 'bigint'], ['_boitata_rescue', 'varchar'],
 ] as const;
+const METADATA = [...METADATA_BEFORE_CREDENTIAL, ['_boitata_credential', 'varchar'], ['_boitata_source_id', 'varchar']] as const;
 
 for (const subject of [duckdb, trino]) {
   const suite = subject.skipReason === null ? describe : describe.skip;
@@ -31,6 +33,12 @@ for (const subject of [duckdb, trino]) {
     }
 
     const rowsOf = async (sql: string) => (await warehouse.query(sql)).rows;
+
+    /**
+     * DDL or DML the port does not offer, as an operator would run it. Queued behind a port call so DuckDB's
+     * `query` runs on the open read-write connection (once the file is idle-closed it would open read-only).
+     */
+    const runByHand = async (ref: TableRef, sql: string) => (await Promise.all([warehouse.ensureSchema(ref), warehouse.query(sql)]))[1];
 
     it('describes a missing table as null, in a missing schema and in an existing one', async () => {
       const ref = warehouse.tableRef(newTenant(), 'nothing_here');
@@ -116,6 +124,48 @@ for (const subject of [duckdb, trino]) {
       await warehouse.insertRows(ref, [loadRow(types, { a: 'x' }, { messageId: 'msg-1', rowId: 3, sequence: '9007199254740993', rescue })], types);
       expect(await rowsOf(`SELECT _boitata_message_id, _boitata_row_id, _boitata_tenant_id, _boitata_endpoint, CAST(_boitata_sequence AS varchar), _boitata_rescue FROM ${subject.name(ref)}`))
         .toEqual([['msg-1', 3, 'contract', 'contract-endpoint', '9007199254740993', rescue]]);
+    });
+
+    it('writes what the credential proved, for every row, on the insert and the merge path (a merge keeps the latest write\'s)', async () => {
+      const types = new Map<string, ColumnType>([['id', 'varchar'], ['source_id', 'varchar']]);
+      const ref = await freshTable(types);
+      const key = 'api_key:5b0c1f1e-0000-4000-8000-000000000001';
+      await warehouse.insertRows(ref, [
+        loadRow(types, { id: 'a', source_id: 'src_a' }, { messageId: 'm1', rowId: 0 }),
+        loadRow(types, { id: 'b', source_id: 'billing' }, { messageId: 'm2', rowId: 0, credential: key, sourceId: 'billing' }),
+      ], types);
+      expect(await rowsOf(`SELECT id, source_id, _boitata_credential, _boitata_source_id FROM ${subject.name(ref)} ORDER BY id`))
+        .toEqual([['a', 'src_a', CONTRACT_CREDENTIAL, null], ['b', 'billing', key, 'billing']]);
+
+      const items = await freshTable(types, 'items');
+      const read = () => rowsOf(`SELECT id, _boitata_credential, _boitata_source_id FROM ${subject.name(items)} ORDER BY id`);
+      await warehouse.mergeRows(items, 'id', [loadRow(types, { id: 'a' }, { messageId: 'm1', sequence: '1', credential: key, sourceId: 'billing' })], types);
+      expect(await read()).toEqual([['a', key, 'billing']]);
+      await warehouse.mergeRows(items, 'id', [loadRow(types, { id: 'a' }, { messageId: 'm2', sequence: '2' })], types);
+      expect(await read()).toEqual([['a', CONTRACT_CREDENTIAL, null]]);
+      // An older message delivered again changes nothing, its credential included.
+      await warehouse.mergeRows(items, 'id', [loadRow(types, { id: 'a' }, { messageId: 'm1', sequence: '1', credential: key, sourceId: 'billing' })], types);
+      expect(await read()).toEqual([['a', CONTRACT_CREDENTIAL, null]]);
+    });
+
+    it('upgrades a table created with the metadata of before the credential columns: ensureMetadataColumns adds them, then rows load', async () => {
+      const types = new Map<string, ColumnType>([['id', 'varchar'], ['n', 'bigint']]);
+      const ref = warehouse.tableRef(newTenant(), 'older');
+      const definitions = [...METADATA_BEFORE_CREDENTIAL, ...types].map(([name, type]) => `${q(name)} ${subject.ddlType(type)}`).join(', ');
+      await runByHand(ref, `CREATE TABLE ${subject.name(ref)} (${definitions})`);
+      await runByHand(ref, `INSERT INTO ${subject.name(ref)} (_boitata_message_id, _boitata_row_id, _boitata_sequence, id, n) VALUES ('old', 0, 1, 'a', 1)`);
+      const live = (await warehouse.describeTable(ref))!;
+      expect(live.has('_boitata_credential')).toBe(false);
+
+      await warehouse.ensureMetadataColumns(ref, new Set(live.keys()));
+      expect([...(await warehouse.describeTable(ref))!]).toEqual([...METADATA_BEFORE_CREDENTIAL, ...types, ['_boitata_credential', 'varchar'], ['_boitata_source_id', 'varchar']]);
+      await warehouse.insertRows(ref, [loadRow(types, { id: 'b', n: 2 }, { messageId: 'new', sequence: '2' })], types);
+      await warehouse.mergeRows(ref, 'id', [loadRow(types, { id: 'c', n: 3 }, { messageId: 'upsert', sequence: '3', credential: 'api_key:k', sourceId: 'src_c' })], types);
+      expect(await rowsOf(`SELECT id, n, _boitata_credential, _boitata_source_id FROM ${subject.name(ref)} ORDER BY id`)).toEqual([
+        ['a', 1, null, null], // landed before: nothing was recorded, and nothing is made up now
+        ['b', 2, CONTRACT_CREDENTIAL, null],
+        ['c', 3, 'api_key:k', 'src_c'],
+      ]);
     });
 
     it('refuses a value that does not fit its column as permanent, writing nothing of the batch', async () => {

@@ -7,7 +7,8 @@ import type { LoadRow } from '../../../processor/warehouse/warehouse.ts';
 
 const message = (fields: Partial<StoredMessage>): StoredMessage => ({
   queueId: '1', messageId: 'm', tenantId: 't', endpoint: 'push', payloadFormat: 'array', targetTable: null, itemKey: null,
-  payload: null, receivedAt: '2026-06-12T10:00:00.000000Z', attempts: 1, failures: 0, ...fields,
+  payload: null, receivedAt: '2026-06-12T10:00:00.000000Z', attempts: 1, failures: 0,
+  credential: 'connection:00000000-0000-0000-0000-000000000001', sourceId: null, ...fields,
 });
 
 describe('normalizeMessage', () => {
@@ -43,7 +44,7 @@ describe('Trino rendering', () => {
   it('carries payload text only inside the one escaped JSON literal', () => {
     const hostile = row(0, "'); DROP TABLE x; --");
     const [sql] = renderInserts(ref, [hostile], new Map([['v', 'varchar']]), 1_000_000);
-    expect(sql).toContain(`json_parse('[["m1",0,"2026-06-12 10:00:00.000000 +00:00","t","push",7,null,"''); DROP TABLE x; --"]]')`);
+    expect(sql).toContain(`json_parse('[["m1",0,"2026-06-12 10:00:00.000000 +00:00","t","push",7,null,"connection:c",null,"''); DROP TABLE x; --"]]')`);
   });
 
   it('refuses to render a value that is not in its canonical form', () => {
@@ -61,7 +62,7 @@ describe('Trino rendering', () => {
   const ref = { catalog: 'iceberg', schema: 'tenant_t', table: 'x' };
   const row = (id: number, text: string): LoadRow => ({
     messageId: 'm1', rowId: id, receivedAt: '2026-06-12 10:00:00.000000 +00:00', tenantId: 't', endpoint: 'push', sequence: '7',
-    rescue: null, cells: new Map([['v', { type: 'varchar', text }]]),
+    rescue: null, credential: 'connection:c', sourceId: null, cells: new Map([['v', { type: 'varchar', text }]]),
   });
 
   it('puts all rows in one INSERT when they fit, and splits under the maximum length otherwise', () => {
@@ -98,7 +99,7 @@ describe('Trino rendering', () => {
   it('guards a MERGE so an older message never overwrites a newer version of the item', () => {
     const [sql] = renderMerges(ref, 'v', [row(0, 'North')], new Map([['v', 'varchar'], ['n', 'bigint']]), 1_000_000);
     expect(sql).toMatch(/ON t\."v" = s\."v" WHEN MATCHED AND t\."_boitata_sequence" <= s\."_boitata_sequence" THEN UPDATE SET/);
-    expect(sql).toContain('AS ARRAY(ROW(varchar, integer, varchar, varchar, varchar, bigint, varchar, bigint, varchar))');
+    expect(sql).toContain('AS ARRAY(ROW(varchar, integer, varchar, varchar, varchar, bigint, varchar, varchar, varchar, bigint, varchar))');
   });
 });
 
