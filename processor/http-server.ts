@@ -3,6 +3,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type pg from 'pg';
 import type { ProcessorMetrics } from './metrics.ts';
+import { HEALTH_DATABASE_DEADLINE_MS, withDatabaseDeadline } from './status/database-deadline.ts';
 import { createStatusRoutes } from './status/status-routes.ts';
 import { redactReason } from './status/redact-reason.ts';
 
@@ -24,8 +25,8 @@ export interface HttpServerOptions {
 }
 
 const ROUTES = [
-  'GET  /                               the status page (also /status)',
-  'GET  /status.json                    the status page\'s data',
+  'GET  /                               the status page (also /status; ?tenant=T, ?tenant=T&table=X, &page=N)',
+  'GET  /status.json                    the status page\'s data (the same query)',
   'GET  /health                         liveness: the loop and the database',
   'GET  /metrics                        Prometheus',
   'POST /dead-letters/{id}/replay       replay a dead letter (Authorization: Bearer <admin token>)',
@@ -36,7 +37,8 @@ const REPLAY_PATH = /^\/dead-letters\/([^/]+)\/replay$/;
 export function startHttpServer(options: HttpServerOptions): Promise<Server> {
   const status = createStatusRoutes(options);
   const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const path = url.pathname;
     const replay = REPLAY_PATH.exec(path);
     const allowed = replay !== null ? 'POST' : ['/', '/status', '/status.json', '/health', '/metrics'].includes(path) ? 'GET' : null;
     if (allowed === null) return send(response, 404, 'text/plain', `not found: ${path}\nroutes:\n${ROUTES}\n`);
@@ -50,8 +52,8 @@ export function startHttpServer(options: HttpServerOptions): Promise<Server> {
       else response.destroy(error as Error);
     };
     if (replay !== null) return void status.replay(request, response, replay[1]!).catch(done);
-    if (path === '/status.json') return void status.json(response).catch(done);
-    if (path === '/' || path === '/status') return void status.page(response).catch(done);
+    if (path === '/status.json') return void status.json(url, response).catch(done);
+    if (path === '/' || path === '/status') return void status.page(url, response).catch(done);
     if (path === '/health') return void health(options, response).catch(done);
     options.metrics.registry.metrics().then(
       (text) => send(response, 200, options.metrics.registry.contentType, text),
@@ -64,10 +66,12 @@ export function startHttpServer(options: HttpServerOptions): Promise<Server> {
   });
 }
 
+// Postgres half-open (stopped, its socket still open) never answers: the check has a deadline, so /health
+// answers 503 with the reason before a probe gives up on it.
 async function health(options: HttpServerOptions, response: ServerResponse): Promise<void> {
   let database = 'ok';
   try {
-    await options.pool.query('SELECT 1');
+    await withDatabaseDeadline(options.pool, HEALTH_DATABASE_DEADLINE_MS, (client) => client.query('SELECT 1'));
   } catch (error) {
     database = `unreachable: ${(error as Error).message}`;
   }

@@ -1,6 +1,7 @@
 // The processor's Prometheus metrics; queue depth and lag are read from Postgres at scrape time.
 import type pg from 'pg';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { STATUS_DATABASE_DEADLINE_MS, withDatabaseDeadline } from './status/database-deadline.ts';
 
 export class ProcessorMetrics {
   readonly registry = new Registry();
@@ -22,12 +23,13 @@ export class ProcessorMetrics {
     const depth = new Gauge({
       name: 'boitata_queue_depth', help: 'Messages waiting or in flight, by status', labelNames: ['status'] as const, registers: [this.registry],
       collect: async () => {
-      const { rows } = await pool.query<{ pending: string; processing: string; oldest: number | null; dead: string }>(
+      // Under a deadline: a half-open Postgres would hold the scrape (and a pool client) forever.
+      const { rows } = await withDatabaseDeadline(pool, STATUS_DATABASE_DEADLINE_MS, (client) => client.query<{ pending: string; processing: string; oldest: number | null; dead: string }>(
         `SELECT count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'processing') AS processing,
                 extract(epoch FROM clock_timestamp() - min(received_at))::float8 AS oldest,
                 (SELECT count(*) FROM boitata_dead_letters WHERE replayed_at IS NULL) AS dead
            FROM boitata_inbound_queue WHERE status IN ('pending', 'processing')`,
-      );
+      ));
       const row = rows[0];
       depth.set({ status: 'pending' }, Number(row?.pending ?? 0));
       depth.set({ status: 'processing' }, Number(row?.processing ?? 0));

@@ -1,9 +1,16 @@
-// The status snapshot: queue, throughput, tenants' tables and aliases, dead letters, read from Postgres in one
-// consistent read-only transaction, plus this processor's counters. Never a payload, a secret or a PII value.
+// The status snapshot of one view (overview, a tenant, a table): queue, throughput, the catalog slice the view
+// shows and the open dead letters, read from Postgres in one consistent read-only transaction under a deadline,
+// plus this processor's counters. Never a payload, a secret or a PII value; bounded whatever the catalog holds.
 import type pg from 'pg';
+import { BoitataError } from '../../shared/errors.ts';
 import type { ProcessorMetrics } from '../metrics.ts';
+import { STATUS_DATABASE_DEADLINE_MS, withDatabaseDeadline } from './database-deadline.ts';
 import { redactReason } from './redact-reason.ts';
+import { readColumnWarnings, readTables, readTenant, readTenantsPage, type ColumnWarning, type TableStatus, type TenantRow } from './status-catalog.ts';
+import { pageCount, STATUS_LIMITS as L, type StatusView } from './status-view.ts';
 import { fillThroughput, type BucketCount, type Throughput } from './throughput.ts';
+
+export type { AliasStatus, ColumnStatus, ColumnWarning, TableStatus } from './status-catalog.ts';
 
 export interface QueueDepth {
   pending: number;
@@ -13,43 +20,13 @@ export interface QueueDepth {
   oldest_waiting_seconds: number | null;
 }
 
-export interface ColumnStatus {
-  logical: string;
-  physical: string;
-  type: string;
-  origin: string;
-  pii: boolean;
-  /** 'name' | 'values' | 'model' when PII */
-  pii_source: string | null;
-  description: string | null;
-  tags: string[];
-}
-
-export interface AliasStatus {
-  field: string;
-  column: string;
-  decided_by: string;
-  /** why, in words: "edit distance 1", "synonyms (phone)", "model gpt-x, confidence 0.93" */
-  why: string;
-  created_at: string;
-}
-
-export interface TableStatus {
-  name: string;
-  warehouse_table: string;
-  schema_version: number;
-  created_at: string;
-  last_loaded_at: string | null;
-  columns: ColumnStatus[];
-  aliases: AliasStatus[];
-}
-
+/** One summary line per tenant; its tables are on /status?tenant=<id>. */
 export interface TenantStatus {
   id: string;
   name: string;
   queue: QueueDepth;
   dead_letters_open: number;
-  tables: TableStatus[];
+  table_count: number;
 }
 
 export interface DeadLetterStatus {
@@ -71,25 +48,46 @@ export interface ProcessorCounters {
   messages: { done: number; dead: number };
 }
 
+export interface Paged<T> {
+  total: number;
+  page: number;
+  pages: number;
+  per_page: number;
+  items: T[];
+}
+
 export interface StatusSnapshot {
   generated_at: string;
+  view: { kind: StatusView['kind']; tenant: string | null; table: string | null; page: number };
+  limits: typeof L;
   queue: QueueDepth;
   throughput: Throughput;
   processor: ProcessorCounters;
-  dead_letters: { open: number; limit: number; latest: DeadLetterStatus[] };
-  tenants: TenantStatus[];
+  /** open dead letters (of the view's tenant), newest first; `older`: the dead_letters_before of the next page */
+  dead_letters: { open: number; limit: number; latest: DeadLetterStatus[]; older: string | null };
+  /** tables at or past STATUS_LIMITS.columnWarningAt data columns (of the view's tenant), largest first */
+  column_warnings: { total: number; tables: ColumnWarning[] };
+  /** overview: a page of tenants; a tenant's or a table's view: that tenant */
+  tenants: Paged<TenantStatus>;
+  /** a tenant's view: a page of its tables with their first columns and aliases; a table's view: the table with a page of its columns and aliases */
+  tables: Paged<TableStatus> | null;
   replay: { enabled: boolean };
 }
 
 export const THROUGHPUT_BUCKET_SECONDS = 30;
 export const THROUGHPUT_WINDOW_SECONDS = 15 * 60;
-export const DEAD_LETTER_LIMIT = 100;
+export const DEAD_LETTER_LIMIT = L.deadLetters;
 
-// Waiting messages per tenant, on the claimable index (pending/processing), like the queue gauges.
-const QUEUE_SQL = `
+// Waiting messages, on the claimable index (pending/processing), like the queue gauges: all tenants, or the listed ones.
+const QUEUE_TOTAL_SQL = `
+SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'processing')::int AS processing,
+       extract(epoch FROM now() - min(received_at))::float8 AS oldest
+  FROM boitata_inbound_queue WHERE status IN ('pending', 'processing')`;
+
+const QUEUE_BY_TENANT_SQL = `
 SELECT tenant_id, count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'processing')::int AS processing,
        extract(epoch FROM now() - min(received_at))::float8 AS oldest
-  FROM boitata_inbound_queue WHERE status IN ('pending', 'processing') GROUP BY tenant_id`;
+  FROM boitata_inbound_queue WHERE status IN ('pending', 'processing') AND tenant_id = ANY($1) GROUP BY tenant_id`;
 
 // Rows of the messages every processor landed, by how many buckets ago (0 = the latest), from processed_at
 // and the row_count the edge recorded; done rows are kept for hours (QUEUE_RETENTION_HOURS), far longer than the window.
@@ -99,120 +97,103 @@ SELECT floor(extract(epoch FROM now() - processed_at) / $1)::int AS age, count(*
  WHERE status = 'done' AND processed_at > now() - make_interval(secs => $2)
  GROUP BY 1`;
 
-const OPEN_DEAD_LETTERS_SQL = `SELECT tenant_id, count(*)::int AS open FROM boitata_dead_letters WHERE replayed_at IS NULL GROUP BY tenant_id`;
+const OPEN_DEAD_LETTERS_SQL = `SELECT count(*)::int AS open FROM boitata_dead_letters WHERE replayed_at IS NULL AND ($1::text IS NULL OR tenant_id = $1)`;
 
+const OPEN_DEAD_LETTERS_BY_TENANT_SQL = `
+SELECT tenant_id, count(*)::int AS open FROM boitata_dead_letters WHERE replayed_at IS NULL AND tenant_id = ANY($1) GROUP BY tenant_id`;
+
+// Newest first by id (ids follow the order they died in; d.id: the output column `id` is text and would sort as text), one more than shown to know whether older ones exist;
+// the reason is cut in the database (a literal left open by the cut is redacted to the end).
 const LATEST_DEAD_LETTERS_SQL = `
-SELECT id::text, tenant_id, message_id::text, error_code, reason, attempts, dead_at
-  FROM boitata_dead_letters WHERE replayed_at IS NULL ORDER BY dead_at DESC, id DESC LIMIT $1`;
+SELECT d.id::text AS id, d.tenant_id, d.message_id::text AS message_id, d.error_code, left(d.reason, 16000) AS reason, d.attempts, d.dead_at
+  FROM boitata_dead_letters d
+ WHERE d.replayed_at IS NULL AND ($2::text IS NULL OR d.tenant_id = $2) AND ($3::bigint IS NULL OR d.id < $3)
+ ORDER BY d.id DESC LIMIT $1`;
 
-const TENANTS_SQL = `SELECT id, name FROM boitata_tenants ORDER BY id`;
-
-const TABLES_SQL = `
-SELECT tenant_id, table_name, warehouse_schema, warehouse_table, schema_version, created_at, last_loaded_at
-  FROM boitata_tables ORDER BY tenant_id, table_name`;
-
-const COLUMNS_SQL = `
-SELECT tenant_id, table_name, logical_name, physical_name, data_type, origin, pii, pii_source, description, tags
-  FROM boitata_columns ORDER BY tenant_id, table_name, added_in_version, logical_name`;
-
-const ALIASES_SQL = `
-SELECT tenant_id, table_name, alias, column_name, decided_by, evidence, created_at
-  FROM boitata_aliases ORDER BY tenant_id, table_name, alias`;
-
-export async function loadStatusSnapshot(pool: pg.Pool, metrics: ProcessorMetrics, options: { replayEnabled: boolean }): Promise<StatusSnapshot> {
+export async function loadStatusSnapshot(pool: pg.Pool, metrics: ProcessorMetrics, view: StatusView, options: { replayEnabled: boolean }): Promise<StatusSnapshot> {
   const processor = await readCounters(metrics);
-  const client = await pool.connect();
-  try {
+  return withDatabaseDeadline(pool, STATUS_DATABASE_DEADLINE_MS, async (client) => {
     // One snapshot of the database: the per-tenant figures add up to the totals.
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const now = (await client.query<{ now: Date }>('SELECT now()')).rows[0]!.now;
-    const queue = (await client.query<{ tenant_id: string; pending: number; processing: number; oldest: number }>(QUEUE_SQL)).rows;
-    const buckets = (await client.query<BucketCount>(THROUGHPUT_SQL, [THROUGHPUT_BUCKET_SECONDS, THROUGHPUT_WINDOW_SECONDS])).rows;
-    const open = (await client.query<{ tenant_id: string; open: number }>(OPEN_DEAD_LETTERS_SQL)).rows;
-    const latest = (await client.query<DeadLetterRow>(LATEST_DEAD_LETTERS_SQL, [DEAD_LETTER_LIMIT])).rows;
-    const tenants = (await client.query<{ id: string; name: string }>(TENANTS_SQL)).rows;
-    const tables = (await client.query<TableRow>(TABLES_SQL)).rows;
-    const columns = (await client.query<ColumnRow>(COLUMNS_SQL)).rows;
-    const aliases = (await client.query<AliasRow>(ALIASES_SQL)).rows;
-    await client.query('COMMIT');
+    try {
+      const snapshot = await readSnapshot(client, view, processor, options.replayEnabled);
+      await client.query('COMMIT');
+      return snapshot;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
+}
 
-    const queueOf = new Map(queue.map((row) => [row.tenant_id, { pending: row.pending, processing: row.processing, oldest_waiting_seconds: row.oldest }]));
-    const openOf = new Map(open.map((row) => [row.tenant_id, row.open]));
-    const key = (tenant: string, table: string) => `${tenant}\u0000${table}`;
-    const columnsOf = groupBy(columns, (row) => key(row.tenant_id, row.table_name));
-    const aliasesOf = groupBy(aliases, (row) => key(row.tenant_id, row.table_name));
-    const tablesOf = groupBy(tables, (row) => row.tenant_id);
-    return {
-      generated_at: now.toISOString(),
-      queue: {
-        pending: total(queue.map((row) => row.pending)),
-        processing: total(queue.map((row) => row.processing)),
-        oldest_waiting_seconds: queue.length === 0 ? null : Math.max(...queue.map((row) => row.oldest)),
-      },
-      throughput: fillThroughput(buckets, now, THROUGHPUT_BUCKET_SECONDS, THROUGHPUT_WINDOW_SECONDS),
-      processor,
-      dead_letters: {
-        open: total(open.map((row) => row.open)),
-        limit: DEAD_LETTER_LIMIT,
-        latest: latest.map((row) => ({
-          id: row.id, tenant_id: row.tenant_id, message_id: row.message_id, error_code: row.error_code,
-          reason: redactReason(row.reason), attempts: row.attempts, dead_at: row.dead_at.toISOString(),
-        })),
-      },
-      tenants: tenants.map((tenant) => ({
+async function readSnapshot(client: pg.PoolClient, view: StatusView, processor: ProcessorCounters, replayEnabled: boolean): Promise<StatusSnapshot> {
+  // A slow (not frozen) database ends the reads itself, inside the client-side deadline.
+  await client.query(`SET LOCAL statement_timeout = ${STATUS_DATABASE_DEADLINE_MS}`);
+  const tenantId = view.kind === 'overview' ? null : view.tenant;
+  let tenantRows: TenantRow[];
+  let tenantTotal: number;
+  if (view.kind === 'overview') {
+    ({ rows: tenantRows, total: tenantTotal } = await readTenantsPage(client, view.page));
+  } else {
+    const tenant = await readTenant(client, view.tenant);
+    if (tenant === null) throw new BoitataError('not_found', `no tenant ${JSON.stringify(view.tenant.slice(0, L.nameLength))}: pick one from /status`);
+    [tenantRows, tenantTotal] = [[tenant], 1];
+  }
+  let tables: StatusSnapshot['tables'] = null;
+  if (view.kind !== 'overview') {
+    const one = view.kind === 'table' ? view.table : undefined;
+    const read = await readTables(client, view.tenant, view.page, one);
+    if (one !== undefined && read.tables.length === 0) {
+      throw new BoitataError('not_found', `tenant ${view.tenant} has no table ${JSON.stringify(one.slice(0, L.nameLength))}: pick one from /status?tenant=${encodeURIComponent(view.tenant)}`);
+    }
+    const table = read.tables[0];
+    tables = one !== undefined && table !== undefined
+      ? { total: 1, page: view.page, per_page: L.columnsPerPage, items: read.tables,
+          pages: Math.max(pageCount(table.column_count, L.columnsPerPage), pageCount(table.alias_count, L.aliasesPerPage)) }
+      : { total: read.total, page: view.page, per_page: L.tablesPerPage, pages: pageCount(read.total, L.tablesPerPage), items: read.tables };
+  }
+  const ids = tenantRows.map((row) => row.id);
+  const now = (await client.query<{ now: Date }>('SELECT now()')).rows[0]!.now;
+  const queue = (await client.query<{ pending: number; processing: number; oldest: number | null }>(QUEUE_TOTAL_SQL)).rows[0]!;
+  const queueOf = new Map((await client.query<{ tenant_id: string; pending: number; processing: number; oldest: number }>(QUEUE_BY_TENANT_SQL, [ids])).rows
+    .map((row) => [row.tenant_id, { pending: row.pending, processing: row.processing, oldest_waiting_seconds: row.oldest }]));
+  const buckets = (await client.query<BucketCount>(THROUGHPUT_SQL, [THROUGHPUT_BUCKET_SECONDS, THROUGHPUT_WINDOW_SECONDS])).rows;
+  const open = (await client.query<{ open: number }>(OPEN_DEAD_LETTERS_SQL, [tenantId])).rows[0]!.open;
+  const openOf = new Map((await client.query<{ tenant_id: string; open: number }>(OPEN_DEAD_LETTERS_BY_TENANT_SQL, [ids])).rows.map((row) => [row.tenant_id, row.open]));
+  const latest = (await client.query<DeadLetterRow>(LATEST_DEAD_LETTERS_SQL, [L.deadLetters + 1, tenantId, view.deadLettersBefore])).rows;
+  const shown = latest.slice(0, L.deadLetters);
+  const warnings = await readColumnWarnings(client, tenantId);
+  const page = view.kind === 'overview' ? view.page : 1;
+  return {
+    generated_at: now.toISOString(),
+    view: { kind: view.kind, tenant: tenantId, table: view.kind === 'table' ? view.table : null, page: view.page },
+    limits: L,
+    queue: { pending: queue.pending, processing: queue.processing, oldest_waiting_seconds: queue.oldest },
+    throughput: fillThroughput(buckets, now, THROUGHPUT_BUCKET_SECONDS, THROUGHPUT_WINDOW_SECONDS),
+    processor,
+    dead_letters: {
+      open,
+      limit: L.deadLetters,
+      latest: shown.map((row) => ({
+        id: row.id, tenant_id: row.tenant_id, message_id: row.message_id, error_code: row.error_code,
+        reason: redactReason(row.reason, L.reasonLength), attempts: row.attempts, dead_at: row.dead_at.toISOString(),
+      })),
+      older: latest.length > L.deadLetters ? shown.at(-1)!.id : null,
+    },
+    column_warnings: warnings,
+    tenants: {
+      total: tenantTotal, page, per_page: L.tenantsPerPage, pages: pageCount(tenantTotal, L.tenantsPerPage),
+      items: tenantRows.map((tenant) => ({
         id: tenant.id,
         name: tenant.name,
         queue: queueOf.get(tenant.id) ?? { pending: 0, processing: 0, oldest_waiting_seconds: null },
         dead_letters_open: openOf.get(tenant.id) ?? 0,
-        tables: (tablesOf.get(tenant.id) ?? []).map((table) => ({
-          name: table.table_name,
-          warehouse_table: `${table.warehouse_schema}.${table.warehouse_table}`,
-          schema_version: table.schema_version,
-          created_at: table.created_at.toISOString(),
-          last_loaded_at: table.last_loaded_at?.toISOString() ?? null,
-          columns: (columnsOf.get(key(tenant.id, table.table_name)) ?? []).map((column) => ({
-            logical: column.logical_name, physical: column.physical_name, type: column.data_type, origin: column.origin,
-            pii: column.pii, pii_source: column.pii_source, description: column.description, tags: column.tags,
-          })),
-          aliases: (aliasesOf.get(key(tenant.id, table.table_name)) ?? []).map((alias) => ({
-            field: alias.alias, column: alias.column_name, decided_by: alias.decided_by,
-            why: explainAlias(alias.decided_by, alias.evidence), created_at: alias.created_at.toISOString(),
-          })),
-        })),
+        table_count: tenant.table_count,
       })),
-      replay: { enabled: options.replayEnabled },
-    };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-/**
- * Why an alias was made, from the evidence the resolver recorded: only the known fields, by type, are used
- * (the evidence is free-form JSON; nothing else of it is shown).
- */
-export function explainAlias(decidedBy: string, evidence: unknown): string {
-  const field = (name: string): unknown => (typeof evidence === 'object' && evidence !== null ? (evidence as Record<string, unknown>)[name] : undefined);
-  const distance = field('distance');
-  const group = field('group');
-  const model = field('model');
-  const confidence = field('confidence');
-  switch (decidedBy) {
-    case 'typo':
-      return typeof distance === 'number' ? `typo: edit distance ${distance}` : 'typo';
-    case 'dictionary':
-      return typeof group === 'string' ? `synonyms: ${group}` : 'synonyms';
-    case 'model': {
-      const parts = [typeof model === 'string' ? `model ${model}` : 'model'];
-      if (typeof confidence === 'number') parts.push(`confidence ${confidence.toFixed(2)}`);
-      return parts.join(', ');
-    }
-    default:
-      return decidedBy;
-  }
+    },
+    tables,
+    replay: { enabled: replayEnabled },
+  };
 }
 
 async function readCounters(metrics: ProcessorMetrics): Promise<ProcessorCounters> {
@@ -233,22 +214,3 @@ async function readCounters(metrics: ProcessorMetrics): Promise<ProcessorCounter
 }
 
 interface DeadLetterRow { id: string; tenant_id: string; message_id: string; error_code: string; reason: string; attempts: number; dead_at: Date }
-interface TableRow { tenant_id: string; table_name: string; warehouse_schema: string; warehouse_table: string; schema_version: number; created_at: Date; last_loaded_at: Date | null }
-interface ColumnRow {
-  tenant_id: string; table_name: string; logical_name: string; physical_name: string; data_type: string; origin: string;
-  pii: boolean; pii_source: string | null; description: string | null; tags: string[];
-}
-interface AliasRow { tenant_id: string; table_name: string; alias: string; column_name: string; decided_by: string; evidence: unknown; created_at: Date }
-
-function groupBy<T>(rows: readonly T[], keyOf: (row: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const row of rows) {
-    const key = keyOf(row);
-    const list = groups.get(key);
-    if (list === undefined) groups.set(key, [row]);
-    else list.push(row);
-  }
-  return groups;
-}
-
-const total = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0);

@@ -58,6 +58,13 @@ button:disabled { opacity: .4; cursor: default; }
 #notice.ok { background: #e3f4ec; color: #0b5139; }
 #notice.error { background: #fde7e4; color: var(--warn); }
 footer { padding: 0 20px 20px; color: var(--muted); font-size: 12px; }
+.warnings { margin-top: 14px; background: #fff4e5; border: 1px solid #f5c27a; border-radius: 6px; padding: 4px 12px; }
+.warnings h2 { margin: 6px 0 4px; color: #8a4b00; }
+.warnings ul { margin: 0 0 6px; padding-left: 18px; }
+p.warning { margin: 6px 10px; padding: 4px 8px; background: #fff4e5; color: #8a4b00; border-radius: 4px; }
+caption { caption-side: top; text-align: left; padding: 4px 8px; font-size: 11px; }
+nav.pager, p.more, p.crumbs { margin: 6px 0; font-size: 12px; }
+nav.pager a { margin-left: 8px; }
 `;
 
 // Refreshes <main> in place from the server every few seconds (not while the token field has focus), keeps the
@@ -120,7 +127,7 @@ export const STATUS_PAGE_SCRIPT = `
     refreshing = true;
     const status = document.getElementById('refresh-state');
     try {
-      const response = await fetch(location.pathname, { cache: 'no-store', credentials: 'omit' });
+      const response = await fetch(location.pathname + location.search, { cache: 'no-store', credentials: 'omit' });
       const next = new DOMParser().parseFromString(await response.text(), 'text/html');
       const main = next.querySelector('main');
       if (!main) throw new Error('HTTP ' + response.status);

@@ -1,12 +1,14 @@
 // The status routes: the page, its JSON, and replaying a dead letter (the one write, admin token only).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type pg from 'pg';
+import { BoitataError } from '../../shared/errors.ts';
 import type { ProcessorMetrics } from '../metrics.ts';
 import { assertNever } from '../normalize/normalize-message.ts';
 import { replayDeadLetters } from '../queue/dead-letters.ts';
 import { createAdminGuard } from './admin-token.ts';
 import { redactReason } from './redact-reason.ts';
 import { loadStatusSnapshot } from './status-data.ts';
+import { parseStatusView, type StatusView } from './status-view.ts';
 import { STATUS_PAGE_CSP } from './status-page-assets.ts';
 import { renderStatusPage, renderStatusUnavailable } from './status-page.ts';
 
@@ -21,27 +23,33 @@ const COMMON_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 
 
 export function createStatusRoutes(options: StatusRoutesOptions) {
   const guard = createAdminGuard(options.adminToken);
-  const snapshot = () => loadStatusSnapshot(options.pool, options.metrics, { replayEnabled: guard.enabled });
+  const snapshot = (view: StatusView) => loadStatusSnapshot(options.pool, options.metrics, view, { replayEnabled: guard.enabled });
 
   return {
-    async page(response: ServerResponse): Promise<void> {
+    async page(url: URL, response: ServerResponse): Promise<void> {
+      const parsed = parseStatusView(url.searchParams);
       let body: string;
       let status = 200;
       try {
-        body = renderStatusPage(await snapshot());
+        if (!parsed.ok) throw new BoitataError('invalid_payload', parsed.message);
+        body = renderStatusPage(await snapshot(parsed.view));
       } catch (error) {
-        status = 503;
-        body = renderStatusUnavailable(`The database could not be read: ${redactReason((error as Error).message)}`, new Date());
+        const failure = describeFailure(error, parsed.ok);
+        status = failure.status;
+        body = renderStatusUnavailable(failure.message, new Date(), failure.status === 503 ? 'Status unavailable' : 'Not shown');
       }
       response.writeHead(status, { ...COMMON_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': STATUS_PAGE_CSP, 'x-frame-options': 'DENY' });
       response.end(body);
     },
 
-    async json(response: ServerResponse): Promise<void> {
+    async json(url: URL, response: ServerResponse): Promise<void> {
+      const parsed = parseStatusView(url.searchParams);
       try {
-        sendJson(response, 200, await snapshot());
+        if (!parsed.ok) throw new BoitataError('invalid_payload', parsed.message);
+        sendJson(response, 200, await snapshot(parsed.view));
       } catch (error) {
-        sendError(response, 503, 'database_unavailable', `The database could not be read: ${redactReason((error as Error).message)}`);
+        const failure = describeFailure(error, parsed.ok);
+        sendError(response, failure.status, failure.code, failure.message);
       }
     },
 
@@ -72,6 +80,13 @@ export function createStatusRoutes(options: StatusRoutesOptions) {
       }
     },
   };
+}
+
+/** A bad query string is 400, an unknown tenant or table 404, anything else the database failing: 503. */
+function describeFailure(error: unknown, parsed: boolean): { status: number; code: string; message: string } {
+  if (error instanceof BoitataError && error.code === 'invalid_payload' && !parsed) return { status: 400, code: 'invalid_query', message: error.message };
+  if (error instanceof BoitataError && error.code === 'not_found') return { status: 404, code: 'not_found', message: error.message };
+  return { status: 503, code: 'database_unavailable', message: `The database could not be read: ${redactReason((error as Error).message)}` };
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

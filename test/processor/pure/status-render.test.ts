@@ -2,8 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { createAdminGuard } from '../../../processor/status/admin-token.ts';
 import { escapeHtml, html } from '../../../processor/status/html.ts';
-import { explainAlias, type StatusSnapshot } from '../../../processor/status/status-data.ts';
+import { explainAlias } from '../../../processor/status/explain-alias.ts';
+import type { StatusSnapshot } from '../../../processor/status/status-data.ts';
 import { STATUS_PAGE_CSP } from '../../../processor/status/status-page-assets.ts';
+import { STATUS_LIMITS } from '../../../processor/status/status-view.ts';
 import { formatAge, renderStatusPage } from '../../../processor/status/status-page.ts';
 import { fillThroughput } from '../../../processor/status/throughput.ts';
 import { formatRate, niceCeiling, renderThroughputChart } from '../../../processor/status/throughput-chart.ts';
@@ -11,24 +13,33 @@ import { formatRate, niceCeiling, renderThroughputChart } from '../../../process
 const NOW = new Date('2026-06-12T10:00:00.000Z');
 const EVIL = '<script>alert("x")</script>';
 
+/** A tenant's view (`/status?tenant=acme`): the tenant's line, its one table with its columns and aliases. */
 function snapshot(replay: boolean): StatusSnapshot {
   return {
     generated_at: NOW.toISOString(),
+    view: { kind: 'tenant', tenant: 'acme', table: null, page: 1 },
+    limits: STATUS_LIMITS,
     queue: { pending: 1234, processing: 2, oldest_waiting_seconds: 75 },
     throughput: fillThroughput([{ age: 0, rows: 300, messages: 3 }, { age: 5, rows: 60, messages: 1 }], NOW, 30, 900),
     processor: { batches: { ok: 10, failed: 1 }, failures: { warehouse_transient: 1 }, rows: 360, messages: { done: 4, dead: 1 } },
-    dead_letters: { open: 1, limit: 100, latest: [{ id: '7', tenant_id: 'acme', message_id: 'm-1', error_code: 'warehouse_rejected', reason: `bad ${EVIL}`, attempts: 3, dead_at: NOW.toISOString() }] },
-    tenants: [{
-      id: 'acme', name: 'Acme', queue: { pending: 1234, processing: 2, oldest_waiting_seconds: 75 }, dead_letters_open: 1,
-      tables: [{
+    dead_letters: { open: 1, limit: 100, older: null, latest: [{ id: '7', tenant_id: 'acme', message_id: 'm-1', error_code: 'warehouse_rejected', reason: `bad ${EVIL}`, attempts: 3, dead_at: NOW.toISOString() }] },
+    column_warnings: { total: 0, tables: [] },
+    tenants: {
+      total: 1, page: 1, pages: 1, per_page: 100,
+      items: [{ id: 'acme', name: 'Acme', queue: { pending: 1234, processing: 2, oldest_waiting_seconds: 75 }, dead_letters_open: 1, table_count: 1 }],
+    },
+    tables: {
+      total: 1, page: 1, pages: 1, per_page: 20,
+      items: [{
         name: 'orders', warehouse_table: 'tenant_acme.orders', schema_version: 3, created_at: NOW.toISOString(), last_loaded_at: null,
+        column_count: 2, pii_count: 1, alias_count: 1, near_column_cap: false, columns_from: 0, aliases_from: 0,
         columns: [
           { logical: 'email', physical: 'email', type: 'varchar', origin: 'payload', pii: true, pii_source: 'name', description: EVIL, tags: ['contact'] },
           { logical: 'total', physical: 'total', type: 'double', origin: 'payload', pii: false, pii_source: null, description: null, tags: [] },
         ],
         aliases: [{ field: 'e_mail', column: 'email', decided_by: 'typo', why: 'typo: edit distance 1', created_at: NOW.toISOString() }],
       }],
-    }],
+    },
     replay: { enabled: replay },
   };
 }

@@ -42,7 +42,7 @@ export async function seedTenant(db: pg.Pool): Promise<SeededTenant> {
   }
   // A processor claims them all, then: 12 land (spread over the last minutes), 2 die, 4 go back, 2 stay in flight.
   const queue = new QueueStore(db, `status-test-${tenant}`, 300, [tenant]);
-  const claimed = await queue.claimBatch(20);
+  const { messages: claimed } = await queue.claimBatch({ messages: 20, rows: 100_000, bytes: 1 << 30, tenantInFlightRows: 100_000, messageTextBytes: 1 << 30 });
   const done = claimed.slice(0, 12);
   await queue.acknowledge(done.map((m) => m.queueId));
   for (const [i, message] of done.entries()) {
@@ -93,4 +93,65 @@ async function seedRegistry(db: pg.Pool, tenant: string): Promise<void> {
       [tenant, alias, column, decidedBy, JSON.stringify(evidence)],
     );
   }
+}
+
+export interface LargeCatalog {
+  tenant: string;
+  /** 1,000 columns (the cap), 300 aliases */
+  fullTable: string;
+  /** 950 columns: near the cap */
+  nearTable: string;
+  /** tables of the tenant, the two above included */
+  tables: number;
+  /** the last column of fullTable, in the order columns were added */
+  lastColumn: string;
+  deadLetters: number;
+  /** tenants added besides `tenant`, with one table each */
+  otherTenants: string[];
+}
+
+/**
+ * The catalog that made a 14.9 MB page: one tenant with a table at the column cap, one near it and 198 more
+ * tables, long descriptions and many tags and aliases, 1,000 open dead letters with long reasons, and 150 more
+ * tenants. Written with set-based SQL, as the registry would have left it.
+ */
+export async function seedLargeCatalog(db: pg.Pool): Promise<LargeCatalog> {
+  const tenant = `big${Date.now().toString(36)}${randomUUID().slice(0, 4)}`;
+  await addTenant(db, { id: tenant, name: `Large ${tenant}` });
+  const { connection } = await addConnection(db, { tenant, name: 'bulk', table: 'orders' });
+  const schema = `tenant_${tenant}`;
+  const tableNames = ['orders', 'wide_events', ...Array.from({ length: 198 }, (_, i) => `table_${String(i).padStart(3, '0')}`)];
+  await db.query(`INSERT INTO boitata_tables (tenant_id, table_name, warehouse_schema, warehouse_table, schema_version, last_loaded_at)
+                  SELECT $1, name, $2, name, 7, now() FROM unnest($3::text[]) AS name`, [tenant, schema, tableNames]);
+  const description = 'A long description the model wrote for this column, repeated to make it long. '.repeat(8);
+  const tags = Array.from({ length: 30 }, (_, i) => `tag-${i}-${'x'.repeat(60)}`);
+  const columns = (table: string, n: number) => db.query(
+    `INSERT INTO boitata_columns (tenant_id, table_name, logical_name, physical_name, data_type, added_in_version, pii, pii_source, description, tags)
+     SELECT $1, $2, 'field_' || lpad(i::text, 4, '0') || '_' || repeat('n', 40), 'field_' || lpad(i::text, 4, '0') || '_' || repeat('n', 40),
+            'varchar', 1 + i / 100, i % 7 = 0, CASE WHEN i % 7 = 0 THEN 'name' END, $4, $5
+       FROM generate_series(1, $3) AS i`, [tenant, table, n, description, tags]);
+  await columns('orders', 1_000);
+  await columns('wide_events', 950);
+  for (const table of tableNames.slice(2)) await columns(table, 12);
+  await db.query(
+    `INSERT INTO boitata_aliases (tenant_id, table_name, alias, column_name, decided_by, evidence)
+     SELECT $1, 'orders', 'alias_' || lpad(i::text, 4, '0') || '_' || repeat('a', 40), 'field_' || lpad(i::text, 4, '0') || '_' || repeat('n', 40), 'typo', '{"distance":1}'
+       FROM generate_series(1, 300) AS i`, [tenant]);
+  // 1,000 dead messages, each with its dead letter and a long reason quoting a value.
+  await db.query(
+    `WITH dead AS (
+       INSERT INTO boitata_inbound_queue (message_id, tenant_id, connection_id, endpoint, payload_format, target_table, payload, row_count, receipt, idempotency_scope, status, attempts)
+       SELECT gen_random_uuid(), $1, $2, 'push', 'array', 'orders', '[{"id":1}]', 1, '{}', $2, 'dead', 5 FROM generate_series(1, 1000)
+       RETURNING id, message_id)
+     INSERT INTO boitata_dead_letters (queue_id, message_id, tenant_id, error_code, reason, attempts)
+     SELECT id, message_id, $1, 'warehouse_rejected', $3 || repeat('the warehouse explained at length ', 200), 5 FROM dead ORDER BY id`,
+    [tenant, connection.id, `orders: Trino INVALID_CAST_ARGUMENT: Cannot cast '${PII_EMAIL}' to bigint; `]);
+  const otherTenants = Array.from({ length: 150 }, (_, i) => `${tenant}-t${String(i).padStart(3, '0')}`);
+  await db.query(`INSERT INTO boitata_tenants (id, name) SELECT id, 'Tenant ' || id FROM unnest($1::text[]) AS id`, [otherTenants]);
+  await db.query(`INSERT INTO boitata_tables (tenant_id, table_name, warehouse_schema, warehouse_table)
+                  SELECT id, 'events', 'tenant_' || replace(id, '-', '_'), 'events' FROM unnest($1::text[]) AS id`, [otherTenants]);
+  return {
+    tenant, fullTable: 'orders', nearTable: 'wide_events', tables: tableNames.length,
+    lastColumn: `field_1000_${'n'.repeat(40)}`, deadLetters: 1_000, otherTenants,
+  };
 }

@@ -65,17 +65,18 @@ const queueRow = async (deadLetterId: string) =>
 
 describe('status routes over HTTP', () => {
   it('serves the snapshot as JSON with the seeded counts, tables, aliases and redacted reasons, and no secret', async () => {
-    const response = await fetch(`${adminUrl}/status.json`);
+    const response = await fetch(`${adminUrl}/status.json?tenant=${seeded.tenant}`);
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
     const text = await response.text();
     for (const secret of secrets()) expect(text).not.toContain(secret);
     const status = JSON.parse(text) as StatusSnapshot;
-    const tenant = status.tenants.find((t) => t.id === seeded.tenant)!;
+    const tenant = status.tenants.items.find((t) => t.id === seeded.tenant)!;
     expect(tenant.queue).toMatchObject({ pending: seeded.pending, processing: seeded.processing });
     expect(tenant.dead_letters_open).toBe(2);
-    expect(tenant.tables.map((t) => t.name)).toEqual(['orders', 'page_views']);
-    const orders = tenant.tables[0]!;
+    expect(tenant.table_count).toBe(2);
+    expect(status.tables!.items.map((t) => t.name)).toEqual(['orders', 'page_views']);
+    const orders = status.tables!.items[0]!;
     expect(orders.columns.filter((c) => c.pii).map((c) => c.logical)).toEqual(['email', 'phone']);
     expect(orders.aliases.map((a) => [a.field, a.column, a.why])).toEqual([
       ['amount', 'total', 'model test-model, confidence 0.91'], ['celular', 'phone', 'synonyms: phone'], ['e_mail', 'email', 'typo: edit distance 1'],
@@ -165,7 +166,7 @@ describeBrowser('status page in headless Chromium', () => {
   }
 
   it('shows the tenant’s tables, columns, PII flags, alias reasons and counts; never a secret; the screenshot is a real page', async () => {
-    const page = await open(`${adminUrl}/`);
+    const page = await open(`${adminUrl}/status?tenant=${seeded.tenant}`);
     const row = page.getByTestId(`tenant-row-${seeded.tenant}`);
     expect(await row.getByTestId('tenant-pending').textContent()).toBe(String(seeded.pending));
     expect(await row.getByTestId('tenant-processing').textContent()).toBe(String(seeded.processing));
@@ -220,7 +221,7 @@ describeBrowser('status page in headless Chromium', () => {
   it('replays a dead letter with the admin token entered on the page (a wrong one is refused and forgotten)', async () => {
     const own = await seedTenant(db);
     const [id, other] = own.deadLetterIds as [string, string];
-    const page = await open(`${adminUrl}/status`);
+    const page = await open(`${adminUrl}/status?tenant=${own.tenant}`);
     const button = page.getByTestId(`replay-${id}`);
 
     await button.click();
@@ -251,7 +252,7 @@ describeBrowser('status page in headless Chromium', () => {
   });
 
   it('without an admin token the page is read-only: no replay buttons, and a replay POST answers 403', async () => {
-    const page = await open(`${readOnlyUrl}/`);
+    const page = await open(`${readOnlyUrl}/status?tenant=${seeded.tenant}`);
     expect(await page.getByTestId('read-only').isVisible()).toBe(true);
     expect(await page.getByTestId(`dead-letter-${seeded.deadLetterIds[1]}`).isVisible()).toBe(true);
     expect(await page.locator('button[data-replay]').count()).toBe(0);
