@@ -4,7 +4,7 @@ import type { BatchLoader, BatchOutcome } from './batch-loader.ts';
 import type { Logger } from './logger.ts';
 import type { ProcessorMetrics } from './metrics.ts';
 import type { StoredMessage } from './normalize/normalize-message.ts';
-import { DEFAULT_CLAIM_LIMITS, type ClaimLimits, type QueueStore } from './queue/queue-store.ts';
+import { DEFAULT_CLAIM_LIMITS, type ClaimedBatch, type ClaimLimits, type QueueStore } from './queue/queue-store.ts';
 import { WarehouseError } from './warehouse/warehouse.ts';
 
 export interface ProcessorSettings {
@@ -52,6 +52,11 @@ export class Processor {
   // Batches in hand, and whether each has started writing (a batch that has may still commit: on shutdown it is
   // left to its lease rather than handed back at once).
   private readonly inFlight = new Map<StoredMessage[], { writing: boolean }>();
+  // Claims of this process's lanes, one at a time: a message claimed alone (to isolate a crash) is only claimed
+  // when no other batch is in hand here, and while it is in hand no other batch is claimed here.
+  private claimTail: Promise<unknown> = Promise.resolve();
+  private batchesInHand = 0;
+  private aloneInHand = false;
   private lastIterationAt = Date.now();
   private lastErrorText: string | null = null;
 
@@ -130,19 +135,45 @@ export class Processor {
   }
 
   async runOnce(): Promise<IterationResult> {
-    let messages: StoredMessage[];
+    let claimed: ClaimedBatch;
     try {
-      const claimed = await this.queue.claimBatch({ ...DEFAULT_CLAIM_LIMITS, ...this.settings.claim, messages: this.settings.batchSize });
-      for (const dead of claimed.deadLettered) {
-        this.metrics?.messages.inc({ outcome: 'dead' });
-        this.log.warn('message dead-lettered', { queue_id: dead.queueId, code: dead.code, reason: dead.reason });
-      }
-      messages = claimed.messages;
+      claimed = await this.claim();
     } catch (error) {
       return this.failed(error as Error, 0);
     }
+    for (const dead of claimed.deadLettered) {
+      this.metrics?.messages.inc({ outcome: 'dead' });
+      this.log.warn('message dead-lettered', { queue_id: dead.queueId, code: dead.code, reason: dead.reason });
+    }
     this.lastIterationAt = Date.now();
+    const { messages } = claimed;
     if (messages.length === 0) return { claimed: 0, outcome: null, error: null };
+    try {
+      return await this.landBatch(messages);
+    } finally {
+      this.batchesInHand--;
+      if (claimed.alone) this.aloneInHand = false;
+    }
+  }
+
+  private claim(): Promise<ClaimedBatch> {
+    const limits = { ...DEFAULT_CLAIM_LIMITS, ...this.settings.claim, messages: this.settings.batchSize };
+    const result = this.claimTail.then(async (): Promise<ClaimedBatch> => {
+      if (this.aloneInHand) return { messages: [], deadLettered: [], alone: false };
+      const batch = await this.queue.claimBatch(limits, { mayIsolate: this.batchesInHand === 0 });
+      if (batch.messages.length === 0) return { ...batch, alone: false };
+      this.batchesInHand++;
+      if (batch.alone) {
+        this.aloneInHand = true;
+        this.log.warn('claimed a message alone: its earlier batches never settled (the processor died or hung)', { queue_id: batch.messages[0]?.queueId });
+      }
+      return batch;
+    });
+    this.claimTail = result.catch(() => undefined);
+    return result;
+  }
+
+  private async landBatch(messages: StoredMessage[]): Promise<IterationResult> {
     const started = performance.now();
     const heartbeat = setInterval(() => {
       this.queue.heartbeat(messages.map((m) => m.queueId)).catch((error: Error) => this.log.warn('lease heartbeat failed', { error }));

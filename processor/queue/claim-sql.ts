@@ -49,6 +49,15 @@ INSERT INTO boitata_dead_letters (queue_id, message_id, tenant_id, error_code, r
 SELECT id, message_id, tenant_id, 'processing_crashed', last_error, attempts FROM dead
 RETURNING queue_id::text`;
 
+/** Whether a message waits to be claimed alone (see CLAIM_SUSPECT_SQL); $1: the tenant filter. */
+export const SUSPECT_WAITING_SQL = `
+SELECT 1 FROM boitata_inbound_queue
+ WHERE status IN ('pending', 'processing') AND available_at <= clock_timestamp()
+   AND (status = 'processing' OR lease_expiries > 0)
+   AND lease_expiries + (status = 'processing')::int >= 2
+   AND ($1::text[] IS NULL OR tenant_id = ANY($1::text[]))
+ LIMIT 1`;
+
 /**
  * A message whose batches' leases ran out twice is claimed alone: if it is the one that kills the processor, only
  * it is retried and then dead-lettered; the messages that merely shared a batch with it land on their next claim.

@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import type { StoredMessage } from '../normalize/normalize-message.ts';
 import { parsePayload } from '../normalize/parse-payload.ts';
-import { CLAIM_FAIR_SQL, CLAIM_SUSPECT_SQL, DEAD_LETTER_CRASHED_SQL } from './claim-sql.ts';
+import { CLAIM_FAIR_SQL, CLAIM_SUSPECT_SQL, DEAD_LETTER_CRASHED_SQL, SUSPECT_WAITING_SQL } from './claim-sql.ts';
 
 // Extends the lease of the messages this processor still holds; returns the ids it still holds.
 const HEARTBEAT_SQL = `
@@ -84,6 +84,8 @@ export const DEFAULT_CLAIM_LIMITS: Omit<ClaimLimits, 'messages'> = {
 export interface ClaimedBatch {
   messages: StoredMessage[];
   deadLettered: Array<{ queueId: string; code: string; reason: string }>;
+  /** a message claimed alone to isolate a crash: nothing else may be in hand in this process while it runs */
+  alone: boolean;
 }
 
 export class QueueStore {
@@ -103,14 +105,23 @@ export class QueueStore {
   /**
    * One claim: first dead-letter the messages whose solo claims died twice, then a message whose leases ran out
    * twice (alone), else a fair batch. A message whose text is too large to read comes back dead-lettered.
+   * `mayIsolate`: this process has nothing else in hand, so a message claimed alone can only take itself down when it
+   * crashes it; otherwise, while such a message waits, nothing is claimed (the batches in hand finish first).
    */
-  async claimBatch(limits: ClaimLimits): Promise<ClaimedBatch> {
+  async claimBatch(limits: ClaimLimits, options: { mayIsolate: boolean } = { mayIsolate: true }): Promise<ClaimedBatch> {
     const deadLettered: ClaimedBatch['deadLettered'] = [];
     const crashed = await this.pool.query<{ queue_id: string }>(DEAD_LETTER_CRASHED_SQL, [this.tenants]);
     for (const row of crashed.rows) deadLettered.push({ queueId: row.queue_id, code: 'processing_crashed', reason: 'the processor died or hung twice while this message was alone in its batch' });
     const common = [this.owner, this.leaseSeconds, this.tenants, limits.messageTextBytes];
-    let { rows } = await this.pool.query<ClaimedRow>(CLAIM_SUSPECT_SQL, [1, ...common]);
-    if (rows.length === 0) {
+    let rows: ClaimedRow[] = [];
+    let alone = false;
+    if (options.mayIsolate) {
+      ({ rows } = await this.pool.query<ClaimedRow>(CLAIM_SUSPECT_SQL, [1, ...common]));
+      alone = rows.length > 0;
+    } else if ((await this.pool.query(SUSPECT_WAITING_SQL, [this.tenants])).rows.length > 0) {
+      return { messages: [], deadLettered, alone: false };
+    }
+    if (!alone) {
       ({ rows } = await this.pool.query<ClaimedRow>(CLAIM_FAIR_SQL, [limits.messages, ...common, limits.rows, limits.bytes, limits.tenantInFlightRows]));
     }
     const messages: StoredMessage[] = [];
@@ -137,7 +148,7 @@ export class QueueStore {
         sourceId: row.source_id,
       });
     }
-    return { messages, deadLettered };
+    return { messages, deadLettered, alone };
   }
 
   /** Extends the lease; returns the queue ids this processor still holds (a lost one must not be written). */

@@ -125,3 +125,34 @@ describe('crash isolation', () => {
     expect(dead.rows).toEqual([{ error_code: 'processing_crashed' }]);
   });
 });
+
+// The claim of processors older than migration 0006, verbatim: during a rolling deploy it still runs.
+const CLAIM_BEFORE_0006 = `
+WITH next AS (
+  SELECT id FROM boitata_inbound_queue
+   WHERE status IN ('pending', 'processing') AND available_at <= clock_timestamp()
+     AND ($4::text[] IS NULL OR tenant_id = ANY($4::text[]))
+   ORDER BY available_at, id
+   LIMIT $1
+   FOR UPDATE SKIP LOCKED
+)
+UPDATE boitata_inbound_queue q
+   SET status = 'processing', lease_owner = $2, attempts = q.attempts + 1,
+       lease_expires_at = clock_timestamp() + make_interval(secs => $3),
+       available_at = clock_timestamp() + make_interval(secs => $3)
+  FROM next
+ WHERE q.id = next.id
+RETURNING q.id::text AS queue_id, q.payload`;
+
+describe('version skew (edge and processors deploy separately; migrations first)', () => {
+  it('an older processor claims what a new edge wrote (payload_bytes set), and a new processor what an older edge wrote (NULL)', async () => {
+    const a = await newTenant();
+    const [fromNewEdge] = await enqueue(a, 1, { bytes: 9 });
+    const [fromOldEdge] = await enqueue(a, 1);
+    const old = await db.query<{ queue_id: string; payload: unknown }>(CLAIM_BEFORE_0006, [1, 'old-processor', 60, [a]]);
+    expect(old.rows).toEqual([{ queue_id: fromNewEdge, payload: [{ i: 0 }] }]);
+    const batch = await store([a]).claimBatch(limits());
+    expect(idsOf(batch)).toEqual([fromOldEdge]);
+    expect(batch.messages[0]!.payload).toEqual([{ i: 0 }]);
+  });
+});
