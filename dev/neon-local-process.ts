@@ -26,7 +26,7 @@ export async function startNeonLocalProcess(port = 0): Promise<NeonLocal> {
 }
 
 if (process.argv[1] === self) {
-  const neon = await startNeonLocal({ port: Number(process.argv[2] ?? 0) });
+  const neon = await startNeonLocal({ port: Number(process.argv[2] ?? 0), testControls: false });
   process.stdout.write(`${JSON.stringify({ port: neon.port, sqlUrl: neon.sqlUrl, wsProxyHost: neon.wsProxyHost })}\n`);
   const stop = () => void neon.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect, type AddressInfo } from 'node:net';
 import pg from 'pg';
 import { WebSocketServer } from 'ws';
+import { startFreezableRelay, type FreezableRelay } from './freezable-relay.ts';
 
 export interface NeonLocal {
   /** Where the Neon driver's `fetchEndpoint` should point, e.g. http://127.0.0.1:4444/sql */
@@ -22,8 +23,20 @@ interface SqlRequest {
 const rawText = { getTypeParser: () => (value: string) => value };
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-export async function startNeonLocal(options: { port?: number; host?: string; poolSize?: number } = {}): Promise<NeonLocal> {
+export interface NeonLocalOptions {
+  port?: number;
+  host?: string;
+  poolSize?: number;
+  /**
+   * Serves `/__test/relays` (on by default: the test suite's instance; `npm run dev` turns it off): tests inside
+   * workerd, which cannot open sockets, ask for a freezable relay in front of Postgres and freeze or thaw it.
+   */
+  testControls?: boolean;
+}
+
+export async function startNeonLocal(options: NeonLocalOptions = {}): Promise<NeonLocal> {
   const host = options.host ?? '127.0.0.1';
+  const relays = new Map<number, FreezableRelay>();
   const pools = new Map<string, pg.Pool>();
   const poolFor = (connectionString: string) => {
     let pool = pools.get(connectionString);
@@ -36,6 +49,10 @@ export async function startNeonLocal(options: { port?: number; host?: string; po
   };
 
   const server = createServer((req, res) => {
+    if (options.testControls !== false && req.url?.startsWith('/__test/relays')) {
+      handleRelayControl(req, res, relays).catch((error: unknown) => sendJson(res, 500, { message: String(error) }));
+      return;
+    }
     handleSql(req, res, poolFor).catch((error: unknown) => sendJson(res, 500, { message: String(error) }));
   });
   attachWebSocketProxy(server);
@@ -51,6 +68,7 @@ export async function startNeonLocal(options: { port?: number; host?: string; po
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([...relays.values()].map((relay) => relay.close()));
       await Promise.all([...pools.values()].map((pool) => pool.end()));
     },
   };
@@ -91,6 +109,25 @@ async function handleSql(req: IncomingMessage, res: ServerResponse, poolFor: (cs
   } finally {
     client.release();
   }
+}
+
+/** POST /__test/relays {"address":"127.0.0.1:5432"} → {"port"}; POST /__test/relays/<port>/freeze|thaw. */
+async function handleRelayControl(req: IncomingMessage, res: ServerResponse, relays: Map<number, FreezableRelay>): Promise<void> {
+  if (req.method !== 'POST') return sendJson(res, 405, { message: 'POST only' });
+  const action = /^\/__test\/relays\/(\d+)\/(freeze|thaw)$/.exec(req.url ?? '');
+  if (action !== null) {
+    const relay = relays.get(Number(action[1]));
+    if (relay === undefined) return sendJson(res, 404, { message: 'no such relay' });
+    if (action[2] === 'freeze') relay.freeze();
+    else relay.thaw();
+    return sendJson(res, 200, { port: relay.port, state: action[2] });
+  }
+  const { address } = JSON.parse(await readBody(req)) as { address?: string };
+  const match = /^(127\.0\.0\.1|localhost):(\d{1,5})$/.exec(address ?? '');
+  if (match === null) return sendJson(res, 400, { message: 'address must be a loopback host:port' });
+  const relay = await startFreezableRelay({ host: match[1]!, port: Number(match[2]) });
+  relays.set(relay.port, relay);
+  sendJson(res, 200, { port: relay.port });
 }
 
 async function run(client: pg.PoolClient, request: SqlRequest, arrayMode: boolean) {

@@ -61,6 +61,18 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
   };
 }
 
+/**
+ * A push URL carries its ingest token, so nothing of `wrangler dev` may keep request URLs: no local trace store
+ * (`.wrangler/state/…/miniflare-wobs-trace-store`, on by default), no local explorer over the Worker's storage, no
+ * debug log file (`~/.config/.wrangler/logs`, written at every level whatever --log-level says), no metrics.
+ */
+export const QUIET_WRANGLER_ENV = {
+  X_LOCAL_OBSERVABILITY: 'false',
+  X_LOCAL_EXPLORER: 'false',
+  WRANGLER_WRITE_LOGS: 'false',
+  WRANGLER_SEND_METRICS: 'false',
+} as const;
+
 export interface WranglerDev {
   url: string;
   stop(): Promise<void>;
@@ -91,7 +103,7 @@ export async function startWranglerDev(options: {
   const removeSecrets = () => rm(secrets, { recursive: true, force: true });
   const child = spawn(process.execPath, args, {
     stdio: options.inheritOutput ? 'inherit' : 'ignore',
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    env: { ...process.env, ...QUIET_WRANGLER_ENV },
   });
   const url = `http://127.0.0.1:${options.port}`;
   try {

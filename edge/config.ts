@@ -16,6 +16,11 @@ const edgeEnvSchema = z.object({
     .optional()
     .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim())),
   GATE_CONFIG_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  // Fractions are for tests (a frozen database answered in 2 s instead of 15); Workers' own limits sit far above 60.
+  DATABASE_DEADLINE_SECONDS: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.coerce.number().min(0.5).max(60).default(15),
+  ),
 });
 
 export interface EdgeConfig {
@@ -24,6 +29,8 @@ export interface EdgeConfig {
   /** host:port/path of a plain-ws proxy (local development); undefined in production, where Neon's proxy is used. */
   neonWsProxy: string | undefined;
   gateConfigTtlMs: number;
+  /** Every request is answered within this, database work (connect, statement, commit, config read) included. */
+  databaseDeadlineMs: number;
 }
 
 const parsed = new WeakMap<object, EdgeConfig>();
@@ -43,6 +50,7 @@ export function readEdgeConfig(env: object): EdgeConfig {
     neonHttpEndpoint: result.data.NEON_HTTP_ENDPOINT,
     neonWsProxy: result.data.NEON_WS_PROXY,
     gateConfigTtlMs: result.data.GATE_CONFIG_TTL_SECONDS * 1000,
+    databaseDeadlineMs: Math.round(result.data.DATABASE_DEADLINE_SECONDS * 1000),
   };
   parsed.set(env, config);
   return config;

@@ -18,7 +18,9 @@ import { loadPiiHashKey, PiiHasher } from './schema/pii-hasher.ts';
 
 /** `config.DATABASE_URL` must be set: the caller resolves the embedded default first (see resolveDatabase). */
 export async function startProcessor(config: ProcessorConfig & { DATABASE_URL: string }, log: Logger) {
-  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4 });
+  // A half-open Postgres must not hang the loop: connecting and each statement have a deadline (then the batch is
+  // retried, or its lease runs out), and TCP keepalive finds a dead peer.
+  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4, connectionTimeoutMillis: 10_000, query_timeout: 120_000, keepAlive: true });
   pool.on('error', (error) => log.warn('idle Postgres connection failed', { error }));
   const { warehouse, description: warehouseDescription } = createWarehouse(config);
   const hook = async (stage: string): Promise<void> => {

@@ -2,12 +2,19 @@
 // One open connection serves every flush of the gate's batcher, so a write costs one round trip and no handshake.
 import { Client, neonConfig } from '@neondatabase/serverless';
 import type { EdgeConfig } from '../config.ts';
-import { classifyDatabaseError, type SqlClient } from './sql-client.ts';
+import { budgetMs, classifyDatabaseError, noAnswerInTime, type QueryOptions, type SqlClient } from './sql-client.ts';
+
+export { QUERY_TIMEOUT_MS } from './sql-client.ts';
 
 /** An idle connection is closed after this long, so a quiet gate holds no connection and can be evicted. */
 export const IDLE_CLOSE_MS = 60_000;
-/** A statement that has not answered by then is abandoned with its connection (a half-open socket never answers). */
-export const QUERY_TIMEOUT_MS = 15_000;
+
+interface Connection {
+  client: Client;
+  ready: Promise<Client>;
+  /** Its socket failed or closed: ending it again would write to a closed WebSocket (an uncaught error). */
+  dead: boolean;
+}
 
 export function createWebSocketSqlClient(config: Pick<EdgeConfig, 'databaseUrl' | 'neonWsProxy'>): SqlClient {
   if (config.neonWsProxy !== undefined) {
@@ -18,62 +25,61 @@ export function createWebSocketSqlClient(config: Pick<EdgeConfig, 'databaseUrl' 
     neonConfig.pipelineConnect = false;
     neonConfig.pipelineTLS = false;
   }
-  let connecting: Promise<Client> | undefined;
-  let generation = 0;
+  let current: Connection | undefined;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
   let pending = 0;
 
-  const close = () => {
-    const closing = connecting;
-    generation++;
-    connecting = undefined;
-    void closing?.then((client) => client.end()).catch(() => undefined);
+  /**
+   * Forgets the connection without waiting for it: a socket that stopped answering may never finish closing,
+   * and the next statement must not queue behind it (a connection abandoned mid-statement is never reused).
+   */
+  const close = (connection = current) => {
+    if (connection === undefined) return;
+    if (current === connection) current = undefined;
+    if (connection.dead) return;
+    connection.dead = true;
+    void connection.client.end().catch(() => undefined);
   };
 
-  const open = async (opened: number): Promise<Client> => {
+  const open = (): Connection => {
     const client = new Client({ connectionString: config.databaseUrl });
+    const connection: Connection = { client, ready: client.connect().then(() => client), dead: false };
     const drop = () => {
-      if (generation === opened) connecting = undefined;
+      connection.dead = true;
+      if (current === connection) current = undefined;
     };
     client.on('error', drop);
     client.on('end', drop);
-    try {
-      await client.connect();
-    } catch (error) {
-      drop();
-      throw error;
-    }
-    return client;
-  };
-  const connection = (): Promise<Client> => {
-    if (connecting === undefined) {
-      generation++;
-      connecting = open(generation);
-    }
-    return connecting;
+    connection.ready.catch(drop);
+    return connection;
   };
 
   return {
-    async query<Row>(text: string, params: readonly unknown[]) {
+    async query<Row>(text: string, params: readonly unknown[], options?: QueryOptions) {
+      const budget = budgetMs(options);
+      if (budget === 0) throw noAnswerInTime(0);
       if (idleTimer !== undefined) clearTimeout(idleTimer);
       idleTimer = undefined;
       pending++;
-      let deadline: ReturnType<typeof setTimeout> | undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const connection = (current ??= open());
       try {
-        const client = await connection();
+        // One clock for connect and statement: a WebSocket or a startup that never completes is as bounded
+        // as a statement that never answers.
         const timedOut = new Promise<never>((_, reject) => {
-          deadline = setTimeout(() => reject(new Error(`no answer from Postgres within ${QUERY_TIMEOUT_MS} ms`)), QUERY_TIMEOUT_MS);
+          timer = setTimeout(() => reject(noAnswerInTime(budget)), budget);
         });
+        const client = await Promise.race([connection.ready, timedOut]);
         const result = await Promise.race([client.query(text, [...params]), timedOut]);
         return result.rows as Row[];
       } catch (error) {
-        // The connection may be broken: the next query opens a new one.
-        close();
+        // The connection may be broken, or busy with a statement we stopped waiting for: the next query opens a new one.
+        close(connection);
         throw classifyDatabaseError(error);
       } finally {
-        if (deadline !== undefined) clearTimeout(deadline);
+        if (timer !== undefined) clearTimeout(timer);
         pending--;
-        if (pending === 0 && connecting !== undefined) idleTimer = setTimeout(close, IDLE_CLOSE_MS);
+        if (pending === 0 && current !== undefined) idleTimer = setTimeout(() => close(), IDLE_CLOSE_MS);
       }
     },
   };

@@ -1,6 +1,6 @@
 // Loads what a gate needs to know about one credential (tenant, limits, allowed IPs, revocation) from Postgres.
 import type { CredentialKind } from '../../shared/credential-format.ts';
-import type { SqlClient } from '../db/sql-client.ts';
+import type { QueryOptions, SqlClient } from '../db/sql-client.ts';
 
 export interface CredentialConfig {
   tenantId: string;
@@ -58,9 +58,10 @@ export async function loadCredentialConfig(
   sql: SqlClient,
   kind: CredentialKind,
   hashHex: string,
+  options?: QueryOptions,
 ): Promise<CredentialConfig | null> {
   if (kind === 'ingest') {
-    const [row] = await sql.query<ConnectionRow>(CONNECTION_BY_TOKEN_HASH, [hashHex]);
+    const [row] = await sql.query<ConnectionRow>(CONNECTION_BY_TOKEN_HASH, [hashHex], options);
     if (row === undefined) return null;
     return {
       tenantId: row.tenant_id,
@@ -76,7 +77,7 @@ export async function loadCredentialConfig(
       storedHashHex: row.hash,
     };
   }
-  const [row] = await sql.query<ApiKeyRow>(API_KEY_BY_HASH, [hashHex, kind]);
+  const [row] = await sql.query<ApiKeyRow>(API_KEY_BY_HASH, [hashHex, kind], options);
   if (row === undefined) return null;
   return {
     tenantId: row.tenant_id,

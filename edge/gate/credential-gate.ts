@@ -1,17 +1,17 @@
 // The per-credential gate, a SQLite-backed Durable Object: config cache, IP allowlist, token bucket, idempotency.
 import { DurableObject } from 'cloudflare:workers';
 import { BoitataError } from '../../shared/errors.ts';
-import type { InboundMessage } from '../../shared/queue-message.ts';
 import { readEdgeConfig, type EdgeConfig } from '../config.ts';
-import { createSqlClient } from '../db/sql-client.ts';
+import { createSqlClient, noAnswerInTime, type SqlClient } from '../db/sql-client.ts';
 import { createWebSocketSqlClient } from '../db/websocket-sql-client.ts';
 import { PostgresQueueWriter } from '../queue/postgres-queue-writer.ts';
 import { EnqueueBatcher, isDataException, type BatchedResult } from './enqueue-batcher.ts';
 import { timingSafeEqualHex } from '../auth/secrets.ts';
 import { loadCredentialConfig, type CredentialConfig } from './credential-config.ts';
 import {
-  completeMessage, UNAUTHORIZED_MESSAGE,
-  type AdmitDecision, type AdmitRequest, type EnqueueOutcome, type Gate, type IngestDecision, type MessageDraft,
+  completeMessage, DATABASE_RETRY_AFTER_SECONDS, UNAUTHORIZED_MESSAGE,
+  type AdmitDecision, type AdmitRequest, type DeadlinedMessage, type EnqueueOutcome, type Gate, type IngestDecision,
+  type MessageDraft,
 } from './gate-protocol.ts';
 import { IdempotencyStore } from './idempotency-store.ts';
 import { compileAllowlist, type IpAllowlist } from './ip-allowlist.ts';
@@ -28,7 +28,9 @@ interface CachedConfig {
 
 export class CredentialGate extends DurableObject implements Gate {
   private readonly idempotency: IdempotencyStore;
-  private readonly edgeConfig: EdgeConfig;
+  private edgeConfig: EdgeConfig;
+  /** The HTTP path, for the rare config reads; writes go over the batcher's warm connections. */
+  private configSql: SqlClient;
   private cached: CachedConfig | undefined;
   private loading: Promise<CachedConfig> | undefined;
   private bucket: TokenBucket | undefined;
@@ -39,20 +41,33 @@ export class CredentialGate extends DurableObject implements Gate {
     super(ctx, env);
     this.edgeConfig = readEdgeConfig(env);
     this.idempotency = new IdempotencyStore(ctx.storage.sql);
+    this.configSql = createSqlClient(this.edgeConfig);
     // Writes go over connections kept warm in this object; the rare config reads use the HTTP path.
     this.batcher = new EnqueueBatcher(
       Array.from({ length: WRITE_CONNECTIONS }, () => new PostgresQueueWriter(createWebSocketSqlClient(this.edgeConfig))),
     );
   }
 
+  /**
+   * Tests only: points this running gate at another database (a relay they can freeze) and changes its deadline
+   * or config TTL, as a redeploy with other settings would.
+   */
+  reconfigure(overrides: Partial<Pick<EdgeConfig, 'databaseUrl' | 'databaseDeadlineMs' | 'gateConfigTtlMs'>>): void {
+    this.edgeConfig = { ...this.edgeConfig, ...overrides };
+    this.cached = undefined;
+    this.configSql = createSqlClient(this.edgeConfig);
+    this.batcher.replaceWriters(() => new PostgresQueueWriter(createWebSocketSqlClient(this.edgeConfig)));
+  }
+
   async admit(request: AdmitRequest): Promise<AdmitDecision> {
+    const deadlineAt = Date.now() + this.edgeConfig.databaseDeadlineMs;
     let cached: CachedConfig;
     try {
-      cached = await this.currentConfig(request);
+      cached = await this.currentConfig(request, deadlineAt);
     } catch (error) {
       const failure = asGateFailure(error);
       logGateFailure('credential config unreadable', failure, {});
-      return { kind: 'reject', code: failure.code, message: failure.message };
+      return { kind: 'reject', code: failure.code, message: failure.message, ...retryAfter(failure) };
     }
     const { config, allowlist } = cached;
     const now = Date.now();
@@ -126,6 +141,7 @@ export class CredentialGate extends DurableObject implements Gate {
         apiKeyId: config.apiKeyId,
         idempotencyScope: config.idempotencyScope,
         defaultTable: config.defaultTable,
+        deadlineAt,
       },
     };
   }
@@ -137,11 +153,15 @@ export class CredentialGate extends DurableObject implements Gate {
     return { ...outcome, rateLimit: decision.rateLimit };
   }
 
-  async enqueue(message: InboundMessage): Promise<EnqueueOutcome> {
+  async enqueue(deadlined: DeadlinedMessage): Promise<EnqueueOutcome> {
+    // The admission's deadline when the message carries one (never later than a fresh one); the rest is the message.
+    const { deadlineAt: admittedDeadline, ...message } = deadlined;
+    const fresh = Date.now() + this.edgeConfig.databaseDeadlineMs;
+    const deadlineAt = Math.min(admittedDeadline ?? fresh, fresh);
     const key = message.idempotencyKey;
     let result: BatchedResult;
     try {
-      result = await this.batcher.enqueue(message);
+      result = await this.batcher.enqueue(message, deadlineAt);
     } catch (error) {
       if (key !== null) this.idempotency.release(key);
       const failure = isDataException(error)
@@ -151,7 +171,7 @@ export class CredentialGate extends DurableObject implements Gate {
           })
         : asGateFailure(error);
       logGateFailure('enqueue failed', failure, { tenant: message.tenantId, message_id: message.messageId });
-      return { kind: 'reject', code: failure.code, message: failure.message };
+      return { kind: 'reject', code: failure.code, message: failure.message, ...retryAfter(failure) };
     }
     if (result.kind === 'duplicate' && result.requestSha256Hex !== message.requestSha256Hex) {
       if (key !== null) this.idempotency.release(key);
@@ -188,19 +208,30 @@ export class CredentialGate extends DurableObject implements Gate {
     return this.bucket;
   }
 
-  /** The cached config, re-read from Postgres once it is older than GATE_CONFIG_TTL_SECONDS. */
-  private async currentConfig(request: AdmitRequest): Promise<CachedConfig> {
+  /**
+   * The cached config, re-read from Postgres once it is older than GATE_CONFIG_TTL_SECONDS. Concurrent admissions
+   * share one read, but each waits only until its own deadline.
+   */
+  private async currentConfig(request: AdmitRequest, deadlineAt: number): Promise<CachedConfig> {
     const fresh = this.cached !== undefined && Date.now() - this.cached.loadedAt < this.edgeConfig.gateConfigTtlMs;
     if (fresh) return this.cached!;
-    this.loading ??= this.loadConfig(request).finally(() => {
+    this.loading ??= this.loadConfig(request, deadlineAt).finally(() => {
       this.loading = undefined;
     });
-    return this.loading;
+    const waitedFrom = Date.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(noAnswerInTime(Date.now() - waitedFrom)), Math.max(0, deadlineAt - waitedFrom));
+    });
+    try {
+      return await Promise.race([this.loading, timedOut]);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
   }
 
-  private async loadConfig(request: AdmitRequest): Promise<CachedConfig> {
-    const sql = createSqlClient(this.edgeConfig);
-    const config = await loadCredentialConfig(sql, request.kind, request.hashHex);
+  private async loadConfig(request: AdmitRequest, deadlineAt: number): Promise<CachedConfig> {
+    const config = await loadCredentialConfig(this.configSql, request.kind, request.hashHex, { deadlineAt });
     this.cached = { config, allowlist: compileAllowlist(config?.allowedCidrs ?? []), loadedAt: Date.now() };
     return this.cached;
   }
@@ -220,6 +251,11 @@ function logGateFailure(msg: string, failure: BoitataError, context: Record<stri
       cause: typeof cause?.message === 'string' ? cause.message.slice(0, 200) : undefined,
     }),
   );
+}
+
+/** A 503 says when to come back; other failures say nothing. */
+function retryAfter(failure: BoitataError): { retryAfterSeconds?: number } {
+  return failure.code === 'database_unavailable' ? { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS } : {};
 }
 
 /** Errors from the SQL clients are already classified (503 or 500); anything else is our bug, a 500. */

@@ -24,6 +24,8 @@ export interface Principal {
   apiKeyId: string | null;
   idempotencyScope: string;
   defaultTable: string | null;
+  /** Epoch ms by which the request must be answered, set when the gate admitted it (see completeMessage). */
+  deadlineAt?: number;
 }
 
 export type AdmitDecision =
@@ -34,20 +36,28 @@ export type AdmitDecision =
 /** A message as the Worker prepares it, before the gate knows whose it is. */
 export type MessageDraft = Omit<InboundMessage, 'tenantId' | 'connectionId' | 'apiKeyId' | 'idempotencyScope'>;
 
-export function completeMessage(draft: MessageDraft, principal: Principal): InboundMessage {
+/** A message on its way to the gate's enqueue, still carrying its admission's deadline. */
+export type DeadlinedMessage = InboundMessage & { deadlineAt?: number };
+
+/**
+ * The message to enqueue once admitted. It carries the admission's deadline, so a request that calls admit()
+ * and then enqueue() (a push waiting for the default table) has one deadline for both, not one each.
+ */
+export function completeMessage(draft: MessageDraft, principal: Principal): DeadlinedMessage {
   return {
     ...draft,
     tenantId: principal.tenantId,
     connectionId: principal.connectionId,
     apiKeyId: principal.apiKeyId,
     idempotencyScope: principal.idempotencyScope,
+    ...(principal.deadlineAt === undefined ? {} : { deadlineAt: principal.deadlineAt }),
   };
 }
 
 export type EnqueueOutcome =
   /** Committed in Postgres; `replayed` when the queue already held this Idempotency-Key with the same request. */
   | { kind: 'stored'; body: string; replayed: boolean }
-  | { kind: 'reject'; code: ErrorCode; message: string };
+  | { kind: 'reject'; code: ErrorCode; message: string; retryAfterSeconds?: number };
 
 export type IngestDecision =
   | Exclude<AdmitDecision, { kind: 'proceed' }>
@@ -59,7 +69,7 @@ export interface Gate {
   /** admit() then enqueue() in one call: the common path costs the Worker a single round trip to its gate. */
   admitAndEnqueue(request: AdmitRequest, draft: MessageDraft): Promise<IngestDecision>;
   /** Writes the message to the queue (batched with concurrent ones) and records the answer for its Idempotency-Key. */
-  enqueue(message: InboundMessage): Promise<EnqueueOutcome>;
+  enqueue(message: DeadlinedMessage): Promise<EnqueueOutcome>;
   /** Forgets an in-flight Idempotency-Key whose request was refused after admission. */
   release(key: string): Promise<void>;
 }
@@ -67,6 +77,9 @@ export interface Gate {
 export interface GateDirectory {
   gateFor(kind: CredentialKind, hashHex: string): Gate;
 }
+
+/** What a 503 `database_unavailable` tells the sender to wait before retrying (with the same Idempotency-Key). */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export const UNAUTHORIZED_MESSAGE =
   'Missing or invalid credentials: check the token or key, and the x-tenant-id header where the endpoint needs it.';

@@ -1,6 +1,6 @@
 // Enqueues a batch into boitata_inbound_queue with one statement: idempotency checks and inserts in a single round trip.
 import type { InboundMessage, Receipt } from '../../shared/queue-message.ts';
-import type { SqlClient } from '../db/sql-client.ts';
+import type { QueryOptions, SqlClient } from '../db/sql-client.ts';
 import type { EnqueueResult, QueueWriter } from './queue-writer.ts';
 
 // $1 is a JSON array of messages (json, not jsonb: each receipt keeps its text, so replays are byte-identical). ON CONFLICT hits the partial unique index on (idempotency_scope,
@@ -9,15 +9,15 @@ export const ENQUEUE_BATCH_SQL = `
 WITH input AS (
   SELECT * FROM json_to_recordset($1::json) AS m(
     ord integer, message_id uuid, tenant_id text, connection_id uuid, api_key_id uuid, endpoint text,
-    payload_format text, target_table text, item_key text, payload jsonb, row_count integer, receipt json,
+    payload_format text, target_table text, item_key text, payload jsonb, payload_bytes integer, row_count integer, receipt json,
     idempotency_scope uuid, idempotency_key text, request_sha256 text)
 ),
 inserted AS (
   INSERT INTO boitata_inbound_queue
     (message_id, tenant_id, connection_id, api_key_id, endpoint, payload_format, target_table, item_key,
-     payload, row_count, receipt, idempotency_scope, idempotency_key, request_sha256)
+     payload, payload_bytes, row_count, receipt, idempotency_scope, idempotency_key, request_sha256)
   SELECT message_id, tenant_id, connection_id, api_key_id, endpoint, payload_format, target_table, item_key,
-         payload, row_count, receipt, idempotency_scope, idempotency_key, decode(request_sha256, 'hex')
+         payload, payload_bytes, row_count, receipt, idempotency_scope, idempotency_key, decode(request_sha256, 'hex')
     FROM input ORDER BY ord
   ON CONFLICT (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
   RETURNING message_id
@@ -49,8 +49,8 @@ export class PostgresQueueWriter implements QueueWriter {
     this.sql = sql;
   }
 
-  async enqueueBatch(messages: readonly InboundMessage[]): Promise<EnqueueResult[]> {
-    const rows = await this.sql.query<BatchRow>(ENQUEUE_BATCH_SQL, [renderBatch(messages)]);
+  async enqueueBatch(messages: readonly InboundMessage[], options?: QueryOptions): Promise<EnqueueResult[]> {
+    const rows = await this.sql.query<BatchRow>(ENQUEUE_BATCH_SQL, [renderBatch(messages)], options);
     // The statement has committed: from here on each message is settled on its own, so one failed
     // look-up never turns the others' stored messages into errors.
     const results: EnqueueResult[] = [];
@@ -59,22 +59,23 @@ export class PostgresQueueWriter implements QueueWriter {
       if (row?.inserted) results.push({ kind: 'inserted' });
       else if (row?.receipt != null && row.request_sha256 !== null) {
         results.push({ kind: 'duplicate', requestSha256Hex: row.request_sha256, receipt: row.receipt });
-      } else results.push(await this.lookUpExisting(message));
+      } else results.push(await this.lookUpExisting(message, options));
     }
     return results;
   }
 
-  async findStored(messageIds: readonly string[]): Promise<Set<string>> {
+  async findStored(messageIds: readonly string[], options?: QueryOptions): Promise<Set<string>> {
     const rows = await this.sql.query<{ message_id: string }>(
       'SELECT message_id::text FROM boitata_inbound_queue WHERE message_id = ANY($1::uuid[])',
       [[...messageIds]],
+      options,
     );
     return new Set(rows.map((row) => row.message_id));
   }
 
-  private async lookUpExisting(message: InboundMessage): Promise<EnqueueResult> {
+  private async lookUpExisting(message: InboundMessage, options?: QueryOptions): Promise<EnqueueResult> {
     try {
-      const [existing] = await this.sql.query<BatchRow>(EXISTING_SQL, [message.idempotencyScope, message.idempotencyKey]);
+      const [existing] = await this.sql.query<BatchRow>(EXISTING_SQL, [message.idempotencyScope, message.idempotencyKey], options);
       if (existing?.receipt == null || existing.request_sha256 === null) {
         return { kind: 'failed', error: new Error(`message ${message.messageId} was neither inserted nor found under its idempotency key`) };
       }
@@ -85,7 +86,12 @@ export class PostgresQueueWriter implements QueueWriter {
   }
 }
 
-/** The batch as one JSON document. Payloads are embedded as the validated JSON text they arrived as, not re-serialized. */
+const utf8 = new TextEncoder();
+
+/**
+ * The batch as one JSON document. Payloads are embedded as the validated JSON text they arrived as, not re-serialized.
+ * `payload_bytes` is that text's UTF-8 length: the processor caps the bytes of a claim with it.
+ */
 export function renderBatch(messages: readonly InboundMessage[]): string {
   const parts = messages.map((m, ord) => {
     const fields = JSON.stringify({
@@ -98,6 +104,7 @@ export function renderBatch(messages: readonly InboundMessage[]): string {
       payload_format: m.payloadFormat,
       target_table: m.targetTable,
       item_key: m.itemKey,
+      payload_bytes: utf8.encode(m.payload).byteLength,
       row_count: m.rowCount,
       receipt: m.receipt,
       idempotency_scope: m.idempotencyScope,

@@ -1,5 +1,6 @@
 // The port the gate writes through: one call durably enqueues a batch of accepted requests.
 import type { InboundMessage, Receipt } from '../../shared/queue-message.ts';
+import type { QueryOptions } from '../db/sql-client.ts';
 
 export type EnqueueResult =
   | { kind: 'inserted' }
@@ -13,7 +14,7 @@ export interface QueueWriter {
    * Writes the batch in one statement. Resolves once it is committed, with one result per message, in order;
    * rejects when the statement failed (then nothing of the batch is stored, unless the acknowledgement was lost).
    */
-  enqueueBatch(messages: readonly InboundMessage[]): Promise<EnqueueResult[]>;
+  enqueueBatch(messages: readonly InboundMessage[], options?: QueryOptions): Promise<EnqueueResult[]>;
   /** Which of these message ids are in the queue: used after a failure that may have hidden a commit. */
-  findStored(messageIds: readonly string[]): Promise<Set<string>>;
+  findStored(messageIds: readonly string[], options?: QueryOptions): Promise<Set<string>>;
 }
