@@ -15,10 +15,16 @@ export function isIsoTimestamp(value: string): boolean {
   return isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3])) && hour < 24 && minute < 60 && second < 60 && isRealOffset(match[7]!);
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/**
+ * Counted by hand in the proleptic Gregorian calendar ISO 8601 uses: `Date.UTC` reads years 0–99 as
+ * 1900–1999, which refused `0000-02-29` (year 0 is a leap year) and accepted `0004-02-29` only by luck.
+ */
 function isCalendarDate(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return day <= daysInMonth;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
 }
 
 /** Real UTC offsets run from -12:00 to +14:00; anything else is a typo the warehouse would refuse. */

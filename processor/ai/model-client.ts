@@ -2,6 +2,7 @@
 // `openai` package, answering in structured JSON (a JSON schema). Never blocks ingestion past its timeout.
 import OpenAI from 'openai';
 import { z } from 'zod';
+import { stringifyJson } from '../normalize/parse-payload.ts';
 
 // The model's JSON is checked before use: a malformed answer is an error (the caller falls back), never data.
 const matchAnswer = z.object({ matches: z.array(z.object({ field: z.string(), column: z.string().nullable(), confidence: z.number().min(0).max(1) })) });
@@ -117,7 +118,8 @@ export class ModelClient {
       temperature: 0,
       messages: [
         { role: 'system', content: instructions },
-        { role: 'user', content: JSON.stringify(question) },
+        // stringifyJson: sample values may hold bigints (integers beyond 2^53), which JSON.stringify throws on.
+        { role: 'user', content: stringifyJson(question) },
       ],
       response_format: { type: 'json_schema', json_schema: { name, strict: true, schema: schema as Record<string, unknown> } },
     }, { signal: AbortSignal.timeout(this.timeoutMs) });

@@ -1,5 +1,6 @@
 // Warehouse column types: inference from JSON values, unification, the widening table, and value coercion. Pure.
 import { isIsoDate, isIsoTimestamp } from '../../shared/timestamps.ts';
+import { stringifyJson } from '../normalize/parse-payload.ts';
 
 export const BOOLEAN = 'boolean';
 export const BIGINT = 'bigint';
@@ -7,17 +8,23 @@ export const DOUBLE = 'double';
 export const VARCHAR = 'varchar';
 export const DATE = 'date';
 export const TIMESTAMP_TZ = 'timestamp(6) with time zone';
+/** Whole numbers wider than 64 bits: the widest exact integer type Trino/Iceberg and DuckDB share. */
+export const WIDE_INTEGER = 'decimal(38,0)';
 
 /** The types Boitatá infers; an adopted table may also hold others (integer, real, decimal(p,s), ...). */
-export type InferredType = typeof BOOLEAN | typeof BIGINT | typeof DOUBLE | typeof VARCHAR | typeof DATE | typeof TIMESTAMP_TZ;
+export type InferredType =
+  | typeof BOOLEAN | typeof BIGINT | typeof WIDE_INTEGER | typeof DOUBLE | typeof VARCHAR | typeof DATE | typeof TIMESTAMP_TZ;
 export type ColumnType = string;
 
 const BIGINT_MAX = 2n ** 63n - 1n;
+const MAX_DECIMAL_DIGITS = 38;
 const REAL_MAX = 3.4028234663852886e38;
 
 /**
  * The inference rules (README "Type inference"): null → no type (a null-only field adds no column yet);
- * true/false → boolean; a whole number that fits in 64 bits → bigint; any other number → double;
+ * true/false → boolean; a whole number that fits in 64 bits → bigint; a wider whole number (a `bigint` from
+ * parsePayload) of at most 38 digits → decimal(38,0), exactly; any other number → double (a whole number of
+ * more than 38 digits too: no exact column holds it, and jsonb writes `1e40` out as 41 digits);
  * "YYYY-MM-DD" that is a real calendar date → date; an ISO-8601 timestamp WITH an offset (Z or ±hh:mm) →
  * timestamp(6) with time zone; any other string → varchar; an array → varchar holding its JSON text.
  */
@@ -25,6 +32,7 @@ export function inferType(value: unknown): InferredType | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'boolean') return BOOLEAN;
   if (typeof value === 'number') return Number.isInteger(value) && fitsBigint(value) ? BIGINT : DOUBLE;
+  if (typeof value === 'bigint') return fitsBigint(value) ? BIGINT : integerDigits(value) <= MAX_DECIMAL_DIGITS ? WIDE_INTEGER : DOUBLE;
   if (typeof value === 'string') {
     if (isIsoDate(value)) return DATE;
     if (isIsoTimestamp(value)) return TIMESTAMP_TZ;
@@ -36,9 +44,12 @@ export function inferType(value: unknown): InferredType | null {
 /** The type a NEW column gets when a batch carries several types for it: the narrowest that holds them all. */
 export function unifyTypes(a: InferredType, b: InferredType): InferredType {
   if (a === b) return a;
-  if ((a === BIGINT && b === DOUBLE) || (a === DOUBLE && b === BIGINT)) return DOUBLE;
+  if (NUMERIC_RANK[a] !== undefined && NUMERIC_RANK[b] !== undefined) return NUMERIC_RANK[a] > NUMERIC_RANK[b] ? a : b;
   return VARCHAR;
 }
+
+// bigint ⊂ decimal(38,0) ⊂ double: mixed numbers take the wider one (double rounds, as JSON numbers always could).
+const NUMERIC_RANK: Partial<Record<InferredType, number>> = { [BIGINT]: 0, [WIDE_INTEGER]: 1, [DOUBLE]: 2 };
 
 /**
  * The only promotions Iceberg allows on an existing column: integer → bigint, real → double, and a wider
@@ -46,11 +57,12 @@ export function unifyTypes(a: InferredType, b: InferredType): InferredType {
  */
 export function widenFor(column: ColumnType, incoming: InferredType, value: unknown): ColumnType | null {
   if (column === 'integer' && incoming === BIGINT && !fitsInteger(value)) return BIGINT;
-  if (column === 'real' && (incoming === DOUBLE || incoming === BIGINT)) return DOUBLE;
+  if (column === 'real' && (incoming === DOUBLE || incoming === BIGINT || incoming === WIDE_INTEGER)) return DOUBLE;
+  // An existing bigint column never widens to decimal: Iceberg does not allow it (the value is rescued instead).
   const decimal = parseDecimal(column);
-  if (decimal !== null && (incoming === BIGINT || incoming === DOUBLE) && typeof value === 'number') {
+  if (decimal !== null && (typeof value === 'number' || typeof value === 'bigint')) {
     const needed = integerDigits(value) + decimal.scale;
-    if (needed > decimal.precision && needed <= 38) return `decimal(${needed},${decimal.scale})`;
+    if (needed > decimal.precision && needed <= MAX_DECIMAL_DIGITS) return `decimal(${needed},${decimal.scale})`;
   }
   return null;
 }
@@ -81,19 +93,23 @@ export function coerceValue(value: unknown, column: ColumnType): Coercion {
   const refuse = (): Coercion => ({ ok: false, reason: `column is ${column}, value is ${found}` });
   switch (column) {
     case VARCHAR:
-      return { ok: true, cell: { type: VARCHAR, text: typeof value === 'string' ? value : JSON.stringify(value) } };
+      return { ok: true, cell: { type: VARCHAR, text: typeof value === 'string' ? value : stringifyJson(value) } };
     case BOOLEAN:
       return typeof value === 'boolean' ? { ok: true, cell: { type: BOOLEAN, text: String(value) } } : refuse();
     case BIGINT:
     case 'integer':
-      if (typeof value !== 'number' || !Number.isInteger(value)) return refuse();
+      if (typeof value === 'bigint' && column === BIGINT && !fitsBigint(value)) {
+        return { ok: false, reason: `${value} is out of range for bigint (beyond 64 bits; a bigint column cannot become a decimal)` };
+      }
+      if (!isWholeNumber(value)) return refuse();
       if (column === 'integer' ? !fitsInteger(value) : !fitsBigint(value)) return { ok: false, reason: `${value} is out of range for ${column}` };
       return { ok: true, cell: { type: column, text: BigInt(value).toString() } };
     case DOUBLE:
-      return typeof value === 'number' ? { ok: true, cell: { type: column, text: String(value) } } : refuse();
+      // A bigint travels as its exact digits; the warehouse rounds it to the nearest double, as for any JSON number.
+      return typeof value === 'number' || typeof value === 'bigint' ? { ok: true, cell: { type: column, text: String(value) } } : refuse();
     case 'real':
-      if (typeof value !== 'number') return refuse();
-      return Math.abs(value) <= REAL_MAX ? { ok: true, cell: { type: column, text: String(value) } } : { ok: false, reason: `${value} is out of range for real` };
+      if (typeof value !== 'number' && typeof value !== 'bigint') return refuse();
+      return Math.abs(Number(value)) <= REAL_MAX ? { ok: true, cell: { type: column, text: String(value) } } : { ok: false, reason: `${value} is out of range for real` };
     case DATE:
       return typeof value === 'string' && isIsoDate(value) ? { ok: true, cell: { type: DATE, text: value } } : refuse();
     case TIMESTAMP_TZ:
@@ -102,7 +118,7 @@ export function coerceValue(value: unknown, column: ColumnType): Coercion {
         : refuse();
     default: {
       const decimal = parseDecimal(column);
-      if (decimal === null || typeof value !== 'number') return refuse();
+      if (decimal === null || (typeof value !== 'number' && typeof value !== 'bigint')) return refuse();
       // Rounding would change the value: only values with at most `scale` decimals and room for their digits fit.
       if (integerDigits(value) + decimal.scale > decimal.precision || fractionDigits(value) > decimal.scale) {
         return { ok: false, reason: `${value} does not fit ${column} without rounding` };
@@ -129,16 +145,26 @@ function describe(value: unknown): string {
     const type = inferType(value);
     return type === VARCHAR ? 'text' : `text shaped as ${type}`;
   }
-  if (typeof value === 'number') return Number.isInteger(value) ? 'a whole number' : 'a fractional number';
+  if (isWholeNumber(value)) return 'a whole number';
+  if (typeof value === 'number') return 'a fractional number';
   return `a ${typeof value}`;
 }
 
-function fitsBigint(value: number): boolean {
-  return Number.isSafeInteger(value) || (Number.isInteger(value) && BigInt(value) <= BIGINT_MAX && BigInt(value) >= -BIGINT_MAX - 1n);
+function isWholeNumber(value: unknown): value is number | bigint {
+  return typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value));
+}
+
+function fitsBigint(value: number | bigint): boolean {
+  if (typeof value === 'number') {
+    if (Number.isSafeInteger(value)) return true;
+    if (!Number.isInteger(value)) return false;
+  }
+  const exact = BigInt(value);
+  return exact <= BIGINT_MAX && exact >= -BIGINT_MAX - 1n;
 }
 
 function fitsInteger(value: unknown): boolean {
-  return typeof value === 'number' && Number.isInteger(value) && value <= 2_147_483_647 && value >= -2_147_483_648;
+  return isWholeNumber(value) && value <= 2_147_483_647 && value >= -2_147_483_648;
 }
 
 function parseDecimal(type: ColumnType): { precision: number; scale: number } | null {
@@ -146,11 +172,14 @@ function parseDecimal(type: ColumnType): { precision: number; scale: number } | 
   return match === null ? null : { precision: Number(match[1]), scale: Number(match[2]) };
 }
 
-function integerDigits(value: number): number {
-  return Math.max(1, Math.trunc(Math.abs(value)).toString().length);
+function integerDigits(value: number | bigint): number {
+  if (typeof value === 'bigint') return (value < 0n ? -value : value).toString().length;
+  // Through BigInt: String(1e21) is "1e+21", not its 22 digits.
+  return Number.isFinite(value) ? BigInt(Math.trunc(Math.abs(value))).toString().length : Number.POSITIVE_INFINITY;
 }
 
-function fractionDigits(value: number): number {
+function fractionDigits(value: number | bigint): number {
+  if (typeof value === 'bigint') return 0;
   const text = String(value);
   if (/e/i.test(text)) return Number.POSITIVE_INFINITY; // 1e-7 and 1e21: never a plain decimal literal
   const dot = text.indexOf('.');

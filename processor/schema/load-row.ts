@@ -1,5 +1,7 @@
 // Shapes one flattened row into the cells the warehouse writes: aliases, PII hashing, coercion, rescue. Pure.
+import { MAX_COLUMNS_PER_TABLE } from '../../shared/ingest-limits.ts';
 import type { StoredMessage } from '../normalize/normalize-message.ts';
+import { stringifyJson } from '../normalize/parse-payload.ts';
 import type { LoadRow } from '../warehouse/warehouse.ts';
 import { canonicalTimestamp, coerceValue, type Cell } from './column-types.ts';
 import type { PiiHasher } from './pii-hasher.ts';
@@ -21,8 +23,9 @@ export function toLoadRow(
     const target = schema.columns.has(field) ? field : schema.aliases.get(field);
     const column = target === undefined ? undefined : schema.columns.get(target);
     if (column === undefined) {
-      // Only a field that has been null in every row so far has no column yet; null carries nothing to keep.
-      if (value !== null) rescued[field] = { value, reason: 'no column for this field' };
+      // A field past the column cap (schema-registry) or one that has been null in every row so far has no
+      // column; null carries nothing to keep.
+      if (value !== null) rescued[field] = { value, reason: noColumnReason(schema) };
       continue;
     }
     // Personal data: only its hash is ever written — to the column, or to the rescue column when the value
@@ -56,9 +59,17 @@ export function toLoadRow(
     tenantId: message.tenantId,
     endpoint: message.endpoint,
     sequence: message.queueId,
-    rescue: Object.keys(rescued).length === 0 ? null : JSON.stringify(rescued),
+    credential: message.credential,
+    sourceId: message.sourceId,
+    rescue: Object.keys(rescued).length === 0 ? null : stringifyJson(rescued),
     cells,
   };
+}
+
+function noColumnReason(schema: TableSchema): string {
+  return schema.columns.size >= MAX_COLUMNS_PER_TABLE
+    ? `table reached its ${MAX_COLUMNS_PER_TABLE}-column limit`
+    : 'no column for this field';
 }
 
 export /** MERGE refuses two source rows for one target row: keep the last write per key (queue order, then row order). */

@@ -2,6 +2,7 @@
 // number is reversed by enumerating phone numbers), or plain SHA-256 as a setting. Same input, same tenant → same hash.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import { stringifyJson } from '../normalize/parse-payload.ts';
 
 export type PiiHashMode = 'hmac' | 'sha256';
 
@@ -20,7 +21,8 @@ export class PiiHasher {
 
   /** The text form of a value (numbers as written, everything else as JSON), hashed for its tenant. */
   hash(tenantId: string, value: unknown): string {
-    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    // stringifyJson: a bigint (an integer beyond 2^53) hashes as its exact digits, like any other number.
+    const text = typeof value === 'string' ? value : stringifyJson(value);
     if (this.mode === 'sha256') return createHash('sha256').update(text, 'utf8').digest('hex');
     let key = this.tenantKeys.get(tenantId);
     if (key === undefined) this.tenantKeys.set(tenantId, (key = createHmac('sha256', this.masterKey).update(`tenant:${tenantId}`).digest()));

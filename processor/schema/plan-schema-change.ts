@@ -1,5 +1,6 @@
 // The schema resolver: (registered columns, incoming fields) → a plan of schema changes. Pure.
 import { canWiden, coerceValue, inferType, unifyTypes, VARCHAR, widenFor, type ColumnType, type InferredType } from './column-types.ts';
+import { MAX_COLUMNS_PER_TABLE } from '../../shared/ingest-limits.ts';
 import { physicalColumnName, METADATA_COLUMNS } from './physical-name.ts';
 
 export interface RegisteredColumn {
@@ -16,18 +17,22 @@ export type SchemaChange =
 
 export interface SchemaPlan {
   changes: SchemaChange[];
+  /** new fields that get no column because the table is at its column cap (their values are rescued) */
+  overCap: string[];
 }
 
 /**
  * Every incoming field resolves to a registered column of the same logical name, or to the column an alias
  * maps it to (see resolve-fields.ts), or becomes a new column. A registered column whose values (its own
  * field's and its aliases') need a wider type gets a widening when Iceberg allows it; any other mismatch is
- * left to the loader, which rescues the value.
+ * left to the loader, which rescues the value. A table holds at most `maxColumns` data columns: new fields past
+ * that (in name order) get no column, and the loader rescues their values with the reason.
  */
 export function planSchemaChange(
   registered: readonly RegisteredColumn[],
   incoming: ReadonlyMap<string, readonly unknown[]>,
   aliases: ReadonlyMap<string, string> = new Map(),
+  maxColumns: number = MAX_COLUMNS_PER_TABLE,
 ): SchemaPlan {
   const byLogical = new Map(registered.map((column) => [column.logical, column]));
   const changes: SchemaChange[] = [];
@@ -51,12 +56,14 @@ export function planSchemaChange(
   }
 
   const taken = new Set<string>([...registered.map((column) => column.physical), ...Object.values(METADATA_COLUMNS)]);
-  for (const [field, type] of [...unresolved].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  const sorted = [...unresolved].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const room = Math.max(0, maxColumns - registered.length);
+  for (const [field, type] of sorted.slice(0, room)) {
     const physical = physicalColumnName(field, taken);
     taken.add(physical);
     changes.push({ kind: 'add_column', logical: field, physical, type });
   }
-  return { changes };
+  return { changes, overCap: sorted.slice(room).map(([field]) => field) };
 }
 
 /** The type a new column gets from the non-null values of this batch (null when there are none yet). */

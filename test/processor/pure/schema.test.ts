@@ -102,6 +102,7 @@ describe('planSchemaChange', () => {
         { kind: 'add_column', logical: 'location.city', physical: 'location__city', type: 'varchar' },
         { kind: 'add_column', logical: 'zeta', physical: 'zeta', type: 'double' },
       ],
+      overCap: [],
     });
   });
 
