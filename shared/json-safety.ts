@@ -1,5 +1,7 @@
-// Limits every accepted JSON body must respect, and the one walk that checks them without recursion.
+// Limits every accepted JSON body must respect: the walk over the parsed value and the scan of its text, both without recursion.
 import { BoitataError, formatPath, type Problem } from './errors.ts';
+import { MAX_NUMBER_EXPONENT } from './ingest-limits.ts';
+import { scanJsonText } from './json-scan.ts';
 
 /** 1 MiB: a body of exactly this many bytes is accepted, one byte more is a 413. */
 export const MAX_BODY_BYTES = 1_048_576;
@@ -61,4 +63,22 @@ function describeKeyProblem(key: string): string | undefined {
   if (key.length > MAX_KEY_LENGTH) return `field names are limited to ${MAX_KEY_LENGTH} characters`;
   if (UNSTORABLE_TEXT.test(key)) return 'field name contains a NUL character or an unpaired UTF-16 surrogate';
   return undefined;
+}
+
+/**
+ * Throws `invalid_payload` for what only the text shows: a key repeated in one object (JSON.parse would keep the
+ * last one silently) and a number whose exponent jsonb would write out in full. `text` must already parse.
+ */
+export function assertUnambiguousJsonText(text: string): void {
+  const findings = scanJsonText(text, MAX_REPORTED_PROBLEMS);
+  if (findings.length === 0) return;
+  const sentences: string[] = [];
+  if (findings.some((f) => f.kind === 'duplicate_key')) {
+    sentences.push('A key appears more than once in one object (I-JSON, RFC 7493): send each key once.');
+  }
+  if (findings.some((f) => f.kind === 'exponent_out_of_range')) {
+    sentences.push(`A number has an exponent outside ±${MAX_NUMBER_EXPONENT}: write it without the exponent, or round it.`);
+  }
+  const problems = findings.map(({ path, message }) => ({ path, message }));
+  throw new BoitataError('invalid_payload', sentences.join(' '), { problems });
 }

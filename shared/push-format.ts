@@ -1,5 +1,6 @@
 // Detects which of the push payload formats a body uses and splits it into (table, rows) pairs. Pure.
 import { BoitataError, formatPath, type Problem } from './errors.ts';
+import { assertRowCaps, assertTableCount } from './message-caps.ts';
 import { isValidTableName, TABLE_NAME_RULE } from './table-name.ts';
 
 export type JsonObject = { [key: string]: unknown };
@@ -24,7 +25,8 @@ export interface DetectedPayload {
  * 3. Otherwise, with an explicit table, the object is one row of that table.
  * 4. Otherwise, an object whose every value is an array of objects is a multi-table payload.
  * 5. Otherwise, the connection's default table (if it has one) stands in for the explicit table.
- * Anything else is refused with a 400 that says which rule it missed.
+ * Anything else is refused with a 400 that says which rule it missed. The message caps (rows, tables, fields per
+ * row, no empty row: shared/message-caps.ts) apply to every format.
  */
 export function detectPushPayload(
   body: unknown,
@@ -41,7 +43,9 @@ export function detectPushPayload(
         'A flat array of rows needs a target table: add ?table=NAME or the x-target-table header, or send an envelope {"table": NAME, "rows": [...]}.',
       );
     }
-    return { format: 'array', tables: [{ table, rows: readRows(body, []) }] };
+    const rows = readRows(body, []);
+    assertRowCaps([{ rows, path: [] }]);
+    return { format: 'array', tables: [{ table, rows }] };
   }
 
   if (!isJsonObject(body)) {
@@ -51,22 +55,31 @@ export function detectPushPayload(
   }
 
   if (Object.keys(body).length === 0) {
-    throw new BoitataError('empty_payload', 'The body is an empty object: there are no rows to ingest.');
+    throw new BoitataError('empty_payload', 'The body is an empty object: there are no rows to ingest.', {
+      problems: [{ path: '$', message: 'the object has no fields' }],
+    });
   }
 
   if (Object.hasOwn(body, 'rows') && Array.isArray(body['rows'])) {
-    return { format: 'envelope', tables: [readEnvelope(body, explicitTable, defaultTable)] };
+    const envelope = readEnvelope(body, explicitTable, defaultTable);
+    assertRowCaps([{ rows: envelope.rows, path: ['rows'] }]);
+    return { format: 'envelope', tables: [envelope] };
   }
 
   if (explicitTable !== undefined) {
+    assertRowCaps([{ rows: [body], path: null }]);
     return { format: 'object', tables: [{ table: explicitTable, rows: [body] }] };
   }
 
   const entries = Object.entries(body);
   if (entries.every(([, value]) => Array.isArray(value))) {
-    return { format: 'multi_table', tables: readMultiTable(entries as Array<[string, unknown[]]>) };
+    assertTableCount(entries.length);
+    const tables = readMultiTable(entries as Array<[string, unknown[]]>);
+    assertRowCaps(tables.map(({ table, rows }) => ({ rows, path: [table] })));
+    return { format: 'multi_table', tables };
   }
   if (defaultTable !== undefined) {
+    assertRowCaps([{ rows: [body], path: null }]);
     return { format: 'object', tables: [{ table: defaultTable, rows: [body] }] };
   }
 

@@ -45,7 +45,9 @@ export interface IngestSpec {
   usesDefaultTable?: boolean;
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7E][\x20-\x7E]{0,254}$/;
+// Printable ASCII without a comma: the Workers runtime joins a repeated header with ", ", so a comma would make
+// `Idempotency-Key: K` sent twice arrive as the new key "K, K".
+const IDEMPOTENCY_KEY = /^[\x21-\x2B\x2D-\x7E][\x20-\x2B\x2D-\x7E]{0,254}$/;
 
 export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Promise<Response> {
   const secret = spec.secret;
@@ -154,9 +156,14 @@ function answer(body: string, replayed: boolean, headers: Record<string, string>
 
 function readIdempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
+  if (header.includes(',')) {
+    throw new BoitataError('invalid_payload', 'Send one Idempotency-Key header, without commas: a repeated header arrives joined with ", ".', {
+      problems: [{ path: 'headers.Idempotency-Key', message: 'a repeated Idempotency-Key header or a comma is not allowed' }],
+    });
+  }
   if (!IDEMPOTENCY_KEY.test(header)) {
-    throw new BoitataError('invalid_payload', 'The Idempotency-Key header must be 1-255 printable ASCII characters.', {
-      problems: [{ path: 'headers.Idempotency-Key', message: 'expected 1-255 printable ASCII characters' }],
+    throw new BoitataError('invalid_payload', 'The Idempotency-Key header must be 1-255 printable ASCII characters other than a comma.', {
+      problems: [{ path: 'headers.Idempotency-Key', message: 'expected 1-255 printable ASCII characters, no comma' }],
     });
   }
   return header;

@@ -1,6 +1,7 @@
 // POST /v1/events/ingest (seed 002): the event envelope with a source-scoped X-API-Key.
 import type { Hono } from 'hono';
 import { EVENTS_TABLE, eventEnvelopeSchema, type EventEnvelope } from '../../shared/event-contract.ts';
+import { assertRowCaps } from '../../shared/message-caps.ts';
 import { parseContract } from '../../shared/zod-problems.ts';
 import { ingest, type IngestDeps } from '../ingest/ingest-flow.ts';
 
@@ -15,6 +16,8 @@ export function registerEventsRoute(app: Hono, deps: IngestDeps): void {
       // Parsed before the gate: the gate checks source_id against the key, and event_id guards retries
       // that carry no Idempotency-Key.
       claims(body) {
+        // The whole envelope is the row the processor flattens (`payload.amount`), so the row caps apply to it.
+        assertRowCaps([{ rows: [body.value], path: null }]);
         envelope = parseContract(eventEnvelopeSchema, body.value, 'The event does not match the event envelope.');
         return {
           sourceClaim: envelope.source_id,

@@ -1,6 +1,7 @@
 // POST /api/webhook/{stream} (seed 001): one object or an array, Bearer ingest key, X-Item-Key for upserts.
 import type { Hono } from 'hono';
 import { BoitataError, formatPath, type Problem } from '../../shared/errors.ts';
+import { assertRowCaps } from '../../shared/message-caps.ts';
 import { assertTableName, describeType, isJsonObject, readRows, type JsonObject } from '../../shared/push-format.ts';
 import { buildIngestReceipt } from '../../shared/queue-message.ts';
 import { bearerToken } from '../auth/credential-source.ts';
@@ -24,6 +25,7 @@ export function registerWebhookRoute(app: Hono, deps: IngestDeps): void {
             problems: [{ path: '$', message: `expected an object or an array, got ${describeType(value)}` }],
           });
         }
+        assertRowCaps([{ rows, path: Array.isArray(value) ? [] : null }]);
         if (itemKey !== undefined) assertItemKey(itemKey, rows, Array.isArray(value));
         const tables = [{ table: stream, rows }];
         return {

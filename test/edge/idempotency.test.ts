@@ -27,6 +27,24 @@ describe('Idempotency-Key', () => {
     expect(await queueRows(conn.tenant)).toHaveLength(1);
   });
 
+  it('400 for a key with a comma: a repeated header arrives joined with ", " and must not become a new key', async () => {
+    const conn = await createConnection();
+    expect((await pushWithKey(conn, 'K', [{ id: 1 }])).status).toBe(202);
+    // What the runtime hands the Worker for `Idempotency-Key: K` sent twice.
+    const repeated = new Headers({ 'x-tenant-id': conn.tenant, 'content-type': 'application/json' });
+    repeated.append('idempotency-key', 'K');
+    repeated.append('idempotency-key', 'K');
+    expect(repeated.get('idempotency-key')).toBe('K, K');
+    for (const headers of [repeated, { 'x-tenant-id': conn.tenant, 'content-type': 'application/json', 'idempotency-key': 'a,b' }]) {
+      const response = await send(pushPath(conn.token, '?table=orders'), { headers: headers as unknown as Record<string, string>, body: '[{"id":1}]' });
+      expect(response.status).toBe(400);
+      const { error } = (await response.json()) as { error: { code: string; problems: Array<{ path: string; message: string }> } };
+      expect(error.code).toBe('invalid_payload');
+      expect(error.problems).toEqual([{ path: 'headers.Idempotency-Key', message: expect.stringMatching(/repeated .* or a comma/) }]);
+    }
+    expect(await queueRows(conn.tenant)).toHaveLength(1);
+  });
+
   it('422 for the same key with a different body', async () => {
     const conn = await createConnection();
     expect((await pushWithKey(conn, 'k1', [{ id: 1 }])).status).toBe(202);

@@ -38,6 +38,13 @@ describe('IP allowlist', () => {
     expect((await pushFrom(conn, { 'cf-connecting-ip': 'not-an-ip' })).status).toBe(403);
   });
 
+  it('does not fold the IPv4-compatible ::a.b.c.d into IPv4: neither spelling of that IPv6 address passes an IPv4 range', async () => {
+    const conn = await createConnection({ allowedIps: ['203.0.113.0/24'] });
+    expect((await pushFrom(conn, { 'cf-connecting-ip': '::203.0.113.9' })).status).toBe(403);
+    expect((await pushFrom(conn, { 'cf-connecting-ip': '::cb00:7109' })).status).toBe(403);
+    expect((await pushFrom(conn, { 'cf-connecting-ip': '::ffff:203.0.113.9' })).status).toBe(202);
+  });
+
   it('lets every address through when the connection has no allowlist', async () => {
     const conn = await createConnection();
     expect((await pushFrom(conn, { 'cf-connecting-ip': '198.51.100.7' })).status).toBe(202);

@@ -32,6 +32,25 @@ describe('IP allowlist', () => {
     expect(normalizeIp('::ffff:1.2.3.4')?.toString()).toBe('1.2.3.4');
   });
 
+  it('does not fold the deprecated IPv4-compatible ::a.b.c.d: both its spellings are the same IPv6 address', () => {
+    expect(normalizeIp('::203.0.113.9')?.toString()).toBe('::cb00:7109');
+    expect(normalizeIp('::cb00:7109')?.toString()).toBe('::cb00:7109');
+    expect(normalizeIp('::ffff:cb00:7109')?.toString()).toBe('203.0.113.9');
+    expect(normalizeIp('::1.2.3.256')).toBeNull();
+
+    const v4 = compileAllowlist(['203.0.113.0/24']);
+    expect(v4.allows('::203.0.113.9')).toBe(false);
+    expect(v4.allows('::cb00:7109')).toBe(false);
+    expect(v4.allows('::ffff:203.0.113.9')).toBe(true);
+    expect(v4.allows('203.0.113.9')).toBe(true);
+
+    // An IPv6 range written with a dotted tail is an IPv6 range too: it neither matches nor widens to IPv4.
+    const v6 = compileAllowlist(['::203.0.113.0/120']);
+    expect(v6.allows('::203.0.113.9')).toBe(true);
+    expect(v6.allows('::cb00:7109')).toBe(true);
+    expect(v6.allows('203.0.113.9')).toBe(false);
+  });
+
   it('stores ranges in canonical network form', () => {
     expect(normalizeCidr('10.0.0.1/8')).toBe('10.0.0.0/8');
     expect(normalizeCidr('203.0.113.9')).toBe('203.0.113.9/32');
