@@ -1,6 +1,7 @@
 // Tenants, connections and API keys: the operations behind `boitata tenants|connections|keys`. Secrets are returned once.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
+import { withHexIpv4Tail } from '../shared/ip-allowlist.ts';
 import type pg from 'pg';
 import { credentialKinds, visiblePrefix, type CredentialKind } from '../shared/credential-format.ts';
 import { isValidTableName, TABLE_NAME_RULE } from '../shared/table-name.ts';
@@ -275,7 +276,11 @@ export async function rotateApiKey(
 
 /** Accepts an address or a CIDR range, IPv4 or IPv6, and returns its canonical network form. */
 export function normalizeCidr(input: string): string {
-  const text = input.trim();
+  // `::a.b.c.d` is an IPv6 address, not the IPv4 one: spelled as hex groups, ipaddr.js cannot fold it into IPv4.
+  const raw = input.trim();
+  const slash = raw.indexOf('/');
+  const head = withHexIpv4Tail(slash < 0 ? raw : raw.slice(0, slash));
+  const text = head === null ? raw : `${head}${slash < 0 ? '' : raw.slice(slash)}`;
   let address: ipaddr.IPv4 | ipaddr.IPv6;
   let bits: number;
   try {

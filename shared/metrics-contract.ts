@@ -2,8 +2,7 @@
 import { z } from 'zod';
 import { TABLE_NAME_PATTERN, TABLE_NAME_RULE } from './table-name.ts';
 import { isIsoDate, isIsoTimestamp } from './timestamps.ts';
-
-export const MAX_METRIC_ROWS = 10_000;
+import { MAX_ROWS_PER_MESSAGE } from './ingest-limits.ts';
 
 const dimensionValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
   error: 'a dimension must be a string, number, boolean or null',
@@ -31,7 +30,7 @@ export const metricsBodySchema = z.strictObject({
   rows: z
     .array(metricRowSchema)
     .min(1, 'rows must hold at least one row')
-    .max(MAX_METRIC_ROWS, `at most ${MAX_METRIC_ROWS} rows per request`),
+    .max(MAX_ROWS_PER_MESSAGE, `at most ${MAX_ROWS_PER_MESSAGE} rows per request`),
 });
 
 export type MetricsBody = z.output<typeof metricsBodySchema>;

@@ -14,7 +14,7 @@ import {
   type MessageDraft,
 } from './gate-protocol.ts';
 import { IdempotencyStore } from './idempotency-store.ts';
-import { compileAllowlist, type IpAllowlist } from './ip-allowlist.ts';
+import { compileAllowlist, type IpAllowlist } from '../../shared/ip-allowlist.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 /** Batches in flight at once per gate, each on its own warm connection (opened on first use). */

@@ -1,6 +1,6 @@
 // IP normalization and CIDR matching, including the forms senders' proxies produce.
 import { describe, expect, it } from 'vitest';
-import { compileAllowlist, normalizeIp } from '../../edge/gate/ip-allowlist.ts';
+import { compileAllowlist, normalizeIp } from '../../shared/ip-allowlist.ts';
 import { normalizeCidr } from '../../cli/provision.ts';
 
 describe('IP allowlist', () => {
@@ -56,6 +56,9 @@ describe('IP allowlist', () => {
     expect(normalizeCidr('203.0.113.9')).toBe('203.0.113.9/32');
     expect(normalizeCidr('::ffff:192.168.0.0/112')).toBe('192.168.0.0/16');
     expect(normalizeCidr('2001:DB8:0::1/48')).toBe('2001:db8::/48');
+    // The IPv4-compatible spelling is an IPv6 range: an operator typing it never allows the IPv4 /24.
+    expect(normalizeCidr('::203.0.113.0/120')).toBe('::cb00:7100/120');
+    expect(normalizeCidr('::203.0.113.9')).toBe('::cb00:7109/128');
     expect(() => normalizeCidr('10.0.0.0/33')).toThrow(/not an IPv4\/IPv6/);
   });
 });
