@@ -39,6 +39,8 @@ export default defineConfig({
       { test: { name: 'status-page', include: ['test/processor/status/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 } },
       // Stops and restarts the local Trino: after every other project (groupOrder), which all share it.
       { test: { name: 'trino-restart', include: ['test/processor/restart/**/*.test.ts'], environment: 'node', testTimeout: 300_000, hookTimeout: 300_000, sequence: { groupOrder: 1 } } },
+      // Tenant A floods while tenant B's freshness and the processor's memory are measured: last (groupOrder 2), alone on the cores.
+      { test: { name: 'noisy-neighbour', include: ['test/processor/noisy/**/*.test.ts'], environment: 'node', testTimeout: 600_000, hookTimeout: 600_000, sequence: { groupOrder: 2 } } },
       edgeProject('edge', 'test/edge/**/*.test.ts', 'databaseUrl'),
       edgeProject('edge-database-down', 'test/edge-database-down/**/*.test.ts', 'unreachableDatabaseUrl'),
     ],
