@@ -160,8 +160,12 @@ export class BatchLoader {
 
   private async writeEntries(group: TableGroup, entries: readonly TableEntry[], afterPartialFailure: boolean, beforeWrite: () => Promise<void>): Promise<number> {
     const flat = entries.map((entry) => ({ entry, rows: entry.rows.map(flattenRow) }));
-    const incoming = new Map<string, unknown[]>();
-    for (const { rows } of flat) {
+    // Each message's fields apart (its payload), in queue order: the registry resolves them message by message,
+    // so where a field lands never depends on what else shares the batch.
+    const byMessage = new Map<string, Map<string, unknown[]>>();
+    for (const { entry, rows } of flat) {
+      let incoming = byMessage.get(entry.message.queueId);
+      if (incoming === undefined) byMessage.set(entry.message.queueId, (incoming = new Map()));
       for (const row of rows) {
         for (const [field, value] of row.fields) {
           let values = incoming.get(field);
@@ -170,7 +174,7 @@ export class BatchLoader {
         }
       }
     }
-    const schema = await this.registry.prepare(group.tenantId, group.table, incoming, entries[0]!.message.messageId);
+    const schema = await this.registry.prepare(group.tenantId, group.table, [...byMessage.values()], entries[0]!.message.messageId);
 
     // Exactly once: a message claimed before (its lease expired, or a batch was retried) may have rows in
     // the table already; those rows are not written again. (An upsert is idempotent by itself.)

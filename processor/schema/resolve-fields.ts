@@ -1,7 +1,8 @@
-// Which existing column, if any, each incoming field means: known aliases, full coverage, typos, the
-// dictionary — everything that needs no model. Pure; what it cannot decide is left for the AI matcher.
-import levenshtein from 'js-levenshtein';
-import { BIGINT, BOOLEAN, DATE, DOUBLE, TIMESTAMP_TZ, VARCHAR, type ColumnType, type InferredType } from './column-types.ts';
+// Which existing column, if any, each incoming field means, payload by payload: known aliases, full coverage,
+// typos, the dictionary — everything that needs no model — and which fields are past the column cap. Pure;
+// what it cannot decide is left for the AI matcher (one question per batch, see `resolveMessages`).
+import { MAX_COLUMNS_PER_TABLE } from '../../shared/ingest-limits.ts';
+import { BIGINT, BOOLEAN, DATE, DOUBLE, TIMESTAMP_TZ, VARCHAR, WIDE_INTEGER, type ColumnType, type InferredType } from './column-types.ts';
 import type { RegisteredColumn } from './plan-schema-change.ts';
 import { synonymGroup } from './synonyms.ts';
 
@@ -18,10 +19,12 @@ export interface ResolveInput {
   columns: readonly RegisteredColumn[];
   /** known aliases: field → logical column */
   aliases: ReadonlyMap<string, string>;
-  /** every incoming field with the type of its non-null values (null: only nulls so far) */
+  /** every field of one payload (message) with the type of its non-null values (null: only nulls so far) */
   fields: ReadonlyMap<string, InferredType | null>;
   /** `field\u0000column` pairs an operator undid: never proposed again */
   rejected?: ReadonlySet<string>;
+  /** how many more data columns the table may get; default MAX_COLUMNS_PER_TABLE minus its columns */
+  room?: number;
 }
 
 export interface ResolutionPlan {
@@ -33,25 +36,45 @@ export interface ResolutionPlan {
   newColumns: string[];
   /** fields the offline steps could not place: the AI matcher's question (new columns without a model) */
   forModel: string[];
+  /** the columns the model may choose for `forModel`: registered, left unfilled by this payload, not taken by `create` */
+  candidates: RegisteredColumn[];
   /** when the model cannot answer: what the dictionary alone decides for `forModel` (the rest become columns) */
   dictionaryFallback: AliasDecision[];
+  /** new fields past the table's room: not examined, given no column; their values go to `_boitata_rescue` */
+  pastCap: string[];
   /** which rule decided the new columns: 'full_coverage' skips the matchers entirely */
   reason: 'nothing_new' | 'full_coverage' | 'matched';
 }
 
 /**
+ * The spec's rules, applied to one payload (one message):
  * 1. Known aliases apply first. 2. Full coverage: when every registered column is present, extra fields are new
  * columns. 3. Typos, when 1 or 2 fields are new: see `typoCandidate`. 4. The dictionary, likewise. 5. What is
  * left, or every new field when there are more than 2, goes to the model (with no model: the dictionary, then new
- * columns). Steps 3–5 only map onto registered columns this payload left unfilled, with a compatible type.
+ * columns). Steps 3–5 only map onto registered columns this payload left unfilled, with a compatible type, one
+ * field per column.
+ *
+ * The cost is bounded by the column cap: only the first `room` new fields (by name) are examined — each either
+ * becomes an alias or takes one of the `room` free columns — and the rest are `pastCap`. Edit distances are
+ * computed only for 1 or 2 new fields (banded: O(length) a pair); with more, only dictionary words are compared
+ * with the columns, so a payload costs O(fields + columns × dictionary words).
  */
 export function resolveFields(input: ResolveInput): ResolutionPlan {
-  const plan: ResolutionPlan = { applied: new Map(), create: [], newColumns: [], forModel: [], dictionaryFallback: [], reason: 'nothing_new' };
-  const registered = new Map(input.columns.map((c) => [c.logical, c]));
+  return resolvePayload(new Map(input.columns.map((c) => [c.logical, c])), input.aliases, input.fields, input.rejected ?? new Set(), input.room);
+}
+
+function resolvePayload(
+  registered: ReadonlyMap<string, RegisteredColumn>,
+  aliases: ReadonlyMap<string, string>,
+  fields: ReadonlyMap<string, InferredType | null>,
+  rejected: ReadonlySet<string>,
+  roomLeft: number | undefined,
+): ResolutionPlan {
+  const plan: ResolutionPlan = { applied: new Map(), create: [], newColumns: [], forModel: [], candidates: [], dictionaryFallback: [], pastCap: [], reason: 'nothing_new' };
   const present = new Set<string>();
   const unknown: Array<[string, InferredType]> = [];
-  for (const [field, type] of input.fields) {
-    const target = registered.has(field) ? field : input.aliases.get(field);
+  for (const [field, type] of fields) {
+    const target = registered.has(field) ? field : aliases.get(field);
     if (target !== undefined && registered.has(target)) {
       if (target !== field) plan.applied.set(field, target);
       present.add(target);
@@ -60,32 +83,138 @@ export function resolveFields(input: ResolveInput): ResolutionPlan {
     }
   }
   if (unknown.length === 0) return plan;
-  if (input.columns.every((c) => present.has(c.logical))) {
-    plan.newColumns = unknown.map(([field]) => field);
+  unknown.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const room = Math.max(0, roomLeft ?? MAX_COLUMNS_PER_TABLE - registered.size);
+  plan.pastCap = unknown.slice(room).map(([field]) => field);
+  const examined = unknown.slice(0, room);
+  if (examined.length === 0) return plan;
+  if (present.size === registered.size) {
+    plan.newColumns = examined.map(([field]) => field);
     plan.reason = 'full_coverage';
     return plan;
   }
   plan.reason = 'matched';
-  const rejected = input.rejected ?? new Set<string>();
-  const allowed = (field: string) => input.columns.filter((c) => !present.has(c.logical) && !rejected.has(`${field}\u0000${c.logical}`));
+  const unfilled = [...registered.values()].filter((c) => !present.has(c.logical));
+  const allowed = (field: string) => unfilled.filter((c) => !rejected.has(`${field}\u0000${c.logical}`));
+  const taken = new Set<string>();
+  let left = examined;
   if (unknown.length > 2) {
     // More than two new fields: a drifted payload, the model's question (the dictionary only if it cannot answer).
-    plan.forModel = unknown.map(([field]) => field);
-    plan.dictionaryFallback = dictionaryMatches(unknown, allowed, new Set()).decisions;
-    return plan;
+    plan.dictionaryFallback = dictionaryMatches(examined, allowed, new Set()).decisions;
+  } else {
+    left = examined.filter(([field, type]) => {
+      const match = typoCandidate(field, type, allowed(field).filter((c) => !taken.has(c.logical)));
+      if (match === null) return true;
+      taken.add(match.column);
+      plan.create.push({ field, column: match.column, decidedBy: 'typo', evidence: { distance: match.distance } });
+      return false;
+    });
+    const dictionary = dictionaryMatches(left, allowed, taken);
+    plan.create.push(...dictionary.decisions);
+    left = dictionary.left;
   }
-  const taken = new Set<string>();
-  const left = unknown.filter(([field, type]) => {
-    const match = typoCandidate(field, type, allowed(field).filter((c) => !taken.has(c.logical)));
-    if (match === null) return true;
-    taken.add(match.column);
-    plan.create.push({ field, column: match.column, decidedBy: 'typo', evidence: { distance: match.distance } });
-    return false;
-  });
-  const dictionary = dictionaryMatches(left, allowed, taken);
-  plan.create.push(...dictionary.decisions);
-  plan.forModel = dictionary.left.map(([field]) => field);
+  plan.forModel = left.map(([field]) => field);
+  // A column no asked field's type fits is never offered.
+  const types = [...new Set(left.map(([, type]) => type))];
+  plan.candidates = unfilled.filter((c) => !taken.has(c.logical) && types.some((type) => compatible(type, c.type)));
   return plan;
+}
+
+/** What the model answered the batch's question: field → the column it means (its confident answers only). */
+export type ModelAnswer = ReadonlyMap<string, AliasDecision> | 'unavailable';
+
+export interface MessagesInput {
+  columns: readonly RegisteredColumn[];
+  aliases: ReadonlyMap<string, string>;
+  /** each message's (payload's) fields with the type of its non-null values, in queue order */
+  messages: ReadonlyArray<ReadonlyMap<string, InferredType | null>>;
+  rejected?: ReadonlySet<string>;
+  room?: number;
+  /**
+   * The model's answer to `question` (from a first call without it), or 'unavailable' (not configured, down,
+   * out of budget: the dictionary decides what it can). Absent: not asked; the fields for it become columns.
+   */
+  model?: ModelAnswer;
+  /** the columns the question offered (its `candidates`): the model's word about any other column is ignored */
+  offered?: ReadonlySet<string>;
+}
+
+export interface MessagesResolution {
+  /** new aliases, in the order decided */
+  create: AliasDecision[];
+  /** new columns, each with the type of the first message that made it */
+  newColumns: Map<string, InferredType>;
+  /** fields no message could give a column or an alias: their values go to `_boitata_rescue` */
+  pastCap: string[];
+  /**
+   * The batch's one question for the model: the fields left for it, and the columns it may choose — those the
+   * asking messages left unfilled.
+   */
+  question: { fields: string[]; candidates: RegisteredColumn[] };
+}
+
+/**
+ * Each message resolved by the payload rules above, one after another in queue order, against the schema as the
+ * previous messages left it (a field one made a column is a column for the next; an alias one made applies):
+ * the outcome is that of landing each message alone, in queue order, whatever else shares the batch.
+ *
+ * The model is asked once per batch: called without `model`, this gathers every message's question (the
+ * fields for the model become columns meanwhile, so later messages see them as the no-model outcome);
+ * called again with the answer, a message takes the model's column for a field only when it is valid for that
+ * message (a candidate it left unfilled, not taken by another of its fields, of a compatible type, not undone by
+ * an operator) and was offered. A field the answer does not cover becomes a column. One question serves the
+ * batch, but each message's part of it is what that message alone would have asked.
+ */
+export function resolveMessages(input: MessagesInput): MessagesResolution {
+  const registered = new Map(input.columns.map((c) => [c.logical, c]));
+  const aliases = new Map(input.aliases);
+  const rejected = input.rejected ?? new Set<string>();
+  let room = Math.max(0, input.room ?? MAX_COLUMNS_PER_TABLE - registered.size);
+  const result: MessagesResolution = { create: [], newColumns: new Map(), pastCap: [], question: { fields: [], candidates: [] } };
+  const asked = new Set<string>();
+  const offered = new Map<string, RegisteredColumn>();
+  const pastCap = new Set<string>();
+  for (const fields of input.messages) {
+    const plan = resolvePayload(registered, aliases, fields, rejected, room);
+    const decided: AliasDecision[] = [...plan.create];
+    const columns = [...plan.newColumns];
+    if (plan.forModel.length > 0) {
+      for (const field of plan.forModel) asked.add(field);
+      for (const column of plan.candidates) offered.set(column.logical, column);
+      if (input.model === 'unavailable') {
+        decided.push(...plan.dictionaryFallback);
+      } else if (input.model !== undefined) {
+        const open = new Set(plan.candidates.map((c) => c.logical));
+        for (const field of plan.forModel) {
+          const answer = input.model.get(field);
+          const target = answer === undefined ? undefined : registered.get(answer.column);
+          const type = fields.get(field);
+          if (answer === undefined || target === undefined || type == null || !open.has(target.logical) || !compatible(type, target.type)) continue;
+          if (input.offered !== undefined && !input.offered.has(target.logical)) continue;
+          if (rejected.has(`${field}\u0000${target.logical}`)) continue;
+          open.delete(target.logical); // one field per column within a payload
+          decided.push({ ...answer, field });
+        }
+      }
+      const aliased = new Set(decided.map((d) => d.field));
+      columns.push(...plan.forModel.filter((field) => !aliased.has(field)));
+    }
+    for (const decision of decided) {
+      aliases.set(decision.field, decision.column);
+      result.create.push(decision);
+    }
+    for (const field of columns) {
+      const type = fields.get(field)!;
+      // Only its name and type matter to the next messages' resolution; the registry gives it its physical name.
+      registered.set(field, { logical: field, physical: field, type });
+      result.newColumns.set(field, type);
+      room -= 1;
+    }
+    for (const field of plan.pastCap) pastCap.add(field);
+  }
+  result.pastCap = [...pastCap].filter((field) => !registered.has(field) && !aliases.has(field));
+  result.question = { fields: [...asked], candidates: [...offered.values()] };
+  return result;
 }
 
 /** A field whose dictionary group holds exactly one unfilled, type-compatible column maps onto it. */
@@ -103,6 +232,8 @@ function dictionaryMatches(fields: ReadonlyArray<[string, InferredType]>, allowe
   return { decisions, left };
 }
 
+const MAX_TYPO_DISTANCE = 2;
+
 /**
  * The typo rule: Levenshtein distance <= 2 on the lowercased names, AND the shorter name has at least
  * 2 × distance + 1 characters (so `id`/`ip` and `lat`/`lon` never merge), AND the types are compatible, AND
@@ -111,10 +242,11 @@ function dictionaryMatches(fields: ReadonlyArray<[string, InferredType]>, allowe
 export function typoCandidate(field: string, type: InferredType, columns: readonly RegisteredColumn[]): { column: string; distance: number } | null {
   let best: { column: string; distance: number } | null = null;
   let tie = false;
+  const lower = field.toLowerCase();
   for (const column of columns) {
     // Distance 0 is a field that differs only in case (`Phone` for `phone`): the same column.
-    const distance = levenshtein(field.toLowerCase(), column.logical.toLowerCase());
-    if (distance > 2) continue;
+    const distance = boundedDistance(lower, column.logical.toLowerCase(), MAX_TYPO_DISTANCE);
+    if (distance > MAX_TYPO_DISTANCE) continue;
     if (distance > 0 && Math.min(field.length, column.logical.length) < 2 * distance + 1) continue;
     if (!compatible(type, column.type)) continue;
     if (best === null || distance < best.distance) {
@@ -127,10 +259,43 @@ export function typoCandidate(field: string, type: InferredType, columns: readon
   return tie ? null : best;
 }
 
+// Two rows of the edit-distance table, reused: names are at most a few hundred characters.
+let previousRow = new Int32Array(64);
+let currentRow = new Int32Array(64);
+
+/**
+ * The Levenshtein distance of `a` and `b` when it is at most `max`, else `max + 1`. Only the diagonal band of
+ * width 2 × max + 1 is computed, so a pair costs O(max × length) instead of O(length²).
+ */
+export function boundedDistance(a: string, b: string, max: number): number {
+  const over = max + 1;
+  if (Math.abs(a.length - b.length) > max) return over;
+  if (previousRow.length <= b.length + 1) [previousRow, currentRow] = [new Int32Array(b.length + 2), new Int32Array(b.length + 2)];
+  let previous = previousRow;
+  let current = currentRow;
+  for (let j = 0; j <= Math.min(b.length, max); j++) previous[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    const low = Math.max(1, i - max);
+    const high = Math.min(b.length, i + max);
+    if (i + max <= b.length) previous[i + max] = over; // outside the previous row's band: never computed
+    current[low - 1] = low === 1 && i <= max ? i : over;
+    let rowBest = current[low - 1]!;
+    const code = a.charCodeAt(i - 1);
+    for (let j = low; j <= high; j++) {
+      const value = Math.min(over, previous[j - 1]! + (code === b.charCodeAt(j - 1) ? 0 : 1), previous[j]! + 1, current[j - 1]! + 1);
+      current[j] = value;
+      if (value < rowBest) rowBest = value;
+    }
+    if (rowBest > max) return over;
+    [previous, current] = [current, previous];
+  }
+  return Math.min(over, previous[b.length]!);
+}
+
 /** A varchar column takes anything; a numeric one needs a number; others need their own type. */
 export function compatible(incoming: InferredType, column: ColumnType): boolean {
   if (column === VARCHAR) return true;
-  if ([BIGINT, DOUBLE, 'integer', 'real'].includes(column) || column.startsWith('decimal(')) return incoming === BIGINT || incoming === DOUBLE;
+  if ([BIGINT, DOUBLE, 'integer', 'real'].includes(column) || column.startsWith('decimal(')) return incoming === BIGINT || incoming === WIDE_INTEGER || incoming === DOUBLE;
   if (column === BOOLEAN) return incoming === BOOLEAN;
   if (column === DATE) return incoming === DATE;
   if (column === TIMESTAMP_TZ) return incoming === TIMESTAMP_TZ;

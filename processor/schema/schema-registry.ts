@@ -1,17 +1,18 @@
 // The schema registry in Postgres, and the one place that evolves a warehouse table: resolve fields (aliases,
 // typos, dictionary, the AI matcher), plan, DDL, record — then queue the catalog enrichment of new columns.
 import type pg from 'pg';
+import { MAX_COLUMNS_PER_TABLE } from '../../shared/ingest-limits.ts';
 import type { AiSchemaMatcher } from '../ai/schema-matcher.ts';
 import type { TableRef, Warehouse } from '../warehouse/warehouse.ts';
 import { VARCHAR, type ColumnType } from './column-types.ts';
 import { METADATA_COLUMN_TYPES } from './physical-name.ts';
 import { detectPii } from './pii-detect.ts';
 import { observedType, planSchemaChange, type RegisteredColumn, type SchemaChange } from './plan-schema-change.ts';
-import { compatible, resolveFields, type AliasDecision } from './resolve-fields.ts';
+import { resolveMessages, type AliasDecision, type ModelAnswer } from './resolve-fields.ts';
 
 export interface TableSchema {
   ref: TableRef;
-  /** logical name → column */
+  /** logical name → column; never more than MAX_COLUMNS_PER_TABLE (fields past it are rescued by the loader) */
   columns: Map<string, RegisteredColumn>;
   /** field → logical column it stands for */
   aliases: Map<string, string>;
@@ -19,6 +20,9 @@ export interface TableSchema {
 }
 
 export type StageHook = (stage: string) => Promise<void>;
+
+/** One message's (payload's) fields with their non-null values, for one table. */
+export type MessageFields = ReadonlyMap<string, readonly unknown[]>;
 
 const METADATA_NAMES = new Set(METADATA_COLUMN_TYPES.map(([name]) => name));
 
@@ -38,14 +42,18 @@ export class SchemaRegistry {
     this.hook = options.hook ?? (async () => undefined);
   }
 
-  /** The table's schema, evolved so every incoming field has a column, an alias, or a rescued value. */
-  async prepare(tenantId: string, table: string, incoming: ReadonlyMap<string, readonly unknown[]>, messageId: string): Promise<TableSchema> {
+  /**
+   * The table's schema, evolved so every incoming field has a column, an alias, or a rescued value. `messages`
+   * holds each message's fields apart, in queue order: fields are resolved message by message (a payload is
+   * what the schema rules look at), so where a field lands never depends on the rest of the batch.
+   */
+  async prepare(tenantId: string, table: string, messages: readonly MessageFields[], messageId: string): Promise<TableSchema> {
     const key = `${tenantId}\u0000${table}`;
     const cached = this.cache.get(key);
-    if (cached !== undefined && !needsEvolution(cached, incoming) && (await this.currentVersion(tenantId, table)) === cached.version) {
+    if (cached !== undefined && !messages.some((fields) => needsEvolution(cached, fields)) && (await this.currentVersion(tenantId, table)) === cached.version) {
       return cached;
     }
-    const schema = await this.evolve(tenantId, table, incoming, messageId);
+    const schema = await this.evolve(tenantId, table, messages, messageId);
     this.cache.set(key, schema);
     return schema;
   }
@@ -63,7 +71,7 @@ export class SchemaRegistry {
   // One evolution at a time per table across every processor (a transaction-scoped advisory lock). The
   // warehouse DDL runs first and is idempotent (IF NOT EXISTS; the live table is described and believed),
   // the registry commits after it: a crash in between is repaired by the next batch.
-  private async evolve(tenantId: string, table: string, incoming: ReadonlyMap<string, readonly unknown[]>, messageId: string): Promise<TableSchema> {
+  private async evolve(tenantId: string, table: string, messages: readonly MessageFields[], messageId: string): Promise<TableSchema> {
     const ref = this.warehouse.tableRef(tenantId, table);
     const client = await this.pool.connect();
     // The transaction stays open across Trino DDL: a connection that drops meanwhile must not crash the process.
@@ -84,39 +92,58 @@ export class SchemaRegistry {
         columns = [...columns, ...adopted];
       }
 
+      // The batch's values per field (types of new columns, widenings, samples, PII), built only when evolving.
+      const incoming = new Map<string, unknown[]>();
+      for (const fields of messages) for (const [field, values] of fields) append(incoming, field, values);
       const fieldTypes = new Map([...incoming].map(([field, values]) => [field, observedType(values)]));
       const rejected = await loadRejections(client, tenantId, table);
-      const resolution = resolveFields({ columns, aliases: knownAliases, fields: fieldTypes, rejected });
-      const newAliases: AliasDecision[] = [...resolution.create];
-      if (resolution.forModel.length > 0) {
-        const present = new Set([...fieldTypes.keys()].map((f) => resolution.applied.get(f) ?? f));
-        const candidates = columns.filter((c) => !present.has(c.logical) && !newAliases.some((a) => a.column === c.logical));
-        const asked = resolution.forModel.map((name) => ({ name, type: fieldTypes.get(name) ?? VARCHAR, samples: [...(incoming.get(name) ?? [])] }));
-        // Ingestion does not wait on the model beyond AI_TIMEOUT_MS: when it cannot answer, the dictionary
-        // decides what it can and the other fields become columns now (their values land; nothing is held back).
-        const outcome = candidates.length === 0 || this.matcher === null
-          ? { decisions: [], unavailable: this.matcher === null ? 'no model' : null }
-          : await this.matcher.decide(tenantId, table, asked, candidates);
-        const decisions = outcome.unavailable === null ? outcome.decisions : resolution.dictionaryFallback;
-        const byName = new Map(columns.map((c) => [c.logical, c]));
-        for (const decision of decisions) {
-          const target = byName.get(decision.column);
-          const type = fieldTypes.get(decision.field);
-          // The model's word is checked like the offline steps': an unfilled column of a compatible type, one
-          // field per column and one column per field, and never a pair an operator undid.
-          if (target === undefined || type == null || !compatible(type, target.type)) continue;
-          if (rejected.has(`${decision.field}\u0000${decision.column}`)) continue;
-          if (newAliases.some((a) => a.column === decision.column || a.field === decision.field)) continue;
-          newAliases.push(decision);
+      // Message by message, in queue order (resolve-fields.ts); only the new fields that can still get a column
+      // are examined, the ones past the cap get none and the loader rescues their values with the reason.
+      const typed = messages.map((fields) => new Map([...fields].map(([field, values]) => [field, observedType(values)])));
+      const resolve = (answer?: { model: ModelAnswer; offered: ReadonlySet<string> }) => resolveMessages({
+        columns, aliases: knownAliases, messages: typed, rejected, room: MAX_COLUMNS_PER_TABLE - columns.length, ...answer,
+      });
+      let resolution = resolve();
+      const { question } = resolution;
+      if (question.fields.length > 0) {
+        // One question for the whole batch. Ingestion does not wait on the model beyond AI_TIMEOUT_MS: when it
+        // cannot answer, the dictionary decides what it can and the other fields become columns now (their
+        // values land; nothing is held back).
+        const asked = question.fields.map((name) => ({ name, type: fieldTypes.get(name) ?? VARCHAR, samples: (incoming.get(name) ?? []).slice(0, 3) }));
+        const outcome = question.candidates.length === 0
+          ? { decisions: [], unavailable: null }
+          : this.matcher === null
+            ? { decisions: [], unavailable: 'no model' }
+            : await this.matcher.decide(tenantId, table, asked, question.candidates);
+        const answer = new Map<string, AliasDecision>();
+        for (const decision of outcome.decisions) if (!answer.has(decision.field)) answer.set(decision.field, decision);
+        // The model's word is checked per message like the offline steps' (resolveMessages).
+        resolution = resolve({ model: outcome.unavailable === null ? answer : 'unavailable', offered: new Set(question.candidates.map((c) => c.logical)) });
+      }
+      const newAliases: AliasDecision[] = resolution.create;
+      const aliasMap = new Map([...knownAliases, ...newAliases.map((a) => [a.field, a.column] as const)]);
+      // What the plan sees: registered and new columns, and fields aliased onto them. A field aliased onto a column
+      // this same batch creates counts towards that column's type; fields past the cap get no column.
+      const registeredNames = new Set(columns.map((c) => c.logical));
+      const planned = new Map<string, unknown[]>();
+      const aliasedOntoNew = new Map<string, string[]>();
+      for (const [field, values] of incoming) {
+        const target = registeredNames.has(field) || resolution.newColumns.has(field) ? field : aliasMap.get(field);
+        if (target === undefined) continue;
+        if (target === field || registeredNames.has(target)) append(planned, field, values);
+        else if (resolution.newColumns.has(target)) {
+          append(planned, target, values);
+          aliasedOntoNew.set(target, [...(aliasedOntoNew.get(target) ?? []), field]);
         }
       }
-      const aliasMap = new Map([...knownAliases, ...newAliases.map((a) => [a.field, a.column] as const)]);
-      const plan = planSchemaChange(columns, incoming, aliasMap);
+      const plan = planSchemaChange(columns, planned, aliasMap);
       // Personal data is found before the first row lands; its column holds hashes, so it is text.
       const piiOf = new Map<string, 'name' | 'values'>();
       const changes: SchemaChange[] = plan.changes.map((change) => {
         if (change.kind !== 'add_column') return change;
-        const pii = detectPii(change.logical, incoming.get(change.logical) ?? []);
+        // A field aliased onto the new column (by a later message of this batch) that is personal data makes it so.
+        let pii = detectPii(change.logical, planned.get(change.logical) ?? []);
+        for (const field of aliasedOntoNew.get(change.logical) ?? []) pii ??= detectPii(field, incoming.get(field) ?? []);
         if (pii === null) return change;
         piiOf.set(change.logical, pii);
         return { ...change, type: VARCHAR };
@@ -237,13 +264,23 @@ export class SchemaRegistry {
   }
 }
 
-/** Whether the incoming fields need anything the cached schema lacks (a column, an alias, a widening). */
+/**
+ * Whether the incoming fields need anything the cached schema lacks (a column, an alias, a widening). A table at
+ * its column cap gives new fields nothing, so they do not send every batch through the locked evolution.
+ */
 function needsEvolution(schema: TableSchema, incoming: ReadonlyMap<string, readonly unknown[]>): boolean {
+  const full = schema.columns.size >= MAX_COLUMNS_PER_TABLE;
   for (const [field, values] of incoming) {
     const target = schema.columns.has(field) ? field : schema.aliases.get(field);
-    if (target === undefined && observedType(values) !== null) return true;
+    if (target === undefined && !full && observedType(values) !== null) return true;
   }
   return planSchemaChange([...schema.columns.values()], incoming, schema.aliases).changes.length > 0;
+}
+
+function append(map: Map<string, unknown[]>, key: string, values: readonly unknown[]): void {
+  let list = map.get(key);
+  if (list === undefined) map.set(key, (list = []));
+  for (const value of values) list.push(value);
 }
 
 async function loadColumns(client: pg.PoolClient, tenantId: string, table: string): Promise<RegisteredColumn[] | null> {

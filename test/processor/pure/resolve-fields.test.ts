@@ -1,7 +1,9 @@
-// Pure: the offline field resolution (aliases, full coverage, typos, dictionary) and deterministic PII detection.
+// Pure: the offline field resolution (aliases, full coverage, typos, dictionary, per message in queue order, the
+// column cap) and deterministic PII detection.
 import { describe, expect, it } from 'vitest';
 import { detectPii, luhn } from '../../../processor/schema/pii-detect.ts';
-import { resolveFields, typoCandidate } from '../../../processor/schema/resolve-fields.ts';
+import levenshtein from 'js-levenshtein';
+import { boundedDistance, resolveFields, resolveMessages, typoCandidate, type MessagesResolution } from '../../../processor/schema/resolve-fields.ts';
 import type { InferredType } from '../../../processor/schema/column-types.ts';
 
 const columns = [
@@ -13,7 +15,7 @@ const columns = [
 ];
 const fields = (entries: Array<[string, InferredType | null]>) => new Map(entries);
 
-describe('resolveFields', () => {
+describe('resolveFields: the rules for one payload', () => {
   it('maps a typo onto the unfilled column it misspells, with its distance', () => {
     const plan = resolveFields({ columns, aliases: new Map(), fields: fields([['id', 'bigint'], ['phnoe', 'varchar'], ['email', 'varchar']]) });
     expect(plan.create).toEqual([{ field: 'phnoe', column: 'phone', decidedBy: 'typo', evidence: { distance: 2 } }]);
@@ -23,12 +25,19 @@ describe('resolveFields', () => {
   it('applies known aliases first', () => {
     const plan = resolveFields({ columns, aliases: new Map([['celular', 'phone']]), fields: fields([['celular', 'varchar']]) });
     expect([...plan.applied]).toEqual([['celular', 'phone']]);
-    expect(plan.reason).toBe('nothing_new');
+    expect(plan).toMatchObject({ reason: 'nothing_new', create: [], forModel: [], pastCap: [] });
   });
 
   it('full coverage: every registered column present → the extra fields are new columns, no matching at all', () => {
     const plan = resolveFields({ columns, aliases: new Map(), fields: fields([['id', 'bigint'], ['phone', 'varchar'], ['email', 'varchar'], ['age', 'bigint'], ['lat', 'double'], ['phnoe', 'varchar']]) });
     expect(plan).toMatchObject({ reason: 'full_coverage', newColumns: ['phnoe'], create: [], forModel: [] });
+  });
+
+  it('never maps onto a column the payload fills itself', () => {
+    const plan = resolveFields({ columns, aliases: new Map(), fields: fields([['id', 'bigint'], ['phone', 'varchar'], ['phnoe', 'varchar']]) });
+    expect(plan.create).toEqual([]);
+    expect(plan.forModel).toEqual(['phnoe']);
+    expect(plan.candidates.map((c) => c.logical)).toEqual(['email']); // unfilled and able to hold text
   });
 
   it.each([
@@ -49,6 +58,12 @@ describe('resolveFields', () => {
     expect(plan.forModel).toEqual(['phnoe']);
   });
 
+  it('gives a column to one field of a payload only: two spellings of phone in one payload are not both aliased', () => {
+    const plan = resolveFields({ columns, aliases: new Map(), fields: fields([['phnoe', 'varchar'], ['Phone', 'varchar']]) });
+    expect(plan.create).toEqual([{ field: 'Phone', column: 'phone', decidedBy: 'typo', evidence: { distance: 0 } }]);
+    expect(plan.forModel).toEqual(['phnoe']);
+  });
+
   it('refuses a tie between two equally close columns', () => {
     const twins = [{ logical: 'code_a', physical: 'code_a', type: 'varchar' }, { logical: 'code_b', physical: 'code_b', type: 'varchar' }];
     expect(typoCandidate('code_c', 'varchar', twins)).toBeNull();
@@ -64,10 +79,192 @@ describe('resolveFields', () => {
   });
 
   it('sends every new field to the model when more than 2 are new; the dictionary is only its fallback', () => {
-    const plan = resolveFields({ columns, aliases: new Map(), fields: fields([['celular', 'varchar'], ['birth_place', 'varchar'], ['hobby', 'varchar']]) });
+    const plan = resolveFields({ columns, aliases: new Map(), fields: fields([['celular', 'varchar'], ['birth_place', 'varchar'], ['hobby', 'varchar'], ['phnoe', 'varchar']]) });
     expect(plan.create).toEqual([]);
-    expect(plan.forModel).toEqual(['celular', 'birth_place', 'hobby']);
+    expect(plan.forModel).toEqual(['birth_place', 'celular', 'hobby', 'phnoe']);
     expect(plan.dictionaryFallback).toEqual([{ field: 'celular', column: 'phone', decidedBy: 'dictionary', evidence: { group: 'phone' } }]);
+  });
+});
+
+// Issue 10: against {id, name}, `NAME` was aliased to `name` alone but became a column `name_2` when another
+// message of the same batch carried `name` — the payload rules were applied to the batch's union of fields. They
+// apply to each message, in queue order, each seeing what the previous ones decided.
+describe('resolveMessages: each message is its own payload, in queue order', () => {
+  type Message = Array<[string, InferredType | null]>;
+  const people = [
+    { logical: 'id', physical: 'id', type: 'bigint' },
+    { logical: 'name', physical: 'name', type: 'varchar' },
+    { logical: 'phone', physical: 'phone', type: 'varchar' },
+  ];
+  // What a table ends up with: the columns it gained and where each aliased field lands.
+  type Outcome = { newColumns: Record<string, string>; aliases: Record<string, string>; pastCap: string[] };
+  const outcome = (plan: MessagesResolution): Outcome => ({
+    newColumns: Object.fromEntries(plan.newColumns),
+    aliases: Object.fromEntries(plan.create.map((d) => [d.field, `${d.column} (${d.decidedBy})`])),
+    pastCap: plan.pastCap,
+  });
+  const merge = (into: Outcome, next: Outcome): Outcome => ({
+    newColumns: { ...into.newColumns, ...next.newColumns },
+    aliases: { ...into.aliases, ...next.aliases },
+    pastCap: [...into.pastCap, ...next.pastCap],
+  });
+  // The model as an oracle: it answers only what it is asked, among the columns it is offered.
+  const ask = (oracle: Record<string, string> | 'down' | undefined, plan: MessagesResolution) => {
+    if (oracle === undefined) return {};
+    const offered = new Set(plan.question.candidates.map((c) => c.logical));
+    if (oracle === 'down') return { model: 'unavailable' as const, offered };
+    const model = new Map(plan.question.fields.flatMap((field) => (oracle[field] !== undefined && offered.has(oracle[field])
+      ? [[field, { field, column: oracle[field], decidedBy: 'model' as const, evidence: {} }] as const] : [])));
+    return { model, offered };
+  };
+  const inOneBatch = (table: typeof people, messages: Message[], oracle?: Record<string, string> | 'down') => {
+    const input = { columns: table, aliases: new Map<string, string>(), messages: messages.map(fields) };
+    const first = resolveMessages(input);
+    return outcome(oracle === undefined ? first : resolveMessages({ ...input, ...ask(oracle, first) }));
+  };
+  // Landing each message alone, in queue order: the schema grows between them.
+  const oneByOne = (table: typeof people, messages: Message[], oracle?: Record<string, string> | 'down') => {
+    let registered = [...table];
+    let known = new Map<string, string>();
+    let total: Outcome = { newColumns: {}, aliases: {}, pastCap: [] };
+    for (const message of messages) {
+      const input = { columns: registered, aliases: known, messages: [fields(message)] };
+      const first = resolveMessages(input);
+      const plan = oracle === undefined ? first : resolveMessages({ ...input, ...ask(oracle, first) });
+      registered = [...registered, ...[...plan.newColumns].map(([logical, type]) => ({ logical, physical: logical, type }))];
+      known = new Map([...known, ...plan.create.map((d) => [d.field, d.column] as const)]);
+      total = merge(total, outcome(plan));
+    }
+    return total;
+  };
+
+  it('the issue: msg1 [{"id":2,"NAME":"y"}] and msg2 [{"id":3,"name":"z"}] against {id, name} → NAME aliased to name in either order, no name_2', () => {
+    const table = people.slice(0, 2);
+    const msg1: Message = [['id', 'bigint'], ['NAME', 'varchar']];
+    const msg2: Message = [['id', 'bigint'], ['name', 'varchar']];
+    for (const order of [[msg1, msg2], [msg2, msg1]]) {
+      expect(inOneBatch(table, order)).toEqual({ newColumns: {}, aliases: { NAME: 'name (typo)' }, pastCap: [] });
+    }
+  });
+
+  it('still follows the payload rules: a message that fills name itself gets NAME as its own column (full coverage)', () => {
+    const table = people.slice(0, 2);
+    expect(inOneBatch(table, [[['id', 'bigint'], ['NAME', 'varchar'], ['name', 'varchar']]]))
+      .toEqual({ newColumns: { NAME: 'varchar' }, aliases: {}, pastCap: [] });
+  });
+
+  const cases: Array<[string, typeof people, Message[], (Record<string, string> | 'down')?]> = [
+    ['a typo next to a message that fills its column', people, [[['id', 'bigint'], ['phnoe', 'varchar']], [['id', 'bigint'], ['phone', 'varchar'], ['name', 'varchar']]]],
+    ['full coverage next to a message with a typo', people, [[['id', 'bigint'], ['name', 'varchar'], ['phone', 'varchar'], ['nmae', 'varchar']], [['nmae', 'varchar']]]],
+    ['a field one message makes a column is a column for the next', people, [[['id', 'bigint'], ['name', 'varchar'], ['phone', 'varchar'], ['city', 'varchar']], [['id', 'bigint'], ['citty', 'varchar']]]],
+    ['an alias one message makes applies to the next, even where it fills the column', people, [[['NAME', 'varchar']], [['NAME', 'varchar'], ['name', 'varchar']]]],
+    ['a new table: the first message makes the columns, the next message\'s typo lands in them', [], [[['id', 'bigint'], ['phone', 'varchar']], [['id', 'bigint'], ['phnoe', 'varchar']]]],
+    ['more than 2 new fields go to the model, next to a message with 1', people, [[['celular', 'varchar'], ['hobby', 'varchar'], ['shoe', 'bigint']], [['id', 'bigint'], ['celular', 'varchar']]]],
+    ['the model, valid for one message and not for another that fills the column', people,
+      [[['id', 'bigint'], ['phone', 'varchar'], ['celular', 'varchar'], ['hobby', 'varchar'], ['shoe', 'bigint']], [['celular', 'varchar'], ['apelido', 'varchar'], ['x', 'bigint']]],
+      { celular: 'phone', apelido: 'name' }],
+    ['the model down: the dictionary decides per message', people,
+      [[['id', 'bigint'], ['phone', 'varchar'], ['celular', 'varchar'], ['hobby', 'varchar'], ['shoe', 'bigint']], [['celular', 'varchar'], ['nombre', 'varchar'], ['x', 'bigint']]], 'down'],
+  ];
+
+  it.each(cases)('%s: one batch lands as each message alone, in queue order (both orders)', (_name, table, messages, oracle) => {
+    for (const order of [messages, [...messages].reverse()]) {
+      expect(inOneBatch(table, order, oracle)).toEqual(oneByOne(table, order, oracle));
+    }
+  });
+
+  it.each([
+    ['NAME', 'varchar', 'name (typo)'],
+    ['namee', 'varchar', 'name (typo)'],
+    ['celular', 'varchar', 'phone (dictionary)'],
+    ['hobby', 'varchar', 'its own column'],
+  ] as const)('%s (%s), alone in its message → %s, whatever the other messages of the batch hold', (field, type, expected) => {
+    const others: Message[] = [
+      [['id', 'bigint'], ['name', 'varchar']], // fills `name`
+      [['id', 'bigint'], ['name', 'varchar'], ['phone', 'varchar']], // every column present
+      [['id', 'bigint'], ['a_new', 'varchar'], ['b_new', 'bigint'], ['c_new', 'boolean']], // more than 2 new fields
+      [['name', 'varchar'], ['phone', 'varchar']], // fills the columns the field could go to
+    ];
+    const where = (plan: Outcome) => plan.aliases[field] ?? (plan.newColumns[field] !== undefined ? 'its own column' : 'nowhere');
+    for (const other of others) {
+      expect(where(inOneBatch(people, [[['id', 'bigint'], [field, type]], other]))).toBe(expected);
+      expect(where(inOneBatch(people, [other, [['id', 'bigint'], [field, type]]]))).toBe(expected);
+    }
+  });
+
+  it('asks the model one question for the batch: every message\'s fields for it and the columns each left open (those an earlier message made included)', () => {
+    const plan = resolveMessages({
+      columns: people, aliases: new Map(),
+      messages: [
+        fields([['id', 'bigint'], ['name', 'varchar'], ['celular', 'varchar'], ['hobby', 'varchar'], ['shoe', 'bigint']]),
+        fields([['phone', 'varchar'], ['apelido', 'varchar'], ['born_in', 'varchar'], ['x', 'boolean']]),
+      ],
+    });
+    expect(plan.question.fields).toEqual(['celular', 'hobby', 'shoe', 'apelido', 'born_in', 'x']);
+    // The first leaves phone open; the second name, and the columns the first made (shoe is bigint: nothing asked fits it).
+    expect(plan.question.candidates.map((c) => c.logical).sort()).toEqual(['celular', 'hobby', 'name', 'phone']);
+  });
+
+  it('offers the model what each message alone would: a column another message just matched is still open for this one (phnoe, then ip)', () => {
+    const contacts = [{ logical: 'id', physical: 'id', type: 'bigint' }, { logical: 'phone', physical: 'phone', type: 'varchar' }, { logical: 'city', physical: 'city', type: 'varchar' }];
+    const phnoe = fields([['id', 'bigint'], ['phnoe', 'varchar'], ['city', 'varchar']]);
+    const ip = fields([['ip', 'varchar'], ['city', 'varchar']]);
+    const alone = resolveMessages({ columns: contacts, aliases: new Map(), messages: [ip] }).question;
+    expect(alone).toEqual({ fields: ['ip'], candidates: [expect.objectContaining({ logical: 'phone' })] });
+    for (const messages of [[phnoe, ip], [ip, phnoe]]) {
+      const plan = resolveMessages({ columns: contacts, aliases: new Map(), messages });
+      expect(plan.create).toEqual([{ field: 'phnoe', column: 'phone', decidedBy: 'typo', evidence: { distance: 2 } }]);
+      expect(plan.question).toEqual(alone);
+    }
+  });
+
+  it('at the cap, a later message finds no room left by an earlier one', () => {
+    const many = Array.from({ length: 998 }, (_, i) => ({ logical: `f${String(i).padStart(4, '0')}`, physical: `f${i}`, type: 'varchar' }));
+    const plan = resolveMessages({ columns: many, aliases: new Map(), messages: [fields([['zz_a', 'varchar'], ['zz_b', 'bigint']]), fields([['zz_c', 'varchar']])] });
+    expect([...plan.newColumns.keys()]).toEqual(['zz_a', 'zz_b']);
+    expect(plan.pastCap).toEqual(['zz_c']);
+  });
+});
+
+describe('the column cap bounds resolution', () => {
+  const many = (count: number, prefix = 'f') =>
+    Array.from({ length: count }, (_, i) => ({ logical: `${prefix}${String(i).padStart(4, '0')}`, physical: `${prefix}${i}`, type: 'varchar' }));
+
+  it('examines only as many new fields as the table has room for (by name); the rest are past the cap', () => {
+    const plan = resolveFields({ columns: many(998), aliases: new Map(), fields: fields([['zz_c', 'varchar'], ['zz_a', 'varchar'], ['zz_b', 'varchar'], ['f0001', 'varchar']]) });
+    expect(plan.forModel).toEqual(['zz_a', 'zz_b']);
+    expect(plan.pastCap).toEqual(['zz_c']);
+    expect(plan.create).toEqual([]);
+  });
+
+  it('at the cap, a new field gets no typo match either, but a known alias and an exact name still apply', () => {
+    const plan = resolveFields({
+      columns: many(1000), aliases: new Map([['F0001', 'f0001']]),
+      fields: fields([['f0002', 'varchar'], ['F0001', 'varchar'], ['f00003', 'varchar']]),
+    });
+    expect([...plan.applied]).toEqual([['F0001', 'f0001']]);
+    expect(plan).toMatchObject({ create: [], forModel: [], pastCap: ['f00003'] });
+  });
+
+  it('resolves 50,000 new fields against a table of 500 columns quickly (typo matching is bounded by the cap)', () => {
+    const incoming = new Map<string, InferredType>(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, 'varchar'] as const));
+    const started = performance.now();
+    const plan = resolveFields({ columns: many(500, 'k'), aliases: new Map(), fields: incoming });
+    expect(performance.now() - started).toBeLessThan(5_000); // ~0.3 s here; generous for a busy machine
+    expect(plan.create.length + plan.forModel.length).toBe(500);
+    expect(plan.pastCap).toHaveLength(49_500);
+  });
+});
+
+describe('boundedDistance', () => {
+  const words = ['', 'a', 'ab', 'phone', 'phnoe', 'Phone', 'telephone', 'name', 'nmae', 'names', 'kitten', 'sitting', 'abcdef', 'azced'];
+  it('equals the Levenshtein distance when it is at most the bound, and is bound + 1 otherwise', () => {
+    for (const a of words) {
+      for (const b of words) {
+        const exact = levenshtein(a, b);
+        expect(boundedDistance(a, b, 2), `${a} / ${b}`).toBe(Math.min(exact, 3));
+      }
+    }
   });
 });
 
