@@ -9,7 +9,10 @@ import { describeResult, runNoisyScenario, type NoisyScenarioResult, type Scenar
 
 /** The documented bounds (README, Performance → "A noisy neighbour"). */
 const FRESHNESS_P99_SECONDS = 10;
-const PEAK_RSS_BYTES = 1024 ** 3;
+// Trino: the processor alone (measured ~180 MiB). DuckDB runs inside the processor: its buffer pool (capped at 640 MB,
+// processor/warehouse/duckdb-file.ts) adds to a heap capped at 512 MB (the container's NODE_OPTIONS).
+const PEAK_RSS_BYTES = { trino: 1024 ** 3, duckdb: 1.25 * 1024 ** 3 } as const;
+const rssBound = (kind: ScenarioWarehouse['kind']) => PEAK_RSS_BYTES[kind];
 
 // 75 s of traffic, then up to 45 s for the last messages: about 3 minutes per warehouse.
 const SECONDS = Number(process.env['NOISY_SECONDS'] ?? 75);
@@ -27,14 +30,14 @@ afterAll(async () => {
 });
 
 function noisyNeighbourSuite(warehouse: ScenarioWarehouse) {
-  it(`tenant B's one-row messages land within ${FRESHNESS_P99_SECONDS} s (p99) and the processor stays under 1 GiB while tenant A floods`, async () => {
+  it(`tenant B's one-row messages land within ${FRESHNESS_P99_SECONDS} s (p99) and the processor stays under ${(rssBound(warehouse.kind) / 1024 ** 3).toFixed(2)} GiB while tenant A floods`, async () => {
     const result = await runNoisyScenario({
       pool, databaseUrl, edgeUrl: inject('edgeUrl'), warehouse, noisy: true, seconds: SECONDS, settleSeconds: SETTLE_SECONDS,
       progress: (line) => console.log(line),
     });
     console.log(describeResult(`noisy neighbour [${warehouse.kind}]`, result));
     expectTenantBUnaffected(result);
-    expectBoundedProcessor(result);
+    expectBoundedProcessor(result, warehouse.kind);
     expectTenantAHandled(result, warehouse.kind);
   });
 }
@@ -50,8 +53,8 @@ function expectTenantBUnaffected(r: NoisyScenarioResult) {
   expect.soft(r.b.unexpectedMarkers, "rows in B's table that B never sent").toBe(0);
 }
 
-function expectBoundedProcessor(r: NoisyScenarioResult) {
-  expect.soft(r.processor.peakRssBytes, 'processor peak RSS (bytes, VmHWM)').toBeLessThanOrEqual(PEAK_RSS_BYTES);
+function expectBoundedProcessor(r: NoisyScenarioResult, kind: ScenarioWarehouse['kind']) {
+  expect.soft(r.processor.peakRssBytes, 'processor peak RSS (bytes, VmHWM)').toBeLessThanOrEqual(rssBound(kind));
   expect.soft(r.processor.crashes.map((c) => `${c.signal ?? `exit ${c.code}`} at ${(c.atMs / 1000).toFixed(0)} s: ${c.stderrTail.slice(-300)}`), 'processor crashes').toEqual([]);
 }
 

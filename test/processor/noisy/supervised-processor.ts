@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 // NOISY_PROCESSOR_MAIN: another checkout's processor/main.ts (the figures before a change, against today's edge and queue).
+/** The processor's heap cap, as its container runs it (Dockerfile: NODE_OPTIONS). */
+const PROCESSOR_NODE_OPTIONS = '--max-old-space-size=512';
 const MAIN = process.env['NOISY_PROCESSOR_MAIN'] ?? fileURLToPath(new URL('../../../processor/main.ts', import.meta.url));
 const SAMPLE_EVERY_MS = 200;
 const RESTART_AFTER_MS = 1000;
@@ -77,7 +79,7 @@ export function superviseProcessor(env: Record<string, string>): SupervisedProce
   process.once('exit', killOnExit);
 
   const launch = (): void => {
-    const proc = spawn(process.execPath, [MAIN], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [MAIN], { env: { PATH: process.env['PATH'] ?? '', NODE_OPTIONS: PROCESSOR_NODE_OPTIONS, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let incarnationPeak = 0;
     let buffer = '';
