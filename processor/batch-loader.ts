@@ -2,6 +2,7 @@
 import { flattenRow } from './normalize/flatten-row.ts';
 import { normalizeMessage, UnloadableMessageError, type StoredMessage } from './normalize/normalize-message.ts';
 import { stringifyJson } from './normalize/parse-payload.ts';
+import { MAX_TABLES_PER_MESSAGE } from '../shared/ingest-limits.ts';
 import type { ColumnType } from './schema/column-types.ts';
 import { lastWritePerKey, toLoadRow } from './schema/load-row.ts';
 import type { SchemaRegistry, StageHook, TableSchema } from './schema/schema-registry.ts';
@@ -60,9 +61,12 @@ export class BatchLoader {
   async load(messages: readonly StoredMessage[], beforeWrite: () => Promise<void> = async () => undefined): Promise<BatchOutcome> {
     const dead = new Map<string, { code: string; reason: string }>();
     const groups = new Map<string, TableGroup>();
+    let oversized = false;
     for (const message of messages) {
       try {
-        for (const { table, rows } of normalizeMessage(message)) {
+        const tables = normalizeMessage(message);
+        oversized ||= tables.length > MAX_TABLES_PER_MESSAGE;
+        for (const { table, rows } of tables) {
           const key = `${message.tenantId}\u0000${table}`;
           let group = groups.get(key);
           if (group === undefined) groups.set(key, (group = { tenantId: message.tenantId, table, entries: [] }));
@@ -95,7 +99,10 @@ export class BatchLoader {
     };
     // Every write in flight ends before the batch is given back: a write still running after the messages
     // went back to the queue could commit after another processor's exactly-once check.
-    const results = await Promise.allSettled(Array.from({ length: Math.min(this.tableConcurrency, pending.length) }, worker));
+    // A message naming more tables than the edge now admits (an older edge's 2,000-table push) is written one table
+    // at a time: each table is its own commits (and DDL), and three at once would crowd the warehouse every tenant shares.
+    const concurrency = oversized ? 1 : this.tableConcurrency;
+    const results = await Promise.allSettled(Array.from({ length: Math.min(concurrency, pending.length) }, worker));
     const failure = results.find((result) => result.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
     await this.hook('written');
