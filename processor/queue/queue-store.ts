@@ -76,7 +76,7 @@ export interface ClaimLimits {
 export const DEFAULT_CLAIM_LIMITS: Omit<ClaimLimits, 'messages'> = {
   rows: 20_000,
   bytes: 8 * 1024 * 1024,
-  tenantInFlightRows: 20_000,
+  tenantInFlightRows: 40_000,
   messageTextBytes: 16 * 1024 * 1024,
 };
 
