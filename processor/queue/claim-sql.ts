@@ -12,8 +12,10 @@ RETURNING q.id::text AS queue_id, q.message_id::text, q.tenant_id, q.endpoint, q
           q.attempts, q.failures,
           CASE WHEN q.connection_id IS NOT NULL THEN 'connection:' || q.connection_id ELSE 'api_key:' || q.api_key_id END AS credential,
           (SELECT k.source_id FROM boitata_api_keys k WHERE k.id = q.api_key_id) AS source_id,
-          (SELECT CASE WHEN octet_length(t.text) <= $5 THEN t.text END FROM (SELECT q.payload::text AS text) t) AS payload_text,
-          octet_length(q.payload::text) AS payload_text_bytes`;
+          (SELECT CASE WHEN octet_length(t.text) <= $5 THEN t.text END FROM (SELECT q.payload::text AS text) t) AS payload_text`;
+
+/** How long a message's JSON reads back: asked only for one the claim left unread (rare), for its dead-letter reason. */
+export const PAYLOAD_TEXT_BYTES_SQL = `SELECT octet_length(payload::text) AS bytes FROM boitata_inbound_queue WHERE id = $1::bigint`;
 
 /** Counts the expiry of the lease a re-claimed message still carried ('processing' with its lease run out). */
 const CLAIM_SET = `

@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import type { StoredMessage } from '../normalize/normalize-message.ts';
 import { parsePayload } from '../normalize/parse-payload.ts';
-import { CLAIM_FAIR_SQL, CLAIM_SUSPECT_SQL, DEAD_LETTER_CRASHED_SQL, SUSPECT_WAITING_SQL } from './claim-sql.ts';
+import { CLAIM_FAIR_SQL, CLAIM_SUSPECT_SQL, DEAD_LETTER_CRASHED_SQL, PAYLOAD_TEXT_BYTES_SQL, SUSPECT_WAITING_SQL } from './claim-sql.ts';
 
 // Extends the lease of the messages this processor still holds; returns the ids it still holds.
 const HEARTBEAT_SQL = `
@@ -57,7 +57,6 @@ interface ClaimedRow {
   credential: string;
   source_id: string | null;
   payload_text: string | null;
-  payload_text_bytes: number;
 }
 
 /** What one claim may take (see CLAIM_FAIR_SQL). */
@@ -127,7 +126,8 @@ export class QueueStore {
     const messages: StoredMessage[] = [];
     for (const row of rows.sort((a, b) => (BigInt(a.queue_id) < BigInt(b.queue_id) ? -1 : 1))) {
       if (row.payload_text === null) {
-        const reason = `its stored JSON reads back as ${row.payload_text_bytes} bytes, over the ${limits.messageTextBytes}-byte limit (numbers with large exponents are written out in full)`;
+        const { rows: [size] } = await this.pool.query<{ bytes: number }>(PAYLOAD_TEXT_BYTES_SQL, [row.queue_id]);
+        const reason = `its stored JSON reads back as ${size?.bytes ?? 'more'} bytes, over the ${limits.messageTextBytes}-byte limit (numbers with large exponents are written out in full)`;
         await this.deadLetter(row.queue_id, 'message_too_large', reason);
         deadLettered.push({ queueId: row.queue_id, code: 'message_too_large', reason });
         continue;
