@@ -15,6 +15,7 @@ const edgeProject = (name: string, include: string, databaseKey: 'databaseUrl' |
           NEON_WS_HOST: inject('neonWsHost'),
           NEON_WS_PROXY: `${inject('neonWsHost')}/v1`,
           FIXTURES_URL: inject('fixturesUrl'),
+          BOITATA_SECRETS_KEY: inject('secretsKey'),
           // Short, so revocation tests see a revoked credential refused within a second.
           GATE_CONFIG_TTL_SECONDS: '1',
         },

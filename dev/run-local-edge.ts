@@ -73,6 +73,9 @@ export const QUIET_WRANGLER_ENV = {
   WRANGLER_SEND_METRICS: 'false',
 } as const;
 
+/** Worker variables that are secrets in production (`wrangler secret put`). */
+const SECRET_VARS = new Set(['DATABASE_URL', 'BOITATA_SECRETS_KEY', 'BOITATA_SECRETS_KEY_PREVIOUS']);
+
 export interface WranglerDev {
   url: string;
   stop(): Promise<void>;
@@ -89,13 +92,13 @@ export async function startWranglerDev(options: {
     throw new Error(`port ${options.port} is already in use (a wrangler dev left from an earlier run?); stop it or pick another port`);
   }
   const args = [wranglerBin, 'dev', '--config', options.config, '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
-  // DATABASE_URL can hold a password (the embedded PostgreSQL's): through a 0600 env file, not the command line
-  // (which every local user can read in the process list).
+  // DATABASE_URL can hold a password (the embedded PostgreSQL's), and the secrets keys open every signing secret:
+  // through a 0600 env file, not the command line (which every local user can read in the process list).
   const secrets = await mkdtemp(join(tmpdir(), 'boitata-edge-'));
   const envFile = join(secrets, '.env');
   const secretLines: string[] = [];
   for (const [name, value] of Object.entries(options.vars)) {
-    if (name === 'DATABASE_URL') secretLines.push(`${name}=${JSON.stringify(value)}`);
+    if (SECRET_VARS.has(name)) secretLines.push(`${name}=${JSON.stringify(value)}`);
     else args.push('--var', `${name}:${value}`);
   }
   await writeFile(envFile, `${secretLines.join('\n')}\n`, { mode: 0o600 });

@@ -2,6 +2,11 @@
 import { z } from 'zod';
 import { BoitataError } from '../shared/errors.ts';
 
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
 const edgeEnvSchema = z.object({
   DATABASE_URL: z
     .string({ error: 'DATABASE_URL is not set: `wrangler secret put DATABASE_URL` (or .dev.vars locally)' })
@@ -15,6 +20,10 @@ const edgeEnvSchema = z.object({
     .string()
     .optional()
     .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim())),
+  // Opens the signing secrets of connections that verify provider signatures (32 bytes, base64); optional otherwise.
+  BOITATA_SECRETS_KEY: optionalText,
+  // The key being rotated out: secrets it sealed still open until `boitata secrets rekey` re-seals them.
+  BOITATA_SECRETS_KEY_PREVIOUS: optionalText,
   GATE_CONFIG_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   // Fractions are for tests (a frozen database answered in 2 s instead of 15); Workers' own limits sit far above 60.
   DATABASE_DEADLINE_SECONDS: z.preprocess(
@@ -31,6 +40,9 @@ export interface EdgeConfig {
   gateConfigTtlMs: number;
   /** Every request is answered within this, database work (connect, statement, commit, config read) included. */
   databaseDeadlineMs: number;
+  /** BOITATA_SECRETS_KEY and BOITATA_SECRETS_KEY_PREVIOUS as configured (parsed when a signing secret is first opened). */
+  secretsKey: string | undefined;
+  previousSecretsKey: string | undefined;
 }
 
 const parsed = new WeakMap<object, EdgeConfig>();
@@ -51,6 +63,8 @@ export function readEdgeConfig(env: object): EdgeConfig {
     neonWsProxy: result.data.NEON_WS_PROXY,
     gateConfigTtlMs: result.data.GATE_CONFIG_TTL_SECONDS * 1000,
     databaseDeadlineMs: Math.round(result.data.DATABASE_DEADLINE_SECONDS * 1000),
+    secretsKey: result.data.BOITATA_SECRETS_KEY,
+    previousSecretsKey: result.data.BOITATA_SECRETS_KEY_PREVIOUS,
   };
   parsed.set(env, config);
   return config;

@@ -5,6 +5,7 @@ import { resolveDatabase, type DatabaseHandle } from '../dev/embedded-postgres.t
 import { demoCurl, ensureDemoConnection } from '../dev/demo.ts';
 import { startLocalEdge, type LocalEdge } from '../dev/run-local-edge.ts';
 import { openPool } from '../cli/database.ts';
+import { edgeSecretsKeyVars } from '../cli/secrets-key.ts';
 import { ConfigError, parseConfig, type ProcessorConfig } from '../processor/config.ts';
 import { createLogger, redactUrl } from '../processor/logger.ts';
 import { startProcessor } from '../processor/main.ts';
@@ -47,7 +48,13 @@ try {
     ? `Boitatá: DATABASE_URL is not set, starting the embedded PostgreSQL (data in ${config.BOITATA_DATA_DIR}/postgres)…`
     : `Boitatá: using the PostgreSQL at ${redactUrl(config.DATABASE_URL)}…`);
   database = await resolveDatabase(process.env);
-  edge = await startLocalEdge({ databaseUrl: database.url, port, inheritOutput: true });
+  // The edge opens signing secrets with the key the CLI seals them with (BOITATA_SECRETS_KEY, or the embedded
+  // setup's generated BOITATA_DATA_DIR/secrets-key).
+  const secretsKey = await edgeSecretsKeyVars(process.env);
+  if (secretsKey === null) {
+    console.warn('BOITATA_SECRETS_KEY is not set: connections with --verify (provider webhooks) cannot be verified by this edge. Set it to the key their signing secrets were sealed with (`npm run boitata -- secrets generate-key` makes a new one).');
+  }
+  edge = await startLocalEdge({ databaseUrl: database.url, port, inheritOutput: true, vars: secretsKey ?? {} });
   if (config.TRINO_URL !== undefined && !(await trinoReady(config.TRINO_URL))) {
     console.warn(`Trino at ${config.TRINO_URL} does not answer yet: the processor keeps retrying, nothing is lost meanwhile.`);
   }

@@ -1,5 +1,6 @@
 // The contract between the edge and the processor: one row of boitata_inbound_queue, and the receipt a sender gets.
 import type { PayloadFormat, TableRows } from './push-format.ts';
+import type { Provenance } from './webhooks/presets.ts';
 
 export type Endpoint = 'push' | 'webhook' | 'metrics' | 'event';
 
@@ -20,6 +21,13 @@ export interface InboundMessage {
   idempotencyKey: string | null;
   /** SHA-256 (hex) of the request identity and body: what a repeated Idempotency-Key is compared with (null without a key). */
   requestSha256Hex: string | null;
+  /** What a verified provider delivery said about itself (stored as the queue's `provenance`); null otherwise. */
+  provenance: Provenance | null;
+  /**
+   * A verified delivery that breaks a content rule is stored, not refused (the provider would give up on it): as a
+   * dead letter with this reason, visible and replayable. Null for every other message.
+   */
+  deadOnArrival: { code: string; reason: string } | null;
 }
 
 export interface TableReceipt {
@@ -30,9 +38,11 @@ export interface TableReceipt {
 /** The 202 body of push, webhook and metrics. */
 export interface IngestReceipt {
   message_id: string;
-  status: 'queued';
+  /** `dead_lettered`: a verified provider delivery that breaks a content rule, stored with the reason in `error`. */
+  status: 'queued' | 'dead_lettered';
   tables: TableReceipt[];
   rows: number;
+  error?: { code: string; message: string };
 }
 
 /** The 202 body of the events API, as seed 002 specifies, plus the queue message id. */

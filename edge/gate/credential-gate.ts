@@ -16,6 +16,8 @@ import {
 import { IdempotencyStore } from './idempotency-store.ts';
 import { compileAllowlist, type IpAllowlist } from '../../shared/ip-allowlist.ts';
 import { TokenBucket } from './token-bucket.ts';
+import { SignatureCheck } from './signature-check.ts';
+import { MAX_BODY_BYTES } from '../../shared/json-safety.ts';
 
 /** Batches in flight at once per gate, each on its own warm connection (opened on first use). */
 const WRITE_CONNECTIONS = 2;
@@ -34,6 +36,7 @@ export class CredentialGate extends DurableObject implements Gate {
   private cached: CachedConfig | undefined;
   private loading: Promise<CachedConfig> | undefined;
   private bucket: TokenBucket | undefined;
+  private signatures: SignatureCheck;
   /** Not private: tests swap its writers to simulate Postgres going down. */
   readonly batcher: EnqueueBatcher;
 
@@ -42,6 +45,7 @@ export class CredentialGate extends DurableObject implements Gate {
     this.edgeConfig = readEdgeConfig(env);
     this.idempotency = new IdempotencyStore(ctx.storage.sql);
     this.configSql = createSqlClient(this.edgeConfig);
+    this.signatures = new SignatureCheck(this.edgeConfig);
     // Writes go over connections kept warm in this object; the rare config reads use the HTTP path.
     this.batcher = new EnqueueBatcher(
       Array.from({ length: WRITE_CONNECTIONS }, () => new PostgresQueueWriter(createWebSocketSqlClient(this.edgeConfig))),
@@ -52,8 +56,9 @@ export class CredentialGate extends DurableObject implements Gate {
    * Tests only: points this running gate at another database (a relay they can freeze) and changes its deadline
    * or config TTL, as a redeploy with other settings would.
    */
-  reconfigure(overrides: Partial<Pick<EdgeConfig, 'databaseUrl' | 'databaseDeadlineMs' | 'gateConfigTtlMs'>>): void {
+  reconfigure(overrides: Partial<Pick<EdgeConfig, 'databaseUrl' | 'databaseDeadlineMs' | 'gateConfigTtlMs' | 'secretsKey' | 'previousSecretsKey'>>): void {
     this.edgeConfig = { ...this.edgeConfig, ...overrides };
+    this.signatures = new SignatureCheck(this.edgeConfig);
     this.cached = undefined;
     this.configSql = createSqlClient(this.edgeConfig);
     this.batcher.replaceWriters(() => new PostgresQueueWriter(createWebSocketSqlClient(this.edgeConfig)));
@@ -61,25 +66,29 @@ export class CredentialGate extends DurableObject implements Gate {
 
   async admit(request: AdmitRequest): Promise<AdmitDecision> {
     const deadlineAt = Date.now() + this.edgeConfig.databaseDeadlineMs;
-    let cached: CachedConfig;
-    try {
-      cached = await this.currentConfig(request, deadlineAt);
-    } catch (error) {
-      const failure = asGateFailure(error);
-      logGateFailure('credential config unreadable', failure, {});
-      return { kind: 'reject', code: failure.code, message: failure.message, ...retryAfter(failure) };
-    }
-    const { config, allowlist } = cached;
+    const known = await this.authenticated(request, deadlineAt);
+    if (known.kind === 'reject') return known;
+    const { config, allowlist } = known;
     const now = Date.now();
 
-    if (
-      config === null ||
-      config.revoked ||
-      (config.expiresAt !== null && config.expiresAt <= now) ||
-      !timingSafeEqualHex(config.storedHashHex, request.hashHex) ||
-      (request.tenantClaim !== undefined && request.tenantClaim !== config.tenantId)
-    ) {
-      return { kind: 'reject', code: 'unauthorized', message: UNAUTHORIZED_MESSAGE };
+    if (config.verification !== null) {
+      if (request.signature === undefined) {
+        return {
+          kind: 'reject',
+          code: 'signature_missing',
+          message: 'This connection accepts only signed provider deliveries, at POST /v1/ingest/push/{ingestToken}.',
+          signatureRequired: true,
+        };
+      }
+      let verified;
+      try {
+        verified = await this.signatures.verify(config.connectionId!, config.verification, request.signature, now);
+      } catch (error) {
+        const failure = asGateFailure(error);
+        logGateFailure('signature check failed', failure, { tenant: config.tenantId });
+        return { kind: 'reject', code: failure.code, message: failure.message };
+      }
+      if (!verified.ok) return { kind: 'reject', code: verified.code, message: verified.message };
     }
     if (!allowlist.allows(request.clientIp)) {
       return { kind: 'reject', code: 'ip_not_allowed', message: 'This address is not in the connection\'s allowed IP ranges.' };
@@ -141,9 +150,52 @@ export class CredentialGate extends DurableObject implements Gate {
         apiKeyId: config.apiKeyId,
         idempotencyScope: config.idempotencyScope,
         defaultTable: config.defaultTable,
+        verifyPreset: config.verification?.preset ?? null,
         deadlineAt,
       },
     };
+  }
+
+  async bodyLimit(request: AdmitRequest): Promise<{ kind: 'limit'; bytes: number } | Extract<AdmitDecision, { kind: 'reject' }>> {
+    const known = await this.authenticated(request, Date.now() + this.edgeConfig.databaseDeadlineMs);
+    if (known.kind === 'reject') return known;
+    if (!known.allowlist.allows(request.clientIp)) {
+      return { kind: 'reject', code: 'ip_not_allowed', message: 'This address is not in the connection\'s allowed IP ranges.' };
+    }
+    // A raised limit is for signed deliveries (GitHub sends up to 25 MB); every other request keeps 1 MiB.
+    const raised = known.config.verification === null ? null : known.config.maxBodyBytes;
+    return { kind: 'limit', bytes: raised ?? MAX_BODY_BYTES };
+  }
+
+  /** The credential's config when the request's token (and tenant claim) are right, or the 401/503 why not. */
+  private async authenticated(
+    request: AdmitRequest,
+    deadlineAt: number,
+  ): Promise<(CachedConfig & { kind: 'known'; config: CredentialConfig }) | Extract<AdmitDecision, { kind: 'reject' }>> {
+    let cached: CachedConfig;
+    try {
+      cached = await this.currentConfig(request, deadlineAt);
+    } catch (error) {
+      const failure = asGateFailure(error);
+      logGateFailure('credential config unreadable', failure, {});
+      return { kind: 'reject', code: failure.code, message: failure.message, ...retryAfter(failure) };
+    }
+    const { config } = cached;
+    const now = Date.now();
+    // x-tenant-id may be absent (null) only where a provider signature stands in for it.
+    const tenantClaimOk =
+      request.tenantClaim === undefined ||
+      (request.tenantClaim === null ? config?.verification != null : request.tenantClaim === config?.tenantId);
+    if (
+      config === null ||
+      config.revoked ||
+      (config.expiresAt !== null && config.expiresAt <= now) ||
+      !timingSafeEqualHex(config.storedHashHex, request.hashHex) ||
+      !tenantClaimOk
+    ) {
+      return { kind: 'reject', code: 'unauthorized', message: UNAUTHORIZED_MESSAGE };
+    }
+    return { ...cached, kind: 'known', config };
   }
 
   async admitAndEnqueue(request: AdmitRequest, draft: MessageDraft): Promise<IngestDecision> {

@@ -2,20 +2,26 @@
 import type { CredentialKind } from '../../shared/credential-format.ts';
 import type { ErrorCode } from '../../shared/errors.ts';
 import type { InboundMessage } from '../../shared/queue-message.ts';
+import type { HeaderMap, VerifyPreset } from '../../shared/webhooks/presets.ts';
 import type { StoredResponse } from './idempotency-store.ts';
 import type { RateLimitState } from './token-bucket.ts';
 
 export interface AdmitRequest {
   kind: CredentialKind;
   hashHex: string;
-  /** The x-tenant-id header, for endpoints that require it; a mismatch is the same 401 as a bad token. */
-  tenantClaim?: string;
+  /**
+   * The x-tenant-id header, for endpoints that require it; a mismatch is the same 401 as a bad token. Null when the
+   * push endpoint got none: only a connection that verifies provider signatures accepts that (providers cannot set it).
+   */
+  tenantClaim?: string | null;
   /** The event's source_id, for the events API: it must be the key's source. */
   sourceClaim?: string;
   /** CF-Connecting-IP as received, or null. */
   clientIp: string | null;
   /** Absent when the request carries no Idempotency-Key, or its body was already refused. */
   idempotency?: { key: string; requestHash: string };
+  /** What a provider signed: the headers (lower-case names) and the body bytes as received. Push deliveries only. */
+  signature?: { headers: HeaderMap; body: Uint8Array };
 }
 
 export interface Principal {
@@ -24,6 +30,8 @@ export interface Principal {
   apiKeyId: string | null;
   idempotencyScope: string;
   defaultTable: string | null;
+  /** The provider signature the gate verified for this request, or null for a plain connection. */
+  verifyPreset: VerifyPreset | null;
   /** Epoch ms by which the request must be answered, set when the gate admitted it (see completeMessage). */
   deadlineAt?: number;
 }
@@ -31,7 +39,15 @@ export interface Principal {
 export type AdmitDecision =
   | { kind: 'proceed'; principal: Principal; rateLimit: RateLimitState }
   | { kind: 'replay'; response: StoredResponse; rateLimit: RateLimitState }
-  | { kind: 'reject'; code: ErrorCode; message: string; rateLimit?: RateLimitState; retryAfterSeconds?: number };
+  | {
+      kind: 'reject';
+      code: ErrorCode;
+      message: string;
+      rateLimit?: RateLimitState;
+      retryAfterSeconds?: number;
+      /** The connection verifies signatures and the request came without them: send it again with `signature`. */
+      signatureRequired?: true;
+    };
 
 /** A message as the Worker prepares it, before the gate knows whose it is. */
 export type MessageDraft = Omit<InboundMessage, 'tenantId' | 'connectionId' | 'apiKeyId' | 'idempotencyScope'>;
@@ -70,6 +86,11 @@ export interface Gate {
   admitAndEnqueue(request: AdmitRequest, draft: MessageDraft): Promise<IngestDecision>;
   /** Writes the message to the queue (batched with concurrent ones) and records the answer for its Idempotency-Key. */
   enqueue(message: DeadlinedMessage): Promise<EnqueueOutcome>;
+  /**
+   * The largest body this credential may send (a connection may raise the 1 MiB default for signed deliveries),
+   * asked only for a body past 1 MiB; a request that would not be admitted is refused here, before its body is read.
+   */
+  bodyLimit(request: AdmitRequest): Promise<{ kind: 'limit'; bytes: number } | Extract<AdmitDecision, { kind: 'reject' }>>;
   /** Forgets an in-flight Idempotency-Key whose request was refused after admission. */
   release(key: string): Promise<void>;
 }

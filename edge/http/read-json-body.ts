@@ -1,4 +1,5 @@
-// Reads a request body (plain or gzip) as JSON under the 1 MiB limit, counting the bytes actually received and inflated.
+// Reads a request body (plain or gzip) under its limit (1 MiB unless the connection raised it), counting the bytes
+// actually received and inflated, and decodes it as JSON.
 import { BoitataError } from '../../shared/errors.ts';
 import { assertStorableJson, assertUnambiguousJsonText, MAX_BODY_BYTES } from '../../shared/json-safety.ts';
 
@@ -36,13 +37,32 @@ export function readContentEncoding(header: string | undefined): ContentEncoding
   );
 }
 
-export async function readJsonBody(request: Request): Promise<JsonBody> {
-  assertJsonContentType(request.headers.get('content-type') ?? undefined);
-  const encoding = readContentEncoding(request.headers.get('content-encoding') ?? undefined);
-  const received = await readLimited(request, MAX_BODY_BYTES);
-  const bytes = encoding === 'gzip' && received.byteLength > 0 ? await gunzipLimited(received, MAX_BODY_BYTES) : received;
-  if (bytes.byteLength === 0) throw new BoitataError('empty_payload', 'The request body is empty: send a JSON object or array.');
+/** How many bytes a body may have: `limit`, or more once `raise` (asked only past `limit`) allows it. */
+export interface BodyLimit {
+  limit: number;
+  /** The larger limit a body past `limit` may have (the connection's own, asked of its gate), or throws why not. */
+  raise?: () => Promise<number>;
+}
 
+/**
+ * The body's bytes, inflated when it came gzipped, within the limit (which applies to the inflated bytes). Throws
+ * `empty_payload` for an empty body and `payload_too_large` past the limit.
+ */
+export async function readBodyBytes(request: Request, bodyLimit: BodyLimit): Promise<Uint8Array> {
+  const encoding = readContentEncoding(request.headers.get('content-encoding') ?? undefined);
+  let limit = bodyLimit.limit;
+  const raise = async (): Promise<number> => {
+    if (bodyLimit.raise !== undefined && limit === bodyLimit.limit) limit = Math.max(limit, await bodyLimit.raise());
+    return limit;
+  };
+  const received = await readLimited(request, limit, raise);
+  const bytes = encoding === 'gzip' && received.byteLength > 0 ? await gunzipLimited(received, limit, raise) : received;
+  if (bytes.byteLength === 0) throw new BoitataError('empty_payload', 'The request body is empty: send a JSON object or array.');
+  return bytes;
+}
+
+/** UTF-8 JSON text that can be stored as it is: parsed, checked for storability and ambiguity. */
+export function decodeJsonBody(bytes: Uint8Array): JsonBody {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
@@ -61,11 +81,18 @@ export async function readJsonBody(request: Request): Promise<JsonBody> {
   return { text, bytes, value };
 }
 
-async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
-  const tooLarge = () =>
-    new BoitataError('payload_too_large', `The body exceeds the ${limit}-byte (1 MiB) limit; split it into smaller requests.`);
+function tooLarge(limit: number): BoitataError {
+  const mib = limit === MAX_BODY_BYTES ? ' (1 MiB)' : '';
+  return new BoitataError('payload_too_large', `The body exceeds the ${limit}-byte${mib} limit; split it into smaller requests.`);
+}
+
+async function readLimited(request: Request, initial: number, raise: () => Promise<number>): Promise<Uint8Array> {
+  let limit = initial;
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+  if (Number.isFinite(declared) && declared > limit) {
+    limit = await raise();
+    if (declared > limit) throw tooLarge(limit);
+  }
   if (request.body === null) return new Uint8Array(0);
   // The runtime never delivers more bytes than a declared Content-Length, so a declared body within the limit
   // can be read in one call; only a body of unknown length (chunked) has to be counted as it arrives.
@@ -78,9 +105,10 @@ async function readLimited(request: Request, limit: number): Promise<Uint8Array>
     const { done, value } = await reader.read();
     if (done) break;
     total += value.byteLength;
+    if (total > limit) limit = await raise();
     if (total > limit) {
       await reader.cancel().catch(() => undefined);
-      throw tooLarge();
+      throw tooLarge(limit);
     }
     chunks.push(value);
   }
@@ -100,7 +128,8 @@ const IDLE = Symbol('idle');
  * 250 KB written and nothing read). So the input goes in one slice at a time, and the next slice is written only
  * once the output of the last one has been read and counted.
  */
-async function gunzipLimited(compressed: Uint8Array, limit: number): Promise<Uint8Array> {
+async function gunzipLimited(compressed: Uint8Array, initial: number, raise: () => Promise<number>): Promise<Uint8Array> {
+  let limit = initial;
   const inflate = new DecompressionStream('gzip');
   const writer = inflate.writable.getWriter();
   const reader = inflate.readable.getReader();
@@ -114,12 +143,13 @@ async function gunzipLimited(compressed: Uint8Array, limit: number): Promise<Uin
   observed(writer.closed);
   observed(reader.closed);
   let pending = observed(reader.read());
-  const count = (value: Uint8Array) => {
+  const count = async (value: Uint8Array) => {
     total += value.byteLength;
+    if (total > limit) limit = await raise();
     if (total > limit) {
       throw new BoitataError(
         'payload_too_large',
-        `The body inflates past the ${limit}-byte (1 MiB) limit, which applies to the decompressed bytes; split it into smaller requests.`,
+        `The body inflates past the ${limit}-byte${limit === MAX_BODY_BYTES ? ' (1 MiB)' : ''} limit, which applies to the decompressed bytes; split it into smaller requests.`,
       );
     }
     chunks.push(value);
@@ -134,11 +164,11 @@ async function gunzipLimited(compressed: Uint8Array, limit: number): Promise<Uin
         let result = await Promise.race([pending, microtaskTurns()]);
         if (result === IDLE) result = await Promise.race([pending, eventLoopTurn()]);
         if (result === IDLE || result.done) break;
-        count(result.value);
+        await count(result.value);
       }
     }
     const closing = observed(writer.close());
-    for (let result = await pending; !result.done; result = await pending) count(result.value);
+    for (let result = await pending; !result.done; result = await pending) await count(result.value);
     await closing;
   } catch (error) {
     observed(reader.cancel());

@@ -10,7 +10,8 @@ import {
   type AdmitRequest, type EnqueueOutcome, type GateDirectory, type IngestDecision, type MessageDraft,
 } from '../gate/gate-protocol.ts';
 import { rateLimitHeaders, type RateLimitState } from '../gate/token-bucket.ts';
-import { readJsonBody, type JsonBody } from '../http/read-json-body.ts';
+import { assertJsonContentType, decodeJsonBody, readBodyBytes, type JsonBody } from '../http/read-json-body.ts';
+import { MAX_BODY_BYTES } from '../../shared/json-safety.ts';
 
 export interface IngestDeps {
   gates: GateDirectory;
@@ -31,7 +32,7 @@ export interface IngestSpec {
   endpoint: Endpoint;
   kind: CredentialKind;
   secret: string | undefined;
-  tenantClaim?: string | undefined;
+  tenantClaim?: string | null | undefined;
   /** The request's meaning besides its body (route, table hint, item key): part of the Idempotency-Key fingerprint. */
   identity: string;
   /** Claims checked by the gate before anything is stored (the events API's source_id), and an implicit idempotency key. */
@@ -43,6 +44,11 @@ export interface IngestSpec {
   prepare(body: JsonBody, defaultTable: string | undefined): PreparedMessage;
   /** True when a body refused without the default table might be accepted with it (the push endpoint). */
   usesDefaultTable?: boolean;
+  /**
+   * The push endpoint: when the gate says the connection verifies provider signatures, the request is received
+   * as a signed delivery instead, with the body bytes already read (undefined when they could not be).
+   */
+  asDelivery?(bytes: Uint8Array | undefined): Promise<Response>;
 }
 
 // Printable ASCII without a comma: the Workers runtime joins a repeated header with ", ", so a comma would make
@@ -51,12 +57,13 @@ const IDEMPOTENCY_KEY = /^[\x21-\x2B\x2D-\x7E][\x20-\x2B\x2D-\x7E]{0,254}$/;
 
 export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Promise<Response> {
   const secret = spec.secret;
-  if (secret === undefined || !isWellFormedCredential(spec.kind, secret) || spec.tenantClaim === '') {
+  if (secret === undefined || !isWellFormedCredential(spec.kind, secret) || spec.tenantClaim === '' || spec.tenantClaim === null) {
     throw new BoitataError('unauthorized', UNAUTHORIZED_MESSAGE);
   }
   const hashHex = await credentialDigest(secret);
 
   // Body problems are reported after authentication, so an unauthenticated caller learns nothing from them.
+  let rawBytes: Uint8Array | undefined;
   let body: JsonBody | undefined;
   let bodyError: BoitataError | undefined;
   let claims: ReturnType<NonNullable<IngestSpec['claims']>> = {};
@@ -64,7 +71,9 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
   let prepared: PreparedMessage | undefined;
   try {
     headerKey = readIdempotencyKey(c.req.header('idempotency-key'));
-    body = await readJsonBody(c.req.raw);
+    assertJsonContentType(c.req.header('content-type'));
+    rawBytes = await readBodyBytes(c.req.raw, { limit: MAX_BODY_BYTES });
+    body = decodeJsonBody(rawBytes);
     claims = spec.claims?.(body) ?? {};
     prepared = spec.prepare(body, undefined);
   } catch (error) {
@@ -100,17 +109,25 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
       receipt: message.receipt(messageId),
       idempotencyKey: idempotency?.key ?? null,
       requestSha256Hex: idempotency?.requestHash ?? null,
+      provenance: null,
+      deadOnArrival: null,
     };
   };
 
   // The common path: one call to the gate admits, enqueues and records the answer.
   if (prepared !== undefined) {
     const decision = await gate.admitAndEnqueue(admitRequest, draftOf(prepared));
+    if (decision.kind === 'reject' && decision.signatureRequired && spec.asDelivery) return spec.asDelivery(rawBytes);
     return settle(decision, headersFor(decision.rateLimit));
   }
 
   // A refused body, or one waiting for the default table: admission first, so a bad credential is still a 401.
   const decision = await gate.admit(admitRequest);
+  if (decision.kind === 'reject' && decision.signatureRequired && spec.asDelivery) {
+    // The body was read in part and refused (too large, not gzip): that is the answer, signed or not.
+    if (rawBytes === undefined && c.req.raw.bodyUsed && bodyError !== undefined) throw bodyError;
+    return spec.asDelivery(rawBytes);
+  }
   const headers = headersFor(decision.rateLimit);
   if (decision.kind !== 'proceed') return settle(decision, headers);
   if (bodyError !== undefined || body === undefined) throw withHeaders(bodyError!, headers);
@@ -124,7 +141,7 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
 }
 
 /** The response for a gate's final word: thrown for a rejection, a 202 for a stored or replayed message. */
-function settle(decision: IngestDecision | EnqueueOutcome, headers: Record<string, string>): Response {
+export function settle(decision: IngestDecision | EnqueueOutcome, headers: Record<string, string>): Response {
   switch (decision.kind) {
     case 'reject':
       throw rejection(decision, headers);
@@ -135,11 +152,11 @@ function settle(decision: IngestDecision | EnqueueOutcome, headers: Record<strin
   }
 }
 
-function headersFor(rateLimit: RateLimitState | undefined): Record<string, string> {
+export function headersFor(rateLimit: RateLimitState | undefined): Record<string, string> {
   return rateLimit === undefined ? {} : rateLimitHeaders(rateLimit);
 }
 
-function rejection(
+export function rejection(
   decision: { code: BoitataError['code']; message: string; retryAfterSeconds?: number },
   headers: Record<string, string>,
 ): BoitataError {
@@ -148,13 +165,13 @@ function rejection(
 }
 
 /** A 202 with the receipt; `replayed` marks an answer repeated for a retried Idempotency-Key. */
-function answer(body: string, replayed: boolean, headers: Record<string, string>): Response {
+export function answer(body: string, replayed: boolean, headers: Record<string, string>): Response {
   const responseHeaders: Record<string, string> = { ...headers, 'content-type': 'application/json' };
   if (replayed) responseHeaders['Idempotent-Replayed'] = 'true';
   return new Response(body, { status: 202, headers: responseHeaders });
 }
 
-function readIdempotencyKey(header: string | undefined): string | undefined {
+export function readIdempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   if (header.includes(',')) {
     throw new BoitataError('invalid_payload', 'Send one Idempotency-Key header, without commas: a repeated header arrives joined with ", ".', {
@@ -178,7 +195,7 @@ export async function fingerprint(identity: string, bytes: Uint8Array): Promise<
   return sha256Hex(all);
 }
 
-function withHeaders(error: BoitataError, headers: Record<string, string>): BoitataError {
+export function withHeaders(error: BoitataError, headers: Record<string, string>): BoitataError {
   return new BoitataError(error.code, error.message, {
     problems: error.problems,
     headers: { ...headers, ...error.headers },

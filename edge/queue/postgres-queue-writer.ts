@@ -1,5 +1,6 @@
 // Enqueues a batch into boitata_inbound_queue with one statement: idempotency checks and inserts in a single round trip.
 import type { InboundMessage, Receipt } from '../../shared/queue-message.ts';
+import type { Provenance } from '../../shared/webhooks/presets.ts';
 import type { QueryOptions, SqlClient } from '../db/sql-client.ts';
 import type { EnqueueResult, QueueWriter } from './queue-writer.ts';
 
@@ -10,17 +11,26 @@ WITH input AS (
   SELECT * FROM json_to_recordset($1::json) AS m(
     ord integer, message_id uuid, tenant_id text, connection_id uuid, api_key_id uuid, endpoint text,
     payload_format text, target_table text, item_key text, payload jsonb, payload_bytes integer, row_count integer, receipt json,
-    idempotency_scope uuid, idempotency_key text, request_sha256 text)
+    idempotency_scope uuid, idempotency_key text, request_sha256 text, provenance jsonb, dead_code text, dead_reason text)
 ),
 inserted AS (
   INSERT INTO boitata_inbound_queue
     (message_id, tenant_id, connection_id, api_key_id, endpoint, payload_format, target_table, item_key,
-     payload, payload_bytes, row_count, receipt, idempotency_scope, idempotency_key, request_sha256)
+     payload, payload_bytes, row_count, receipt, idempotency_scope, idempotency_key, request_sha256, provenance,
+     status, last_error)
   SELECT message_id, tenant_id, connection_id, api_key_id, endpoint, payload_format, target_table, item_key,
-         payload, payload_bytes, row_count, receipt, idempotency_scope, idempotency_key, decode(request_sha256, 'hex')
+         payload, payload_bytes, row_count, receipt, idempotency_scope, idempotency_key, decode(request_sha256, 'hex'),
+         provenance, CASE WHEN dead_code IS NULL THEN 'pending' ELSE 'dead' END, dead_reason
     FROM input ORDER BY ord
   ON CONFLICT (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-  RETURNING message_id
+  RETURNING id, message_id
+),
+-- A verified delivery that breaks a content rule is stored dead, with its dead letter, in the same statement.
+dead_on_arrival AS (
+  INSERT INTO boitata_dead_letters (queue_id, message_id, tenant_id, error_code, reason, attempts)
+  SELECT ins.id, ins.message_id, i.tenant_id, i.dead_code, i.dead_reason, 0
+    FROM inserted ins JOIN input i ON i.message_id = ins.message_id
+   WHERE i.dead_code IS NOT NULL
 )
 SELECT i.ord, ins.message_id IS NOT NULL AS inserted, encode(q.request_sha256, 'hex') AS request_sha256, q.receipt
   FROM input i
@@ -110,8 +120,23 @@ export function renderBatch(messages: readonly InboundMessage[]): string {
       idempotency_scope: m.idempotencyScope,
       idempotency_key: m.idempotencyKey,
       request_sha256: m.requestSha256Hex,
+      provenance: m.provenance === null ? null : provenanceRecord(m.provenance),
+      dead_code: m.deadOnArrival?.code ?? null,
+      dead_reason: m.deadOnArrival?.reason ?? null,
     });
     return `${fields.slice(0, -1)},"payload":${m.payload}}`;
   });
   return `[${parts.join(',')}]`;
+}
+
+/** The queue's `provenance` jsonb: snake_case, as the processor reads it. */
+function provenanceRecord(p: Provenance): Record<string, string | null> {
+  return {
+    provider: p.provider,
+    delivery_id: p.deliveryId,
+    event_type: p.eventType,
+    provider_timestamp: p.providerTimestamp,
+    shop_domain: p.shopDomain,
+    hook_id: p.hookId,
+  };
 }

@@ -1,18 +1,30 @@
-// POST /v1/ingest/push/{ingestToken} (seed 000): flat array, envelope, multi-table or single object, routed by x-tenant-id.
+// POST /v1/ingest/push/{ingestToken} (seed 000): flat array, envelope, multi-table or single object, routed by x-tenant-id;
+// and a provider's signed delivery to a connection that verifies its signatures (no x-tenant-id needed).
 import type { Hono } from 'hono';
 import { BoitataError } from '../../shared/errors.ts';
-import { detectPushPayload } from '../../shared/push-format.ts';
+import { assertTableName, detectPushPayload } from '../../shared/push-format.ts';
 import { buildIngestReceipt } from '../../shared/queue-message.ts';
+import { receiveDelivery } from '../ingest/delivery-flow.ts';
 import { ingest, type IngestDeps } from '../ingest/ingest-flow.ts';
 
 export function registerPushRoute(app: Hono, deps: IngestDeps): void {
   app.post('/v1/ingest/push/:ingestToken', (c) => {
     const [queryTable, headerTable] = [c.req.query('table'), c.req.header('x-target-table')];
+    const token = c.req.param('ingestToken');
+    const asDelivery = (bytes?: Uint8Array) => {
+      const explicitTable = explicitTableOf(queryTable, headerTable);
+      if (explicitTable !== undefined) assertTableName(explicitTable, 'table');
+      return receiveDelivery(c, deps, { token, explicitTable, bytes });
+    };
+    // Providers cannot set x-tenant-id: without it, the request can only be a signed delivery (a connection that
+    // verifies none answers 401, as before). With it, the gate says when the connection wants a signature.
+    if (c.req.header('x-tenant-id') === undefined) return asDelivery();
     return ingest(c, deps, {
       endpoint: 'push',
       kind: 'ingest',
-      secret: c.req.param('ingestToken'),
-      tenantClaim: c.req.header('x-tenant-id') ?? '',
+      secret: token,
+      tenantClaim: c.req.header('x-tenant-id'),
+      asDelivery,
       identity: pushIdentity(queryTable, headerTable),
       usesDefaultTable: true,
       prepare(body, defaultTable) {

@@ -2,6 +2,7 @@
 import { isJsonObject, type JsonObject, type PayloadFormat } from '../../shared/push-format.ts';
 import { isValidTableName } from '../../shared/table-name.ts';
 import type { Endpoint } from '../../shared/queue-message.ts';
+import type { MessageProvenance } from './read-provenance.ts';
 
 export interface StoredMessage {
   queueId: string;
@@ -21,6 +22,8 @@ export interface StoredMessage {
   credential: string;
   /** the source an events API key is bound to (the key proved it); null for every other credential */
   sourceId: string | null;
+  /** what a verified provider delivery said about itself (read-provenance.ts); null for every other message */
+  provenance: MessageProvenance | null;
 }
 
 export interface MessageTable {

@@ -2,6 +2,7 @@
 import type pg from 'pg';
 import type { StoredMessage } from '../normalize/normalize-message.ts';
 import { parsePayload } from '../normalize/parse-payload.ts';
+import { readProvenance } from '../normalize/read-provenance.ts';
 import { CLAIM_FAIR_SQL, CLAIM_SUSPECT_SQL, DEAD_LETTER_CRASHED_SQL, PAYLOAD_TEXT_BYTES_SQL, SUSPECT_WAITING_SQL } from './claim-sql.ts';
 
 // Extends the lease of the messages this processor still holds; returns the ids it still holds.
@@ -56,6 +57,8 @@ interface ClaimedRow {
   failures: number;
   credential: string;
   source_id: string | null;
+  /** the jsonb as node-postgres parses it; read defensively (readProvenance) */
+  provenance: unknown;
   payload_text: string | null;
 }
 
@@ -146,6 +149,7 @@ export class QueueStore {
         failures: row.failures,
         credential: row.credential,
         sourceId: row.source_id,
+        provenance: readProvenance(row.provenance),
       });
     }
     return { messages, deadLettered, alone };

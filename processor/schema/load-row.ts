@@ -61,6 +61,7 @@ export function toLoadRow(
     sequence: message.queueId,
     credential: message.credential,
     sourceId: message.sourceId,
+    provenance: message.provenance,
     rescue: Object.keys(rescued).length === 0 ? null : stringifyJson(rescued),
     cells,
   };

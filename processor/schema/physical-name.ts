@@ -16,6 +16,20 @@ export const METADATA_COLUMNS = {
   credential: '_boitata_credential',
   /** the source a source-scoped API key proved (events); NULL for every other credential */
   sourceId: '_boitata_source_id',
+  // What a verified provider delivery said about itself (issue 11), named the same whatever the provider, on every
+  // row of the delivery; NULL for every other message, and where the provider says nothing (GitHub has no shop).
+  /** the verification preset the connection checked the signature with: `stripe`, `github`, `shopify`, … */
+  provider: '_boitata_provider',
+  /** the provider's id of the delivery (also the message's idempotency key): Stripe's `evt_…`, X-GitHub-Delivery, … */
+  deliveryId: '_boitata_delivery_id',
+  /** the provider's event type or topic: `payment_intent.succeeded`, `pull_request`, `orders/create`, … */
+  eventType: '_boitata_event_type',
+  /** when the provider says the event happened or was sent */
+  providerTimestamp: '_boitata_provider_timestamp',
+  /** Shopify's X-Shopify-Shop-Domain */
+  shopDomain: '_boitata_shop_domain',
+  /** GitHub's X-GitHub-Hook-ID */
+  hookId: '_boitata_hook_id',
 } as const;
 
 export type MetadataKey = keyof typeof METADATA_COLUMNS;
@@ -31,6 +45,12 @@ const METADATA_TYPES: Readonly<Record<MetadataKey, string>> = {
   rescue: 'varchar',
   credential: 'varchar',
   sourceId: 'varchar',
+  provider: 'varchar',
+  deliveryId: 'varchar',
+  eventType: 'varchar',
+  providerTimestamp: 'timestamp(6) with time zone',
+  shopDomain: 'varchar',
+  hookId: 'varchar',
 };
 
 /** The metadata in column order: tables are created, and rows written, in this order. */

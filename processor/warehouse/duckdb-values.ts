@@ -26,6 +26,12 @@ export function metadataValues(row: LoadRow): DuckDBValue[] {
     rescue: row.rescue,
     credential: row.credential,
     sourceId: row.sourceId,
+    provider: row.provenance?.provider ?? null,
+    deliveryId: row.provenance?.deliveryId ?? null,
+    eventType: row.provenance?.eventType ?? null,
+    providerTimestamp: nullable(row.provenance?.providerTimestamp, timestampValue),
+    shopDomain: row.provenance?.shopDomain ?? null,
+    hookId: row.provenance?.hookId ?? null,
   };
   return METADATA_KEYS.map((key) => values[key]);
 }
@@ -59,6 +65,10 @@ export function cellValue(cell: Cell, type: ColumnType): DuckDBValue {
     default:
       return decimalCell(text, type);
   }
+}
+
+function nullable(text: string | null | undefined, value: (text: string) => DuckDBValue): DuckDBValue {
+  return text === null || text === undefined ? null : value(text);
 }
 
 function checkedInteger(text: string, type: 'integer' | 'bigint'): number | bigint {

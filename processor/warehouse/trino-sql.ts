@@ -138,12 +138,27 @@ function rowDocument(row: LoadRow, dataColumns: ReadonlyArray<readonly [string, 
     rescue: row.rescue === null ? 'null' : JSON.stringify(row.rescue),
     credential: JSON.stringify(row.credential),
     sourceId: row.sourceId === null ? 'null' : JSON.stringify(row.sourceId),
+    provider: jsonText(row.provenance?.provider),
+    deliveryId: jsonText(row.provenance?.deliveryId),
+    eventType: jsonText(row.provenance?.eventType),
+    providerTimestamp: jsonValue(nullableCell(TIMESTAMP_TZ, row.provenance?.providerTimestamp)),
+    shopDomain: jsonText(row.provenance?.shopDomain),
+    hookId: jsonText(row.provenance?.hookId),
   };
   const values = METADATA_KEYS.map((key) => metadata[key]);
   for (const [physical, type] of dataColumns) {
     if (transport(type) !== null) values.push(jsonValue(row.cells.get(physical) ?? null));
   }
   return `[${values.join(',')}]`;
+}
+
+function jsonText(text: string | null | undefined): string {
+  return text === null || text === undefined ? 'null' : JSON.stringify(text);
+}
+
+/** A metadata value as a cell, so jsonValue checks its text like a payload value's. */
+function nullableCell(type: ColumnType, text: string | null | undefined): Cell {
+  return text === null || text === undefined ? null : { type, text };
 }
 
 function typedColumns(names: readonly string[], types: ReadonlyMap<string, ColumnType>): Array<readonly [string, ColumnType]> {

@@ -1,5 +1,6 @@
 // The warehouse port: what the loader needs from an analytical store. Trino/Iceberg (trino-warehouse.ts) and DuckDB
 // (duckdb-warehouse.ts) implement it; test/processor/contract/ holds the one suite both must pass.
+import type { MessageProvenance } from '../normalize/read-provenance.ts';
 import type { Cell, ColumnType } from '../schema/column-types.ts';
 import type { SchemaChange } from '../schema/plan-schema-change.ts';
 
@@ -26,6 +27,8 @@ export interface LoadRow {
   credential: string;
   /** the source a source-scoped API key is bound to; null for every other credential */
   sourceId: string | null;
+  /** what a verified provider delivery said about itself (the `_boitata_provider` … columns); null for other messages */
+  provenance: MessageProvenance | null;
   cells: Map<string, Cell>;
 }
 

@@ -1,5 +1,7 @@
 // Helpers for tests inside workerd: provision real credentials through the fixture service, read the real queue.
 import { env, exports } from 'cloudflare:workers';
+import type { GenericHmacOptions, VerifyPreset } from '../../shared/webhooks/presets.ts';
+import type { SignOptions } from '../support/provider-signatures.ts';
 
 export interface TestEnv {
   FIXTURES_URL: string;
@@ -33,8 +35,15 @@ export interface ConnectionFixture {
   token: string;
 }
 
+export interface VerifyFixture {
+  preset: VerifyPreset;
+  options?: GenericHmacOptions;
+  signingSecret: string;
+  maxBodyBytes?: number;
+}
+
 export async function createConnection(
-  options: { tenant?: string; table?: string; allowedIps?: string[]; rateLimitPerMinute?: number } = {},
+  options: { tenant?: string; table?: string; allowedIps?: string[]; rateLimitPerMinute?: number; verify?: VerifyFixture } = {},
 ): Promise<ConnectionFixture> {
   const tenant = options.tenant ?? (await createTenant());
   const { connection, token } = await fixture<{ connection: { id: string }; token: string }>('/connections', {
@@ -43,9 +52,23 @@ export async function createConnection(
     table: options.table,
     allowedIps: options.allowedIps,
     rateLimitPerMinute: options.rateLimitPerMinute,
+    ...(options.verify === undefined
+      ? {}
+      : {
+          verify: { preset: options.verify.preset, ...(options.verify.options ? { options: options.verify.options } : {}) },
+          signingSecret: options.verify.signingSecret,
+          maxBodyBytes: options.verify.maxBodyBytes,
+        }),
   });
   return { tenant, id: connection.id, token };
 }
+
+export const rotateSigningSecret = (id: string, signingSecret: string, overlapSeconds: number) =>
+  fixture('/connections/rotate-secret', { id, signingSecret, overlapSeconds });
+
+/** Signature headers made in Node by the provider's own library (test/support/provider-signatures.ts). */
+export const providerSignature = (preset: VerifyPreset, secret: string, payload: string, options: SignOptions = {}) =>
+  fixture<Record<string, string>>('/sign', { preset, secret, payload, options });
 
 export interface KeyFixture {
   tenant: string;

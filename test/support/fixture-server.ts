@@ -1,12 +1,17 @@
 // A loopback HTTP service through which tests inside workerd provision real tenants, connections and keys,
-// and read the real queue, using the same code as the `boitata` CLI.
+// and read the real queue, using the same code as the `boitata` CLI — and get provider signatures made in Node by
+// the providers' own libraries, which do not run in workerd.
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import {
-  addApiKey, addConnection, addTenant, revokeApiKey, revokeConnection, rotateApiKey,
-  type NewApiKey, type NewConnection,
+  addApiKey, addConnection, addTenant, revokeApiKey, revokeConnection, rotateApiKey, updateConnection,
+  type ConnectionChanges, type NewApiKey, type NewConnection,
 } from '../../cli/provision.ts';
+import { rotateSigningSecret } from '../../cli/signing-secrets.ts';
+import type { SecretsKeyring } from '../../shared/secret-box.ts';
+import type { VerifyPreset } from '../../shared/webhooks/presets.ts';
+import { providerSignature, type SignOptions } from './provider-signatures.ts';
 
 export interface FixtureServer {
   url: string;
@@ -15,11 +20,21 @@ export interface FixtureServer {
 
 type Handler = (body: Record<string, unknown>) => Promise<unknown>;
 
-export async function startFixtureServer(db: pg.Pool): Promise<FixtureServer> {
+/** `keyring` seals signing secrets (`verify` + `signingSecret`) with the run's BOITATA_SECRETS_KEY, as the CLI does. */
+export async function startFixtureServer(db: pg.Pool, keyring: SecretsKeyring): Promise<FixtureServer> {
   const routes: Record<string, Handler> = {
     '/tenants': (body) => addTenant(db, { id: String(body['id']) }).catch(ignoreExisting),
-    '/connections': (body) => addConnection(db, body as unknown as NewConnection),
+    // {tenant, name, table?, allowedIps?, rateLimitPerMinute?, verify?: {preset, options?}, signingSecret?, maxBodyBytes?}
+    '/connections': (body) => addConnection(db, body as unknown as NewConnection, keyring),
+    // {id, verify?: {preset, options?} | 'none', signingSecret?, maxBodyBytes?: number | null, table?, allowedIps?, rateLimitPerMinute?}
+    '/connections/update': (body) => updateConnection(db, String(body['id']), body as ConnectionChanges, keyring),
+    // {id, signingSecret, overlapSeconds}
+    '/connections/rotate-secret': (body) =>
+      rotateSigningSecret(db, String(body['id']), body['signingSecret'] as string, Number(body['overlapSeconds']), keyring),
     '/connections/revoke': (body) => revokeConnection(db, String(body['id'])),
+    // {preset, secret, payload, options?}: the headers the provider's own library signs `payload` with
+    '/sign': (body) =>
+      providerSignature(body['preset'] as VerifyPreset, String(body['secret']), String(body['payload']), (body['options'] as SignOptions | undefined) ?? {}),
     '/keys': (body) => addApiKey(db, body as unknown as NewApiKey),
     '/keys/revoke': (body) => revokeApiKey(db, String(body['id'])),
     '/keys/rotate': (body) => rotateApiKey(db, String(body['id']), Number(body['overlapSeconds'])),

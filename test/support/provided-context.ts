@@ -6,6 +6,8 @@ declare module 'vitest' {
     neonSqlUrl: string;
     neonWsHost: string;
     fixturesUrl: string;
+    /** this run's BOITATA_SECRETS_KEY: the edge's, the fixture service's, and the one CLI tests seal with */
+    secretsKey: string;
     /** '' when no Trino is reachable: the warehouse tests are skipped (never in CI, see BOITATA_REQUIRE_TRINO) */
     trinoUrl: string;
     trinoSkipReason: string;

@@ -84,7 +84,7 @@ function row(n: number, messageId = `m${n}`): LoadRow {
   if (!coerced.ok) throw new Error(coerced.reason);
   return {
     messageId, rowId: 0, receivedAt: canonicalTimestamp('2026-06-12T10:00:00Z'), tenantId: 'p', endpoint: 'e', sequence: String(n + 1),
-    rescue: null, credential: 'connection:00000000-0000-4000-8000-000000000001', sourceId: null, cells: new Map<string, Cell>([['n', coerced.cell]]),
+    rescue: null, credential: 'connection:00000000-0000-4000-8000-000000000001', sourceId: null, provenance: null, cells: new Map<string, Cell>([['n', coerced.cell]]),
   };
 }
 

@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import { readProvenance } from '../../../processor/normalize/read-provenance.ts';
 import { canonicalTimestamp, coerceValue, type Cell, type ColumnType } from '../../../processor/schema/column-types.ts';
 import { renderType as renderDuckDbType } from '../../../processor/warehouse/duckdb-sql.ts';
 import { DuckDbWarehouse } from '../../../processor/warehouse/duckdb-warehouse.ts';
@@ -70,12 +71,16 @@ export const TS = 'timestamp(6) with time zone';
 /** The credential a LoadRow carries unless a test names another (what the edge verified, as the queue records it). */
 export const CONTRACT_CREDENTIAL = 'connection:00000000-0000-4000-8000-00000000c0de';
 
-/** A LoadRow as the loader builds it: every value through coerceValue, the timestamp through canonicalTimestamp. */
+/**
+ * A LoadRow as the loader builds it: every value through coerceValue, the timestamp through canonicalTimestamp,
+ * the provenance (the queue's jsonb, snake_case) through readProvenance as the claim reads it.
+ */
 export function loadRow(
   types: ReadonlyMap<string, ColumnType>,
   fields: Record<string, unknown>,
   identity: {
     messageId: string; rowId?: number; sequence?: string; rescue?: string | null; receivedAt?: string; credential?: string; sourceId?: string | null;
+    provenance?: unknown;
   },
 ): LoadRow {
   const cells = new Map<string, Cell>();
@@ -94,6 +99,7 @@ export function loadRow(
     rescue: identity.rescue ?? null,
     credential: identity.credential ?? CONTRACT_CREDENTIAL,
     sourceId: identity.sourceId ?? null,
+    provenance: readProvenance(identity.provenance ?? null),
     cells,
   };
 }

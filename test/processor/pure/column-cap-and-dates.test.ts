@@ -34,7 +34,7 @@ describe('the column cap', () => {
   it('rescues the value of a field past the cap with the reason, and keeps the row', () => {
     const message: StoredMessage = {
       queueId: '1', messageId: 'm', tenantId: 't', endpoint: 'push', payloadFormat: 'array', targetTable: 'x', itemKey: null,
-      payload: null, receivedAt: '2026-06-12T10:00:00Z', attempts: 1, failures: 0, credential: 'connection:c', sourceId: null,
+      payload: null, receivedAt: '2026-06-12T10:00:00Z', attempts: 1, failures: 0, credential: 'connection:c', sourceId: null, provenance: null,
     };
     const full: TableSchema = {
       ref: { catalog: 'c', schema: 's', table: 'x' }, aliases: new Map(), version: 1,

@@ -100,7 +100,7 @@ describe('planSchemaChange with wide integers', () => {
 describe('the loader keeps wide integers exact', () => {
   const message: StoredMessage = {
     queueId: '7', messageId: 'm1', tenantId: 't1', endpoint: 'push', payloadFormat: 'array', targetTable: 'x', itemKey: null,
-    payload: null, receivedAt: '2026-06-12T10:00:00Z', attempts: 1, failures: 0, credential: 'connection:c', sourceId: null,
+    payload: null, receivedAt: '2026-06-12T10:00:00Z', attempts: 1, failures: 0, credential: 'connection:c', sourceId: null, provenance: null,
   };
   const schema: TableSchema = {
     ref: { catalog: 'c', schema: 's', table: 'x' },

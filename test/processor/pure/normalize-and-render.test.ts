@@ -8,7 +8,7 @@ import type { LoadRow } from '../../../processor/warehouse/warehouse.ts';
 const message = (fields: Partial<StoredMessage>): StoredMessage => ({
   queueId: '1', messageId: 'm', tenantId: 't', endpoint: 'push', payloadFormat: 'array', targetTable: null, itemKey: null,
   payload: null, receivedAt: '2026-06-12T10:00:00.000000Z', attempts: 1, failures: 0,
-  credential: 'connection:00000000-0000-0000-0000-000000000001', sourceId: null, ...fields,
+  credential: 'connection:00000000-0000-0000-0000-000000000001', sourceId: null, provenance: null, ...fields,
 });
 
 describe('normalizeMessage', () => {
@@ -44,7 +44,7 @@ describe('Trino rendering', () => {
   it('carries payload text only inside the one escaped JSON literal', () => {
     const hostile = row(0, "'); DROP TABLE x; --");
     const [sql] = renderInserts(ref, [hostile], new Map([['v', 'varchar']]), 1_000_000);
-    expect(sql).toContain(`json_parse('[["m1",0,"2026-06-12 10:00:00.000000 +00:00","t","push",7,null,"connection:c",null,"''); DROP TABLE x; --"]]')`);
+    expect(sql).toContain(`json_parse('[["m1",0,"2026-06-12 10:00:00.000000 +00:00","t","push",7,null,"connection:c",null,null,null,null,null,null,null,"''); DROP TABLE x; --"]]')`);
   });
 
   it('refuses to render a value that is not in its canonical form', () => {
@@ -62,7 +62,20 @@ describe('Trino rendering', () => {
   const ref = { catalog: 'iceberg', schema: 'tenant_t', table: 'x' };
   const row = (id: number, text: string): LoadRow => ({
     messageId: 'm1', rowId: id, receivedAt: '2026-06-12 10:00:00.000000 +00:00', tenantId: 't', endpoint: 'push', sequence: '7',
-    rescue: null, credential: 'connection:c', sourceId: null, cells: new Map([['v', { type: 'varchar', text }]]),
+    rescue: null, credential: 'connection:c', sourceId: null, provenance: null, cells: new Map([['v', { type: 'varchar', text }]]),
+  });
+
+  it('carries a provider delivery\'s provenance inside the same literal, its timestamp cast like the received time', () => {
+    const provenance = {
+      provider: 'shopify', deliveryId: "x'); DROP TABLE x; --", eventType: 'orders/create',
+      providerTimestamp: '2026-11-29 13:00:00.000000 +00:00', shopDomain: 'shop.myshopify.com', hookId: null,
+    };
+    const [sql] = renderInserts(ref, [{ ...row(0, 'v'), provenance }], new Map([['v', 'varchar']]), 1_000_000);
+    expect(sql).toContain(
+      `null,"connection:c",null,"shopify","x''); DROP TABLE x; --","orders/create","2026-11-29 13:00:00.000000 +00:00","shop.myshopify.com",null,"v"]]')`);
+    expect(sql).toContain('CAST(r.c12 AS timestamp(6) with time zone) AS "_boitata_provider_timestamp"');
+    expect(() => renderInserts(ref, [{ ...row(0, 'v'), provenance: { ...provenance, providerTimestamp: "2026' OR '1" } }], new Map(), 1_000_000))
+      .toThrow(/refusing/);
   });
 
   it('puts all rows in one INSERT when they fit, and splits under the maximum length otherwise', () => {
@@ -99,7 +112,7 @@ describe('Trino rendering', () => {
   it('guards a MERGE so an older message never overwrites a newer version of the item', () => {
     const [sql] = renderMerges(ref, 'v', [row(0, 'North')], new Map([['v', 'varchar'], ['n', 'bigint']]), 1_000_000);
     expect(sql).toMatch(/ON t\."v" = s\."v" WHEN MATCHED AND t\."_boitata_sequence" <= s\."_boitata_sequence" THEN UPDATE SET/);
-    expect(sql).toContain('AS ARRAY(ROW(varchar, integer, varchar, varchar, varchar, bigint, varchar, varchar, varchar, bigint, varchar))');
+    expect(sql).toContain('AS ARRAY(ROW(varchar, integer, varchar, varchar, varchar, bigint, varchar, varchar, varchar, varchar, varchar, varchar, varchar, varchar, varchar, bigint, varchar))');
   });
 });
 

@@ -1,0 +1,163 @@
+// What a verified provider delivery becomes: the table (explicit, default, or one per event type), the stored
+// payload, its provenance, and — when it breaks a content rule — the dead letter it is stored as. Pure.
+import { BoitataError } from '../../shared/errors.ts';
+import { assertStorableJson } from '../../shared/json-safety.ts';
+import { scanJsonText } from '../../shared/json-scan.ts';
+import { assertRowCaps } from '../../shared/message-caps.ts';
+import { detectPushPayload, isJsonObject, type PayloadFormat, type TableRows } from '../../shared/push-format.ts';
+import { decodeFormPayload, deliveryFacts, eventTableName, slackChallenge } from '../../shared/webhooks/delivery-facts.ts';
+import type { HeaderMap, Provenance, VerifyPreset } from '../../shared/webhooks/presets.ts';
+
+export interface DeliveryRequest {
+  preset: VerifyPreset;
+  headers: HeaderMap;
+  /** The bytes the provider signed (inflated, when they came gzipped). */
+  body: Uint8Array;
+  /** ?table= or x-target-table, already checked to agree; it wins over everything else. */
+  explicitTable: string | undefined;
+  defaultTable: string | undefined;
+}
+
+export type PreparedDelivery =
+  /** Slack's url_verification: answered with the challenge, not stored. */
+  | { kind: 'challenge'; challenge: string }
+  | {
+      kind: 'message';
+      payloadFormat: PayloadFormat;
+      targetTable: string | null;
+      payloadText: string;
+      rowCount: number;
+      tables: TableRows[];
+      provenance: Provenance;
+      deadOnArrival: { code: string; reason: string } | null;
+    };
+
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
+
+export function prepareDelivery(request: DeliveryRequest): PreparedDelivery {
+  const { preset, headers } = request;
+  const read = readDeliveryJson(preset, headers['content-type'], request.body);
+  const provenance = deliveryFacts(preset, headers, read.kind === 'json' ? read.value : undefined);
+  if (read.kind === 'unreadable') return deadOnArrival(read, provenance, request);
+
+  const challenge = preset === 'slack' ? slackChallenge(read.value) : null;
+  if (challenge !== null) return { kind: 'challenge', challenge };
+
+  const table = request.explicitTable ?? request.defaultTable ?? eventTableName(preset, provenance.eventType);
+  try {
+    if (read.problem !== null) throw read.problem;
+    let format: PayloadFormat;
+    let tables: TableRows[];
+    if (preset === 'hmac-sha256') {
+      // A generic sender may send any push format; one object with no table lands in `hmac_sha256_events`.
+      ({ format, tables } = detectPushPayload(read.value, request.explicitTable, request.defaultTable ?? table));
+    } else {
+      // A provider event is one object: one row.
+      if (!isJsonObject(read.value)) {
+        throw new BoitataError('invalid_payload', `A ${preset} delivery is one JSON object; this body is not an object.`);
+      }
+      assertRowCaps([{ rows: [read.value], path: null }]);
+      format = 'object';
+      tables = [{ table, rows: [read.value] }];
+    }
+    return {
+      kind: 'message',
+      payloadFormat: format,
+      targetTable: tables.length === 1 ? tables[0]!.table : null,
+      payloadText: read.text,
+      rowCount: tables.reduce((sum, t) => sum + t.rows.length, 0),
+      tables,
+      provenance,
+      deadOnArrival: null,
+    };
+  } catch (error) {
+    if (!(error instanceof BoitataError)) throw error;
+    return deadOnArrival({ kind: 'readable', text: read.text, problem: error }, provenance, request, table);
+  }
+}
+
+type ReadJson =
+  | { kind: 'json'; text: string; value: unknown; problem: BoitataError | null }
+  | { kind: 'unreadable'; problem: BoitataError };
+
+/**
+ * The delivery's JSON: the body (application/json), or the `payload` field of GitHub's form encoding. Text that
+ * cannot be stored as it is (not UTF-8 or JSON, a NUL, an exponent jsonb would write out in full) is `unreadable`;
+ * text that can but breaks a rule (a repeated key) carries the rule as its `problem`.
+ */
+function readDeliveryJson(preset: VerifyPreset, contentType: string | undefined, body: Uint8Array): ReadJson {
+  const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  let bytes = body;
+  if (preset === 'github' && mediaType === FORM_MEDIA_TYPE) {
+    const payload = decodeFormPayload(body);
+    if (payload === null) return unreadable('invalid_payload', 'The form-encoded delivery has no "payload" field.');
+    bytes = new TextEncoder().encode(payload);
+  } else if (!JSON_MEDIA_TYPE.test(mediaType)) {
+    return unreadable('unsupported_media_type', `The delivery is ${JSON.stringify(mediaType || 'untyped')}, not JSON.`);
+  }
+  let text: string;
+  let value: unknown;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    value = JSON.parse(text);
+  } catch {
+    return unreadable('invalid_json', 'The delivery is not valid UTF-8 JSON.');
+  }
+  try {
+    assertStorableJson(value);
+  } catch (error) {
+    if (error instanceof BoitataError) return { kind: 'unreadable', problem: error };
+    throw error;
+  }
+  const findings = scanJsonText(text);
+  if (findings.some((finding) => finding.kind === 'exponent_out_of_range')) {
+    return unreadable('invalid_payload', 'A number has an exponent outside what is stored as it is.');
+  }
+  const problem =
+    findings.length === 0
+      ? null
+      : new BoitataError('invalid_payload', 'A key appears more than once in one object.', {
+          problems: findings.map(({ path, message }) => ({ path, message })),
+        });
+  return { kind: 'json', text, value, problem };
+}
+
+function unreadable(code: BoitataError['code'], message: string): ReadJson {
+  return { kind: 'unreadable', problem: new BoitataError(code, message) };
+}
+
+/**
+ * A verified delivery that breaks a content rule is stored dead, not refused: a 4xx makes a provider give up on it.
+ * Its text is kept as sent when Postgres can store it as it is, else as base64 beside the reason.
+ */
+function deadOnArrival(
+  read: { kind: 'readable'; text: string; problem: BoitataError } | { kind: 'unreadable'; problem: BoitataError },
+  provenance: Provenance,
+  request: DeliveryRequest,
+  table?: string,
+): PreparedDelivery {
+  const problem = read.problem;
+  const paths = problem.problems.slice(0, 5).map((p) => `${p.path}: ${p.message}`);
+  const reason = `${problem.message}${paths.length > 0 ? ` (${paths.join('; ')})` : ''}`.slice(0, 1000);
+  const payloadText =
+    read.kind === 'readable' ? read.text : JSON.stringify({ unreadable_body_base64: toBase64(request.body) });
+  return {
+    kind: 'message',
+    payloadFormat: 'object',
+    targetTable: table ?? request.explicitTable ?? request.defaultTable ?? eventTableName(request.preset, provenance.eventType),
+    payloadText,
+    rowCount: 1,
+    tables: [],
+    provenance,
+    deadOnArrival: { code: problem.code, reason },
+  };
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let offset = 0; offset < bytes.byteLength; offset += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(offset, offset + 0x8000));
+  }
+  return btoa(binary);
+}
