@@ -16,6 +16,8 @@ export interface LoadOptions {
   url: string;
   headers: Record<string, string>;
   body: string | ((i: number) => string);
+  /** Headers that depend on the body (a provider's signature), computed per request by the client. */
+  sign?: (body: string) => Record<string, string>;
   concurrency: number;
   seconds: number;
 }
@@ -33,7 +35,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const body = typeof options.body === 'string' ? options.body : options.body(sent);
       sent++;
       const t0 = performance.now();
-      const status = await post(agent, options.url, options.headers, body);
+      const headers = options.sign === undefined ? options.headers : { ...options.headers, ...options.sign(body) };
+      const status = await post(agent, options.url, headers, body);
       latencies.push(performance.now() - t0);
       statuses[status] = (statuses[status] ?? 0) + 1;
     }
