@@ -82,14 +82,15 @@ type ReadJson =
   | { kind: 'unreadable'; problem: BoitataError };
 
 /**
- * The delivery's JSON: the body (application/json), or the `payload` field of GitHub's form encoding. Text that
+ * The delivery's JSON: the body (application/json), or the `payload` field of a GitHub or Slack form post. Text that
  * cannot be stored as it is (not UTF-8 or JSON, a NUL, an exponent jsonb would write out in full) is `unreadable`;
  * text that can but breaks a rule (a repeated key) carries the rule as its `problem`.
  */
 function readDeliveryJson(preset: VerifyPreset, contentType: string | undefined, body: Uint8Array): ReadJson {
   const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   let bytes = body;
-  if (preset === 'github' && mediaType === FORM_MEDIA_TYPE) {
+  // GitHub's form content type, and Slack's interactivity posts, carry the JSON in a `payload` field.
+  if ((preset === 'github' || preset === 'slack') && mediaType === FORM_MEDIA_TYPE) {
     const payload = decodeFormPayload(body);
     if (payload === null) return unreadable('invalid_payload', 'The form-encoded delivery has no "payload" field.');
     bytes = new TextEncoder().encode(payload);
