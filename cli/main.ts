@@ -34,7 +34,7 @@ const USAGE = `Usage: boitata <command> [options]        (--json prints JSON)
                                             hmac-sha256 --signature-header H --signature-encoding hex|base64
                                             [--signature-prefix P]. The signing secret is read from the file or
                                             standard input (never an argument), stored encrypted, never shown.
-                                            --max-body-bytes: 1024..26214400 (default 1 MiB)
+                                            --max-body-bytes: 1024..10485760 (default 1 MiB)
   connections list [--tenant T]
   connections update <connection-id> [--allowed-ips CIDR,...|none] [--rate-limit N] [--table T|none]
                   [--verify PRESET|none [--signing-secret-file F | --signing-secret -]] [--max-body-bytes N|default]

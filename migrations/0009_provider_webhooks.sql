@@ -9,9 +9,10 @@ ALTER TABLE boitata_connections ADD COLUMN verify_preset text
 -- The generic preset's settings: {"header": "x-signature", "encoding": "hex"|"base64", "prefix": "sha256="}.
 ALTER TABLE boitata_connections ADD COLUMN verify_options jsonb
   CHECK (coalesce(verify_preset = 'hmac-sha256', false) = (verify_options IS NOT NULL));
--- The largest body the connection accepts, in bytes; NULL is the default 1 MiB. At most 25 MiB (GitHub's cap).
+-- The largest signed delivery the connection accepts, in bytes; NULL is the default 1 MiB. At most 10 MiB (what a
+-- delivery's path carries: the Worker's RPC to its gate, the processor's read-back; cli/verify-settings.ts).
 ALTER TABLE boitata_connections ADD COLUMN max_body_bytes integer
-  CHECK (max_body_bytes IS NULL OR max_body_bytes BETWEEN 1024 AND 26214400);
+  CHECK (max_body_bytes IS NULL OR max_body_bytes BETWEEN 1024 AND 10485760);
 
 -- Signing secrets, AES-256-GCM encrypted with BOITATA_SECRETS_KEY (never stored in Postgres). `sealed` is the
 -- 12-byte IV followed by the ciphertext and tag; the connection id is the additional authenticated data, so a

@@ -71,24 +71,15 @@ export class CredentialGate extends DurableObject implements Gate {
     const { config, allowlist } = known;
     const now = Date.now();
 
-    if (config.verification !== null) {
-      if (request.signature === undefined) {
-        return {
-          kind: 'reject',
-          code: 'signature_missing',
-          message: 'This connection accepts only signed provider deliveries, at POST /v1/ingest/push/{ingestToken}.',
-          signatureRequired: true,
-        };
-      }
-      let verified;
-      try {
-        verified = await this.signatures.verify(config.connectionId!, config.verification, request.signature, now);
-      } catch (error) {
-        const failure = asGateFailure(error);
-        logGateFailure('signature check failed', failure, { tenant: config.tenantId });
-        return { kind: 'reject', code: failure.code, message: failure.message };
-      }
-      if (!verified.ok) return { kind: 'reject', code: verified.code, message: verified.message };
+    // The Worker sent no signed material (it did not know the connection verifies signatures): it sends the request
+    // again as a delivery, so nothing is counted here.
+    if (config.verification !== null && request.signature === undefined) {
+      return {
+        kind: 'reject',
+        code: 'signature_missing',
+        message: 'This connection accepts only signed provider deliveries, at POST /v1/ingest/push/{ingestToken}.',
+        signatureRequired: true,
+      };
     }
     if (!allowlist.allows(request.clientIp)) {
       return { kind: 'reject', code: 'ip_not_allowed', message: 'This address is not in the connection\'s allowed IP ranges.' };
@@ -106,6 +97,20 @@ export class CredentialGate extends DurableObject implements Gate {
       };
     }
     const rateLimit = taken.state;
+
+    // After the allowlist and the rate limit: a bad signature costs the sender a token, and an address outside the
+    // allowlist learns nothing about its signature.
+    if (config.verification !== null && request.signature !== undefined) {
+      let verified;
+      try {
+        verified = await this.signatures.verify(config.connectionId!, config.verification, request.signature, now);
+      } catch (error) {
+        const failure = asGateFailure(error);
+        logGateFailure('signature check failed', failure, { tenant: config.tenantId });
+        return { kind: 'reject', code: failure.code, message: failure.message, rateLimit };
+      }
+      if (!verified.ok) return { kind: 'reject', code: verified.code, message: verified.message, rateLimit };
+    }
 
     if (request.sourceClaim !== undefined && request.sourceClaim !== config.sourceId) {
       return {

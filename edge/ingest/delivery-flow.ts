@@ -9,13 +9,16 @@ import type { HeaderMap } from '../../shared/webhooks/presets.ts';
 import { credentialDigest, sha256Hex } from '../auth/secrets.ts';
 import { completeMessage, UNAUTHORIZED_MESSAGE, type AdmitRequest, type MessageDraft } from '../gate/gate-protocol.ts';
 import { readBodyBytes } from '../http/read-json-body.ts';
-import { prepareDelivery } from './prepare-delivery.ts';
+import { prepareDelivery, storedAsBase64, type PreparedDelivery } from './prepare-delivery.ts';
 import { fingerprint, headersFor, readIdempotencyKey, rejection, settle, withHeaders, type IngestDeps } from './ingest-flow.ts';
 
 export interface DeliveryTarget {
   token: string;
-  /** ?table= / x-target-table, already checked to agree. */
-  explicitTable: string | undefined;
+  /**
+   * ?table= / x-target-table, checked (to agree, to be a valid name) only once the gate has admitted the request:
+   * an unauthenticated caller learns nothing from them.
+   */
+  explicitTable(): string | undefined;
   /** The body, when the push flow already read it before learning the connection verifies signatures. */
   bytes?: Uint8Array | undefined;
 }
@@ -62,44 +65,65 @@ export async function receiveDelivery(c: Context, deps: IngestDeps, target: Deli
   const { principal } = decision;
   if (principal.verifyPreset === null) throw new BoitataError('unauthorized', UNAUTHORIZED_MESSAGE); // never admitted
 
+  let explicitTable: string | undefined;
+  try {
+    explicitTable = target.explicitTable();
+  } catch (error) {
+    throw error instanceof BoitataError ? withHeaders(error, rateHeaders) : error;
+  }
   const prepared = prepareDelivery({
     preset: principal.verifyPreset,
     headers,
     body: bytes,
-    explicitTable: target.explicitTable,
+    explicitTable,
     defaultTable: principal.defaultTable ?? undefined,
   });
   if (prepared.kind === 'challenge') {
     return new Response(JSON.stringify({ challenge: prepared.challenge }), { status: 200, headers: { ...rateHeaders, 'content-type': 'application/json' } });
   }
 
+  const deliveryId = prepared.provenance.deliveryId;
   let idempotencyKey: string | null;
   try {
-    idempotencyKey = await deliveryKey(prepared.provenance.deliveryId, c.req.header('idempotency-key'));
+    idempotencyKey = await deliveryKey(deliveryId, c.req.header('idempotency-key'));
   } catch (error) {
     throw error instanceof BoitataError ? withHeaders(error, rateHeaders) : error;
   }
+  // A provider's delivery id is the provider's word that it is the same delivery, whatever its body (Stripe's
+  // `pending_webhooks` changes between retries): a key from it is bound to itself, so a redelivery is always a
+  // replay, never a 422 the provider would retry for days. A sender's own Idempotency-Key is bound to the body.
+  const requestSha256Hex =
+    idempotencyKey === null
+      ? null
+      : await fingerprint(`delivery\n${explicitTable ?? ''}`, deliveryId !== null ? new TextEncoder().encode(deliveryId) : bytes);
   const messageId = crypto.randomUUID();
-  const receipt: IngestReceipt =
-    prepared.deadOnArrival === null
-      ? buildIngestReceipt(messageId, prepared.tables)
-      : { message_id: messageId, status: 'dead_lettered', tables: [], rows: 0, error: { code: prepared.deadOnArrival.code, message: prepared.deadOnArrival.reason } };
-  const draft: MessageDraft = {
+  const draftOf = (message: typeof prepared): MessageDraft => ({
     messageId,
     endpoint: 'push',
-    payloadFormat: prepared.payloadFormat,
-    targetTable: prepared.targetTable,
+    payloadFormat: message.payloadFormat,
+    targetTable: message.targetTable,
     itemKey: null,
-    payload: prepared.payloadText,
-    rowCount: prepared.rowCount,
-    receipt,
+    payload: message.payloadText,
+    rowCount: message.rowCount,
+    receipt: receiptOf(messageId, message),
     idempotencyKey,
-    // A redelivery carries the same body (a new timestamp and signature): the body is what the key is bound to.
-    requestSha256Hex: idempotencyKey === null ? null : await fingerprint(`delivery\n${target.explicitTable ?? ''}`, bytes),
-    provenance: prepared.provenance,
-    deadOnArrival: prepared.deadOnArrival,
-  };
-  return settle(await gate.enqueue(completeMessage(draft, principal)), rateHeaders);
+    requestSha256Hex,
+    provenance: message.provenance,
+    deadOnArrival: message.deadOnArrival,
+  });
+  const outcome = await gate.enqueue(completeMessage(draftOf(prepared), principal));
+  if (outcome.kind === 'reject' && outcome.code === 'invalid_payload') {
+    // Postgres refused a value (a number jsonb cannot hold): the verified delivery is kept as a dead letter anyway.
+    const kept = storedAsBase64(bytes, prepared.provenance, prepared.targetTable, 'invalid_payload', outcome.message);
+    return settle(await gate.enqueue(completeMessage(draftOf(kept), principal)), rateHeaders);
+  }
+  return settle(outcome, rateHeaders);
+}
+
+function receiptOf(messageId: string, message: PreparedDelivery & { kind: 'message' }): IngestReceipt {
+  if (message.deadOnArrival === null) return buildIngestReceipt(messageId, message.tables);
+  const { code, reason } = message.deadOnArrival;
+  return { message_id: messageId, status: 'dead_lettered', tables: [], rows: 0, error: { code, message: reason } };
 }
 
 /** The provider's delivery id (hashed when it is not usable as a key as it is), else the sender's Idempotency-Key. */

@@ -44,7 +44,7 @@ export function prepareDelivery(request: DeliveryRequest): PreparedDelivery {
   const challenge = preset === 'slack' ? slackChallenge(read.value) : null;
   if (challenge !== null) return { kind: 'challenge', challenge };
 
-  const table = request.explicitTable ?? request.defaultTable ?? eventTableName(preset, provenance.eventType);
+  const table = request.explicitTable ?? request.defaultTable ?? eventTableName(preset, routableEventType(preset, provenance.eventType));
   try {
     if (read.problem !== null) throw read.problem;
     let format: PayloadFormat;
@@ -75,6 +75,18 @@ export function prepareDelivery(request: DeliveryRequest): PreparedDelivery {
     if (!(error instanceof BoitataError)) throw error;
     return deadOnArrival({ kind: 'readable', text: read.text, problem: error }, provenance, request, table);
   }
+}
+
+// GitHub's and Shopify's event headers are not covered by their signatures: only names shaped like theirs choose a
+// table (`pull_request`, `orders/create`); anything else lands in `{preset}_events`, its type kept in the column.
+const UNSIGNED_EVENT_TYPE: Partial<Record<VerifyPreset, RegExp>> = {
+  github: /^[a-z][a-z_]{0,63}$/,
+  shopify: /^[a-z][a-z_]{0,31}(?:\/[a-z][a-z_]{0,31}){1,2}$/,
+};
+
+function routableEventType(preset: VerifyPreset, eventType: string | null): string | null {
+  const shape = UNSIGNED_EVENT_TYPE[preset];
+  return eventType !== null && shape !== undefined && !shape.test(eventType) ? null : eventType;
 }
 
 type ReadJson =
@@ -140,19 +152,39 @@ function deadOnArrival(
 ): PreparedDelivery {
   const problem = read.problem;
   const paths = problem.problems.slice(0, 5).map((p) => `${p.path}: ${p.message}`);
-  const reason = `${problem.message}${paths.length > 0 ? ` (${paths.join('; ')})` : ''}`.slice(0, 1000);
-  const payloadText =
-    read.kind === 'readable' ? read.text : JSON.stringify({ unreadable_body_base64: toBase64(request.body) });
+  const reason = `${problem.message}${paths.length > 0 ? ` (${paths.join('; ')})` : ''}`;
+  const targetTable = table ?? request.explicitTable ?? request.defaultTable ?? eventTableName(request.preset, routableEventType(request.preset, provenance.eventType));
+  if (read.kind === 'unreadable') return storedAsBase64(request.body, provenance, targetTable, problem.code, reason);
+  return { kind: 'message', payloadFormat: 'object', targetTable, payloadText: read.text, rowCount: 1, tables: [], provenance, deadOnArrival: { code: problem.code, reason: cut(reason) } };
+}
+
+/**
+ * A dead letter holding the body as base64: for text Postgres cannot store as it is (not JSON, a NUL, a number
+ * jsonb cannot hold), found here or by Postgres refusing it.
+ */
+export function storedAsBase64(
+  body: Uint8Array,
+  provenance: Provenance,
+  targetTable: string | null,
+  code: string,
+  reason: string,
+): PreparedDelivery & { kind: 'message' } {
   return {
     kind: 'message',
     payloadFormat: 'object',
-    targetTable: table ?? request.explicitTable ?? request.defaultTable ?? eventTableName(request.preset, provenance.eventType),
-    payloadText,
+    targetTable,
+    payloadText: JSON.stringify({ unreadable_body_base64: toBase64(body) }),
     rowCount: 1,
     tables: [],
     provenance,
-    deadOnArrival: { code: problem.code, reason },
+    deadOnArrival: { code, reason: cut(reason) },
   };
+}
+
+/** At most 1,000 characters, never half of a surrogate pair (which Postgres would refuse). */
+function cut(text: string): string {
+  const head = text.slice(0, 1000);
+  return /[\uD800-\uDBFF]$/.test(head) ? head.slice(0, -1) : head;
 }
 
 function toBase64(bytes: Uint8Array): string {

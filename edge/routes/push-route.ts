@@ -11,11 +11,12 @@ export function registerPushRoute(app: Hono, deps: IngestDeps): void {
   app.post('/v1/ingest/push/:ingestToken', (c) => {
     const [queryTable, headerTable] = [c.req.query('table'), c.req.header('x-target-table')];
     const token = c.req.param('ingestToken');
-    const asDelivery = (bytes?: Uint8Array) => {
-      const explicitTable = explicitTableOf(queryTable, headerTable);
-      if (explicitTable !== undefined) assertTableName(explicitTable, 'table');
-      return receiveDelivery(c, deps, { token, explicitTable, bytes });
+    const explicitTable = () => {
+      const table = explicitTableOf(queryTable, headerTable);
+      if (table !== undefined) assertTableName(table, 'table');
+      return table;
     };
+    const asDelivery = (bytes?: Uint8Array) => receiveDelivery(c, deps, { token, explicitTable, bytes });
     // Providers cannot set x-tenant-id: without it, the request can only be a signed delivery (a connection that
     // verifies none answers 401, as before). With it, the gate says when the connection wants a signature.
     if (c.req.header('x-tenant-id') === undefined) return asDelivery();

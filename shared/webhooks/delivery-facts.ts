@@ -2,6 +2,7 @@
 // GitHub's form-encoded body. Pure: headers and the parsed body in, bounded strings out, whatever the body holds.
 import { isIsoTimestamp } from '../timestamps.ts';
 import type { HeaderMap, Provenance, VerifyPreset } from './presets.ts';
+import { standardWebhooksPrefix } from './signed-message.ts';
 
 export { eventTableName } from './event-table-name.ts';
 
@@ -16,8 +17,10 @@ export const SIGNATURE_HEADERS: readonly string[] = [
   'svix-signature',
 ];
 
-/** Longer ids, types and domains than this are no provider's: a hostile body cannot make a giant key or column. */
+/** Longer types and domains than this are no provider's: a hostile body cannot make a giant column. */
 export const MAX_FACT_LENGTH = 255;
+/** Delivery ids may be longer (the edge hashes one that is not usable as a key as it is); the processor keeps 1,024. */
+export const MAX_DELIVERY_ID_LENGTH = 1024;
 
 // A NUL, a control character or a lone surrogate cannot be an id, and some of them cannot be stored in jsonb.
 const UNFIT_TEXT = /[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -29,14 +32,14 @@ export function deliveryFacts(preset: VerifyPreset, headers: HeaderMap, value: u
   const facts: Provenance = { provider: preset, deliveryId: null, eventType: null, providerTimestamp: null, shopDomain: null, hookId: null };
   switch (preset) {
     case 'stripe':
-      return { ...facts, deliveryId: fact(body['id']), eventType: fact(body['type']), providerTimestamp: fromUnixSeconds(body['created']) };
+      return { ...facts, deliveryId: fact(body['id'], MAX_DELIVERY_ID_LENGTH), eventType: fact(body['type']), providerTimestamp: fromUnixSeconds(body['created']) };
     case 'github':
-      return { ...facts, deliveryId: fact(headers['x-github-delivery']), eventType: fact(headers['x-github-event']), hookId: fact(headers['x-github-hook-id']) };
+      return { ...facts, deliveryId: fact(headers['x-github-delivery'], MAX_DELIVERY_ID_LENGTH), eventType: fact(headers['x-github-event']), hookId: fact(headers['x-github-hook-id']) };
     case 'shopify':
       // The `x-` headers are Shopify's webhooks; its newer event subscriptions send the same without the prefix.
       return {
         ...facts,
-        deliveryId: fact(headers['x-shopify-webhook-id'] ?? headers['shopify-webhook-id']),
+        deliveryId: fact(headers['x-shopify-webhook-id'] ?? headers['shopify-webhook-id'], MAX_DELIVERY_ID_LENGTH),
         eventType: fact(headers['x-shopify-topic'] ?? headers['shopify-topic']),
         providerTimestamp: fromIsoText(headers['x-shopify-triggered-at'] ?? headers['shopify-triggered-at']),
         shopDomain: fact(headers['x-shopify-shop-domain'] ?? headers['shopify-shop-domain']),
@@ -48,16 +51,17 @@ export function deliveryFacts(preset: VerifyPreset, headers: HeaderMap, value: u
       const eventType = body['type'] === 'event_callback' && event !== null ? fact(event['type']) : fact(body['type']);
       return {
         ...facts,
-        deliveryId: fact(body['event_id']),
+        deliveryId: fact(body['event_id'], MAX_DELIVERY_ID_LENGTH),
         eventType,
         providerTimestamp: fromUnixSeconds(body['event_time']) ?? fromUnixSeconds(headers['x-slack-request-timestamp']),
       };
     }
     case 'standard-webhooks': {
-      const prefix = headers['webhook-signature'] !== undefined ? 'webhook-' : 'svix-';
+      // The signed id and timestamp: the set the signature was verified with, never the other (unsigned) one.
+      const prefix = standardWebhooksPrefix(headers);
       return {
         ...facts,
-        deliveryId: fact(headers[`${prefix}id`]),
+        deliveryId: fact(headers[`${prefix}id`], MAX_DELIVERY_ID_LENGTH),
         eventType: fact(body['type']),
         providerTimestamp: fromUnixSeconds(headers[`${prefix}timestamp`]),
       };
@@ -83,9 +87,9 @@ export function decodeFormPayload(bytes: Uint8Array): string | null {
 }
 
 /** A string or finite number as a bounded, storable string; null for anything else. */
-function fact(value: unknown): string | null {
+function fact(value: unknown, maxLength = MAX_FACT_LENGTH): string | null {
   const text = typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : null;
-  if (text === null || text.length === 0 || text.length > MAX_FACT_LENGTH || UNFIT_TEXT.test(text)) return null;
+  if (text === null || text.length === 0 || text.length > maxLength || UNFIT_TEXT.test(text)) return null;
   return text;
 }
 

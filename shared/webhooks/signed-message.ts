@@ -89,7 +89,7 @@ function readSlack(headers: HeaderMap, body: Uint8Array): ReadResult {
  * `svix-` as Svix-based senders send them by default; the set is chosen by which signature header is present.
  */
 function readStandardWebhooks(headers: HeaderMap, body: Uint8Array): ReadResult {
-  const prefix = present(headers['webhook-signature']) !== null ? 'webhook-' : 'svix-';
+  const prefix = standardWebhooksPrefix(headers);
   const id = present(headers[`${prefix}id`]);
   const timestamp = present(headers[`${prefix}timestamp`]);
   const value = present(headers[`${prefix}signature`]);
@@ -144,6 +144,11 @@ function signed(
   }
   if (signatures.length === 0) return malformed(signatureHeader, `it holds no ${encoding} HMAC-SHA256 signature`);
   return { ok: true, message: { signatures, content: concatBytes(parts(timestamp?.text ?? '')), timestampSeconds, signatureHeader } };
+}
+
+/** Which of the two header sets a Standard Webhooks delivery is verified with: the facts come from the same set. */
+export function standardWebhooksPrefix(headers: HeaderMap): 'webhook-' | 'svix-' {
+  return present(headers['webhook-signature']) !== null ? 'webhook-' : 'svix-';
 }
 
 function present(value: string | undefined): string | null {

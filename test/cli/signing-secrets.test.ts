@@ -141,10 +141,11 @@ describe('provider webhook connections (boitata CLI)', { timeout: 60_000 }, () =
       [['--verify', 'hmac-sha256'], 'generic-secret', /--signature-header NAME and --signature-encoding/],
       [['--verify', 'hmac-sha256', '--signature-header', 'x sig', '--signature-encoding', 'hex'], 'generic-secret', /--signature-header must be an HTTP header name/],
       [['--verify', 'hmac-sha256', '--signature-header', 'x-sig', '--signature-encoding', 'base32'], 'generic-secret', /hex or base64/],
+      [['--verify', 'hmac-sha256', '--signature-header', 'Authorization', '--signature-encoding', 'hex'], 'generic-secret', /never passes credentials or cookies/],
       [['--verify', 'hmac-sha256', '--signature-header', 'x-sig', '--signature-encoding', 'hex', '--signature-prefix', 'p'.repeat(33)], 'generic-secret', /at most 32 printable/],
       [['--verify', 'stripe', '--signature-header', 'x-sig'], 'whsec_abc', /only for --verify hmac-sha256/],
       [['--verify', 'paypal'], 'secret-value', /--verify must be one of stripe, github/],
-      [['--verify', 'github', '--max-body-bytes', '30000000'], 'secret-value', /between 1024 \(1 KiB\) and 26214400 \(25 MiB\)/],
+      [['--verify', 'github', '--max-body-bytes', '30000000'], 'secret-value', /between 1024 \(1 KiB\) and 10485760 \(10 MiB\)/],
       [['--verify', 'github'], null, /--verify github needs the provider's signing secret/],
     ];
     for (const [flags, secret, message] of refusals) {
@@ -231,13 +232,13 @@ describe('provider webhook connections (boitata CLI)', { timeout: 60_000 }, () =
     expect(noSecret.stderr).toMatch(/has no signing secret: --verify github needs the provider's signing secret in the same command/);
 
     const secret = remember(randomBytes(20).toString('hex'));
-    const verified = JSON.parse((await boitata(['connections', 'update', plain.id, '--verify', 'github', '--signing-secret-file', await secretFile(secret), '--max-body-bytes', '26214400', '--json'])).stdout) as Added;
-    expect(verified).toMatchObject({ verify_preset: 'github', signing_secrets: 1, max_body_bytes: 26_214_400 });
+    const verified = JSON.parse((await boitata(['connections', 'update', plain.id, '--verify', 'github', '--signing-secret-file', await secretFile(secret), '--max-body-bytes', '10485760', '--json'])).stdout) as Added;
+    expect(verified).toMatchObject({ verify_preset: 'github', signing_secrets: 1, max_body_bytes: 10_485_760 });
 
     const switching = await boitata(['connections', 'update', plain.id, '--verify', 'shopify']);
     expect(switching.stderr).toMatch(/verifies github signatures: switching it to shopify needs the provider's signing secret/);
     const tooSmall = await boitata(['connections', 'update', plain.id, '--max-body-bytes', '1023']);
-    expect(tooSmall.stderr).toMatch(/between 1024 \(1 KiB\) and 26214400 \(25 MiB\)/);
+    expect(tooSmall.stderr).toMatch(/between 1024 \(1 KiB\) and 10485760 \(10 MiB\)/);
     const rotateInstead = await boitata(['connections', 'update', plain.id, '--signing-secret-file', await secretFile(secret)]);
     expect(rotateInstead.stderr).toMatch(/rotate-secret/);
     expect(rotateInstead.stderr).not.toContain(secret);

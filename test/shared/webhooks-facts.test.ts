@@ -50,7 +50,7 @@ describe('deliveryFacts', () => {
     ['a string body', 'evt_1'],
     ['null', null],
     ['objects where strings belong', { id: { $gt: '' }, type: ['a'], created: { n: 1 } }],
-    ['a giant id and type', { id: 'e'.repeat(256), type: 't'.repeat(10_000), created: 1e300 }],
+    ['a giant id and type', { id: 'e'.repeat(1025), type: 't'.repeat(256), created: 1e300 }],
     ['non-finite and negative numbers', { id: Number.NaN, type: Number.POSITIVE_INFINITY, created: -1 }],
     ['an empty id, a NUL, a lone surrogate', { id: '', type: 'a\u0000b', created: '\uD800' }],
   ];
@@ -58,8 +58,14 @@ describe('deliveryFacts', () => {
     it(`stripe: ${name} gives no facts`, () => expect(deliveryFacts('stripe', {}, body)).toEqual({ provider: 'stripe', ...none }));
   }
 
-  it('accepts a string of exactly 255 characters and a finite number as an id', () => {
-    expect(deliveryFacts('stripe', {}, { id: 'e'.repeat(255), type: 42 })).toMatchObject({ deliveryId: 'e'.repeat(255), eventType: '42' });
+  it('accepts an id of up to 1,024 characters (the edge hashes a long one into its key), a type of 255, and numbers', () => {
+    expect(deliveryFacts('stripe', {}, { id: 'e'.repeat(1024), type: 't'.repeat(255) })).toMatchObject({ deliveryId: 'e'.repeat(1024), eventType: 't'.repeat(255) });
+    expect(deliveryFacts('stripe', {}, { id: 7, type: 42 })).toMatchObject({ deliveryId: '7', eventType: '42' });
+  });
+
+  it('takes a Standard Webhooks id from the header set that carries the signature, never the other', () => {
+    const headers = { 'svix-id': 'msg_signed', 'svix-timestamp': '1764417600', 'svix-signature': 'v1,x', 'webhook-id': 'attacker', 'webhook-signature': ' ' };
+    expect(deliveryFacts('standard-webhooks', headers, {})).toMatchObject({ deliveryId: 'msg_signed', providerTimestamp: '2025-11-29T12:00:00.000Z' });
   });
 
   it('refuses a header timestamp that is not Unix seconds or an ISO instant', () => {

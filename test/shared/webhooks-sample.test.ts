@@ -14,7 +14,7 @@ import { deliveryFacts, eventTableName } from '../../shared/webhooks/delivery-fa
 import type { GenericHmacOptions, VerifyPreset } from '../../shared/webhooks/presets.ts';
 import { sampleDelivery } from '../../shared/webhooks/sample-delivery.ts';
 import { verifySignature } from '../../shared/webhooks/verify-signature.ts';
-import { signers, stripe } from './webhooks-provider-signers.ts';
+import { signers, stripe } from '../support/provider-signers.ts';
 
 const GENERIC: GenericHmacOptions = { header: 'x-signature', encoding: 'hex', prefix: 'sha256=' };
 

@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { HeaderMap, VerifyPreset, VerifyResult } from '../../shared/webhooks/presets.ts';
 import { verifySignature } from '../../shared/webhooks/verify-signature.ts';
-import { signers, stripe, type ProviderSigner, type SignedDelivery } from './webhooks-provider-signers.ts';
+import { signers, stripe, type ProviderSigner, type SignedDelivery } from '../support/provider-signers.ts';
 
 const NOW_MS = Date.UTC(2026, 10, 29, 13, 0, 0);
 const NOW = NOW_MS / 1000;

@@ -16,8 +16,11 @@ export interface SignedDelivery {
 export interface ProviderSigner {
   /** A fresh secret in the form the provider's dashboard shows. */
   newSecret(): string;
-  /** `timestamp` in Unix seconds: the time the provider signs (ignored by schemes without one). */
-  sign(secret: string, body: string, timestamp: number): Promise<SignedDelivery>;
+  /**
+   * `timestamp` in Unix seconds: the time the provider signs (ignored by schemes without one); `id` the message id
+   * of the schemes that sign one (Standard Webhooks, Svix), random when not given.
+   */
+  sign(secret: string, body: string, timestamp: number, id?: string): Promise<SignedDelivery>;
   /** The headers whose absence is `signature_missing`. */
   signatureHeaders: string[];
   /** The header carrying the signed timestamp, when the scheme signs one. */
@@ -69,8 +72,7 @@ export const signers: Record<SignerName, ProviderSigner> = {
   },
   'standard-webhooks': {
     newSecret: standardSecret,
-    sign: async (secret, body, timestamp) => {
-      const id = `msg_${randomBytes(12).toString('hex')}`;
+    sign: async (secret, body, timestamp, id = `msg_${randomBytes(12).toString('hex')}`) => {
       return {
         headers: {
           'webhook-id': id,
@@ -85,8 +87,7 @@ export const signers: Record<SignerName, ProviderSigner> = {
   },
   svix: {
     newSecret: standardSecret,
-    sign: async (secret, body, timestamp) => {
-      const id = `msg_${randomBytes(12).toString('hex')}`;
+    sign: async (secret, body, timestamp, id = `msg_${randomBytes(12).toString('hex')}`) => {
       return {
         headers: {
           'svix-id': id,
