@@ -181,7 +181,9 @@ export class BatchLoader {
         }
       }
     }
-    const schema = await this.registry.prepare(group.tenantId, group.table, [...byMessage.values()], entries[0]!.message.messageId);
+    const schema = await this.registry.prepare(group.tenantId, group.table, [...byMessage.values()], entries[0]!.message.messageId, {
+      provenance: entries.some((entry) => entry.message.provenance !== null),
+    });
 
     // Exactly once: a message claimed before (its lease expired, or a batch was retried) may have rows in
     // the table already; those rows are not written again. (An upsert is idempotent by itself.)
@@ -217,11 +219,11 @@ export class BatchLoader {
     await this.hook('before-write');
     await beforeWrite();
     const tableColumns = new Map<string, ColumnType>([...schema.columns.values()].map((c) => [c.physical, c.type]));
-    if (inserts.length > 0) await this.warehouse.insertRows(schema.ref, inserts, tableColumns);
+    if (inserts.length > 0) await this.warehouse.insertRows(schema.ref, inserts, tableColumns, { provenance: schema.provenance });
     let merged = 0;
     for (const [keyColumn, rows] of merges) {
       const latest = lastWritePerKey(keyColumn, rows);
-      await this.warehouse.mergeRows(schema.ref, keyColumn, latest, tableColumns);
+      await this.warehouse.mergeRows(schema.ref, keyColumn, latest, tableColumns, { provenance: schema.provenance });
       merged += latest.length;
     }
     return inserts.length + merged;

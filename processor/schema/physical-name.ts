@@ -60,6 +60,27 @@ export const METADATA_COLUMN_TYPES: ReadonlyArray<readonly [string, string]> = M
   (key) => [METADATA_COLUMNS[key], METADATA_TYPES[key]] as const,
 );
 
+/**
+ * The provenance columns are only on tables that received a verified provider delivery: six more NULL columns on
+ * every table cost DuckDB a buffer per column and table (a 2,000-table message ran out of its 640 MB with them).
+ * A table gets them when its first provider delivery lands; rows without provenance leave them NULL.
+ */
+export const PROVENANCE_KEYS: ReadonlySet<MetadataKey> = new Set(['provider', 'deliveryId', 'eventType', 'providerTimestamp', 'shopDomain', 'hookId']);
+
+/** The metadata keys a write or a new table carries: all of them, or all but the provenance columns. */
+export function metadataKeys(provenance: boolean): readonly MetadataKey[] {
+  return provenance ? METADATA_KEYS : METADATA_KEYS.filter((key) => !PROVENANCE_KEYS.has(key));
+}
+
+export function metadataColumnTypes(provenance: boolean): ReadonlyArray<readonly [string, string]> {
+  return metadataKeys(provenance).map((key) => [METADATA_COLUMNS[key], METADATA_TYPES[key]] as const);
+}
+
+/** Whether any of these rows came from a verified provider delivery (their write carries the provenance columns). */
+export function carriesProvenance(rows: ReadonlyArray<{ provenance: unknown }>): boolean {
+  return rows.some((row) => row.provenance !== null && row.provenance !== undefined);
+}
+
 const MAX_LENGTH = 128;
 
 /**

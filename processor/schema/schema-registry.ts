@@ -5,7 +5,7 @@ import { MAX_COLUMNS_PER_TABLE } from '../../shared/ingest-limits.ts';
 import type { AiSchemaMatcher } from '../ai/schema-matcher.ts';
 import type { TableRef, Warehouse } from '../warehouse/warehouse.ts';
 import { VARCHAR, type ColumnType } from './column-types.ts';
-import { METADATA_COLUMN_TYPES } from './physical-name.ts';
+import { METADATA_COLUMN_TYPES, METADATA_COLUMNS } from './physical-name.ts';
 import { detectPii } from './pii-detect.ts';
 import { observedType, planSchemaChange, type RegisteredColumn, type SchemaChange } from './plan-schema-change.ts';
 import { resolveMessages, type AliasDecision, type ModelAnswer } from './resolve-fields.ts';
@@ -17,6 +17,8 @@ export interface TableSchema {
   /** field → logical column it stands for */
   aliases: Map<string, string>;
   version: number;
+  /** the live table has the provider provenance columns (physical-name.ts, PROVENANCE_KEYS) */
+  provenance: boolean;
 }
 
 export type StageHook = (stage: string) => Promise<void>;
@@ -47,13 +49,17 @@ export class SchemaRegistry {
    * holds each message's fields apart, in queue order: fields are resolved message by message (a payload is
    * what the schema rules look at), so where a field lands never depends on the rest of the batch.
    */
-  async prepare(tenantId: string, table: string, messages: readonly MessageFields[], messageId: string): Promise<TableSchema> {
+  async prepare(tenantId: string, table: string, messages: readonly MessageFields[], messageId: string, options: { provenance?: boolean } = {}): Promise<TableSchema> {
     const key = `${tenantId}\u0000${table}`;
     const cached = this.cache.get(key);
-    if (cached !== undefined && !messages.some((fields) => needsEvolution(cached, fields)) && (await this.currentVersion(tenantId, table)) === cached.version) {
+    const provenance = options.provenance ?? false;
+    if (
+      cached !== undefined && (!provenance || cached.provenance) && !messages.some((fields) => needsEvolution(cached, fields)) &&
+      (await this.currentVersion(tenantId, table)) === cached.version
+    ) {
       return cached;
     }
-    const schema = await this.evolve(tenantId, table, messages, messageId);
+    const schema = await this.evolve(tenantId, table, messages, messageId, provenance);
     this.cache.set(key, schema);
     return schema;
   }
@@ -71,7 +77,7 @@ export class SchemaRegistry {
   // One evolution at a time per table across every processor (a transaction-scoped advisory lock). The
   // warehouse DDL runs first and is idempotent (IF NOT EXISTS; the live table is described and believed),
   // the registry commits after it: a crash in between is repaired by the next batch.
-  private async evolve(tenantId: string, table: string, messages: readonly MessageFields[], messageId: string): Promise<TableSchema> {
+  private async evolve(tenantId: string, table: string, messages: readonly MessageFields[], messageId: string, needsProvenance: boolean): Promise<TableSchema> {
     const ref = this.warehouse.tableRef(tenantId, table);
     const client = await this.pool.connect();
     // The transaction stays open across Trino DDL: a connection that drops meanwhile must not crash the process.
@@ -164,14 +170,16 @@ export class SchemaRegistry {
 
       const applied: SchemaChange[] = [];
       const added: RegisteredColumn[] = [];
+      // The provenance columns join a table with its first provider delivery, and stay.
+      const provenance = needsProvenance || (live !== null && live.has(METADATA_COLUMNS.provider));
       if (live === null) {
         const newColumns = changes.flatMap((c) => (c.kind === 'add_column' ? [c] : []));
         // A registered table missing from the warehouse (dropped by hand) is recreated with every known column.
-        await this.warehouse.createTable(ref, [...columns, ...newColumns]);
+        await this.warehouse.createTable(ref, [...columns, ...newColumns], { provenance });
         applied.push(...changes);
         added.push(...newColumns);
       } else {
-        await this.warehouse.ensureMetadataColumns(ref, new Set(live.keys()));
+        await this.warehouse.ensureMetadataColumns(ref, new Set(live.keys()), { provenance });
         for (const change of changes) {
           const liveType = live.get(change.physical);
           if (change.kind === 'add_column' && liveType !== undefined) {
@@ -253,7 +261,7 @@ export class SchemaRegistry {
       await client.query('COMMIT');
       const final = (await loadColumns(client, tenantId, table)) ?? [];
       const aliases = await loadAliases(client, tenantId, table);
-      return { ref, columns: new Map(final.map((c) => [c.logical, c])), aliases, version };
+      return { ref, columns: new Map(final.map((c) => [c.logical, c])), aliases, version, provenance };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

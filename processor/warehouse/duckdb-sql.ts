@@ -2,7 +2,7 @@
 // Identifiers are quoted; row values never appear here: they travel through a staging table (duckdb-values.ts).
 import { TIMESTAMP_TZ, type ColumnType } from '../schema/column-types.ts';
 import type { SchemaChange } from '../schema/plan-schema-change.ts';
-import { METADATA_COLUMN_TYPES, METADATA_COLUMNS } from '../schema/physical-name.ts';
+import { METADATA_COLUMNS, metadataColumnTypes } from '../schema/physical-name.ts';
 import type { TableRef } from './warehouse.ts';
 
 /** The temporary table a write's rows are appended to before one INSERT ... SELECT or MERGE moves them. */
@@ -91,8 +91,8 @@ export function renderCreateSchema(schema: string): string {
 }
 
 /** A new table holds the metadata columns plus the first batch's columns. */
-export function renderCreateTable(ref: TableRef, columns: ReadonlyArray<{ physical: string; type: ColumnType }>): string {
-  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(ref)} (${renderDefinitions(withMetadata(columns))})`;
+export function renderCreateTable(ref: TableRef, columns: ReadonlyArray<{ physical: string; type: ColumnType }>, provenance = true): string {
+  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(ref)} (${renderDefinitions(withMetadata(columns, provenance))})`;
 }
 
 export function renderSchemaChange(ref: TableRef, change: SchemaChange): string {
@@ -167,8 +167,8 @@ export function renderMergeFromStaging(ref: TableRef, keyColumn: string, columns
   );
 }
 
-function withMetadata(columns: ReadonlyArray<{ physical: string; type: ColumnType }>): Array<{ physical: string; type: ColumnType }> {
-  return [...METADATA_COLUMN_TYPES.map(([physical, type]) => ({ physical, type })), ...columns];
+function withMetadata(columns: ReadonlyArray<{ physical: string; type: ColumnType }>, provenance: boolean): Array<{ physical: string; type: ColumnType }> {
+  return [...metadataColumnTypes(provenance).map(([physical, type]) => ({ physical, type })), ...columns];
 }
 
 function renderDefinitions(columns: ReadonlyArray<{ physical: string; type: ColumnType }>): string {

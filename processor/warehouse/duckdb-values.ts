@@ -4,7 +4,7 @@ import {
   DuckDBMapValue, DuckDBStructValue, DuckDBTimestampTZValue, DuckDBTimestampValue, type DuckDBValue,
 } from '@duckdb/node-api';
 import { TIMESTAMP_TZ, type Cell, type ColumnType } from '../schema/column-types.ts';
-import { METADATA_KEYS, type MetadataKey } from '../schema/physical-name.ts';
+import { metadataKeys, type MetadataKey } from '../schema/physical-name.ts';
 import { WarehouseError, type LoadRow } from './warehouse.ts';
 
 const INTEGER_TEXT = /^-?\d+$/;
@@ -14,8 +14,8 @@ const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{6}
 const INT64_MAX = 2n ** 63n - 1n;
 const FLOAT_MAX = 3.4028234663852886e38;
 
-/** The metadata cells of a row, in METADATA_COLUMN_TYPES order. */
-export function metadataValues(row: LoadRow): DuckDBValue[] {
+/** The metadata cells of a row, in metadataColumnTypes(provenance) order. */
+export function metadataValues(row: LoadRow, provenance = true): DuckDBValue[] {
   const values: Record<MetadataKey, DuckDBValue> = {
     messageId: row.messageId,
     rowId: checkedInteger(String(row.rowId), 'integer'),
@@ -33,7 +33,7 @@ export function metadataValues(row: LoadRow): DuckDBValue[] {
     shopDomain: row.provenance?.shopDomain ?? null,
     hookId: row.provenance?.hookId ?? null,
   };
-  return METADATA_KEYS.map((key) => values[key]);
+  return metadataKeys(provenance).map((key) => values[key]);
 }
 
 /**

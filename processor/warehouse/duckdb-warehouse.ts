@@ -1,7 +1,7 @@
 // The DuckDB adapter of the warehouse port: one file, one schema per tenant, rows staged through the appender.
 import { basename, extname } from 'node:path';
 import { DuckDBDataChunkWriter, listValue, LIST, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
-import { METADATA_COLUMN_TYPES } from '../schema/physical-name.ts';
+import { carriesProvenance, metadataColumnTypes } from '../schema/physical-name.ts';
 import type { ColumnType } from '../schema/column-types.ts';
 import type { SchemaChange } from '../schema/plan-schema-change.ts';
 import { duckDbFile, type DuckDbAccess, type DuckDbFile } from './duckdb-file.ts';
@@ -11,7 +11,7 @@ import {
   renderStagingTable, renderUnhashedValues,
 } from './duckdb-sql.ts';
 import { cellValue, jsonFriendly, metadataValues } from './duckdb-values.ts';
-import type { LoadRow, QueryResult, TableRef, Warehouse } from './warehouse.ts';
+import type { LoadRow, MetadataOptions, QueryResult, TableRef, Warehouse } from './warehouse.ts';
 
 export interface DuckDbWarehouseSettings {
   /** the database file; its directory is created when missing */
@@ -63,16 +63,16 @@ export class DuckDbWarehouse implements Warehouse {
     return new Map(rows.map(([name, type]) => [String(name), portType(String(type))]));
   }
 
-  async createTable(ref: TableRef, columns: ReadonlyArray<{ physical: string; type: ColumnType }>): Promise<void> {
-    const statement = renderCreateTable(ref, columns);
+  async createTable(ref: TableRef, columns: ReadonlyArray<{ physical: string; type: ColumnType }>, options: MetadataOptions = {}): Promise<void> {
+    const statement = renderCreateTable(ref, columns, options.provenance ?? true);
     await this.write(async (c) => {
       await c.run(renderCreateSchema(ref.schema));
       await c.run(statement);
     });
   }
 
-  async ensureMetadataColumns(ref: TableRef, existing: ReadonlySet<string>): Promise<void> {
-    const statements = METADATA_COLUMN_TYPES.filter(([name]) => !existing.has(name)).map(([name, type]) => renderAddColumn(ref, name, type));
+  async ensureMetadataColumns(ref: TableRef, existing: ReadonlySet<string>, options: MetadataOptions = {}): Promise<void> {
+    const statements = metadataColumnTypes(options.provenance ?? true).filter(([name]) => !existing.has(name)).map(([name, type]) => renderAddColumn(ref, name, type));
     await this.write(async (c) => {
       for (const statement of statements) await c.run(statement);
     });
@@ -90,17 +90,17 @@ export class DuckDbWarehouse implements Warehouse {
     return new Set(rows.map(([messageId, rowId]) => `${String(messageId)}:${String(rowId)}`));
   }
 
-  async insertRows(ref: TableRef, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>): Promise<void> {
+  async insertRows(ref: TableRef, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>, options: MetadataOptions = {}): Promise<void> {
     if (rows.length === 0) return;
     const data = cellColumns(rows).map((name) => [name, tableColumns.get(name) ?? 'varchar'] as const).filter(([, type]) => isWritable(type));
-    await this.writeStaged(rows, data, (columns) => renderInsertFromStaging(ref, columns));
+    await this.writeStaged(rows, data, options, (columns) => renderInsertFromStaging(ref, columns));
   }
 
-  async mergeRows(ref: TableRef, keyColumn: string, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>): Promise<void> {
+  async mergeRows(ref: TableRef, keyColumn: string, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>, options: MetadataOptions = {}): Promise<void> {
     if (rows.length === 0) return;
     // Every writable column, so an update replaces the item with its latest version (absent fields become NULL).
     const data = [...tableColumns].filter(([, type]) => isWritable(type)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    await this.writeStaged(rows, data, (columns) => renderMergeFromStaging(ref, keyColumn, columns));
+    await this.writeStaged(rows, data, options, (columns) => renderMergeFromStaging(ref, keyColumn, columns));
   }
 
   async commentColumn(ref: TableRef, physical: string, comment: string): Promise<void> {
@@ -149,10 +149,12 @@ export class DuckDbWarehouse implements Warehouse {
    * Appends the rows to a temporary staging table of the target's column types, then moves them with one
    * statement: one transaction per call, values only ever bound through the appender, never SQL text.
    */
-  private async writeStaged(rows: readonly LoadRow[], data: Columns, render: (columns: Columns) => string): Promise<void> {
-    const columns: Columns = [...METADATA_COLUMN_TYPES, ...data];
+  private async writeStaged(rows: readonly LoadRow[], data: Columns, options: MetadataOptions, render: (columns: Columns) => string): Promise<void> {
+    // Provenance columns when the table has them, by default when a row has provenance (the loader makes sure then).
+    const provenance = options.provenance ?? carriesProvenance(rows);
+    const columns: Columns = [...metadataColumnTypes(provenance), ...data];
     // Converted before the file is touched: a value that does not fit is refused (permanent) with nothing written.
-    const values = rows.map((row) => [...metadataValues(row), ...data.map(([name, type]) => cellValue(row.cells.get(name) ?? null, type))]);
+    const values = rows.map((row) => [...metadataValues(row, provenance), ...data.map(([name, type]) => cellValue(row.cells.get(name) ?? null, type))]);
     const statement = render(columns);
     await this.write(async (c) => {
       await c.run(renderStagingTable(columns));

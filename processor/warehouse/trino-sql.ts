@@ -1,7 +1,7 @@
 // Renders plans and rows as Trino SQL. Every identifier is quoted and every value is an escaped literal. Pure.
 import { TIMESTAMP_TZ, type Cell, type ColumnType } from '../schema/column-types.ts';
 import type { SchemaChange } from '../schema/plan-schema-change.ts';
-import { METADATA_COLUMN_TYPES, METADATA_COLUMNS, METADATA_KEYS, type MetadataKey } from '../schema/physical-name.ts';
+import { carriesProvenance, METADATA_COLUMNS, metadataColumnTypes, metadataKeys, type MetadataKey } from '../schema/physical-name.ts';
 import type { LoadRow, TableRef } from './warehouse.ts';
 
 export function quoteIdentifier(name: string): string {
@@ -58,8 +58,8 @@ export function renderCreateSchema(catalog: string, schema: string): string {
 }
 
 /** A new table holds the metadata columns plus the first batch's columns. */
-export function renderCreateTable(ref: TableRef, columns: ReadonlyArray<{ physical: string; type: ColumnType }>): string {
-  const definitions = [...METADATA_COLUMN_TYPES.map(([name, type]) => ({ physical: name, type })), ...columns]
+export function renderCreateTable(ref: TableRef, columns: ReadonlyArray<{ physical: string; type: ColumnType }>, provenance = true): string {
+  const definitions = [...metadataColumnTypes(provenance).map(([name, type]) => ({ physical: name, type })), ...columns]
     .map((column) => `${quoteIdentifier(column.physical)} ${renderType(column.type)}`)
     .join(', ');
   return `CREATE TABLE IF NOT EXISTS ${qualifiedName(ref)} (${definitions}) WITH (format = 'PARQUET')`;
@@ -93,8 +93,6 @@ export function renderLandedRows(ref: TableRef, messageIds: readonly string[]): 
   );
 }
 
-const META_COLUMNS: ReadonlyArray<readonly [string, ColumnType]> = METADATA_COLUMN_TYPES;
-
 /** How a column's values travel in the JSON document: the ROW field type, and how the SELECT turns it into the column type. */
 function transport(type: ColumnType): { field: string; select: (ref: string) => string } | null {
   if (type === 'date' || type === TIMESTAMP_TZ) return { field: 'varchar', select: (ref) => `CAST(${ref} AS ${type})` };
@@ -127,7 +125,7 @@ function renderSource(columns: ReadonlyArray<readonly [string, ColumnType]>, doc
 }
 
 /** One row as a JSON array: the metadata in METADATA_COLUMN_TYPES order, then the data columns (those without a transport skipped). */
-function rowDocument(row: LoadRow, dataColumns: ReadonlyArray<readonly [string, ColumnType]>): string {
+function rowDocument(row: LoadRow, dataColumns: ReadonlyArray<readonly [string, ColumnType]>, provenance: boolean): string {
   const metadata: Record<MetadataKey, string> = {
     messageId: JSON.stringify(row.messageId),
     rowId: String(row.rowId),
@@ -145,7 +143,7 @@ function rowDocument(row: LoadRow, dataColumns: ReadonlyArray<readonly [string, 
     shopDomain: jsonText(row.provenance?.shopDomain),
     hookId: jsonText(row.provenance?.hookId),
   };
-  const values = METADATA_KEYS.map((key) => metadata[key]);
+  const values = metadataKeys(provenance).map((key) => metadata[key]);
   for (const [physical, type] of dataColumns) {
     if (transport(type) !== null) values.push(jsonValue(row.cells.get(physical) ?? null));
   }
@@ -169,12 +167,20 @@ function typedColumns(names: readonly string[], types: ReadonlyMap<string, Colum
  * INSERT statements for the rows, each under `maxLength` characters (Trino's query.max-length): as few
  * statements as fit, and so as few Iceberg commits as possible.
  */
-export function renderInserts(ref: TableRef, rows: readonly LoadRow[], types: ReadonlyMap<string, ColumnType>, maxLength: number): string[] {
+export function renderInserts(
+  ref: TableRef,
+  rows: readonly LoadRow[],
+  types: ReadonlyMap<string, ColumnType>,
+  maxLength: number,
+  withProvenance?: boolean,
+): string[] {
   const data = typedColumns(writeColumns(rows), types).filter(([, type]) => transport(type) !== null);
-  const columns = [...META_COLUMNS, ...data];
+  // Provenance columns when the table has them, by default when a row has provenance (the loader makes sure then).
+  const provenance = withProvenance ?? carriesProvenance(rows);
+  const columns = [...metadataColumnTypes(provenance), ...data];
   const head = `INSERT INTO ${qualifiedName(ref)} (${columns.map(([name]) => quoteIdentifier(name)).join(', ')}) `;
   const render = (documents: string[]) => head + renderSource(columns, documents);
-  return chunk(rows.map((row) => rowDocument(row, data)), maxLength - render([]).length - 16, render);
+  return chunk(rows.map((row) => rowDocument(row, data, provenance)), maxLength - render([]).length - 16, render);
 }
 
 /**
@@ -188,10 +194,12 @@ export function renderMerges(
   rows: readonly LoadRow[],
   tableColumns: ReadonlyMap<string, ColumnType>,
   maxLength: number,
+  withProvenance?: boolean,
 ): string[] {
   // Columns of a type Boitatá never writes (an adopted table's row or map columns) are left as they are.
   const data = typedColumns([...tableColumns.keys()].filter((name) => transport(tableColumns.get(name)!) !== null).sort(), tableColumns);
-  const columns = [...META_COLUMNS, ...data];
+  const provenance = withProvenance ?? carriesProvenance(rows);
+  const columns = [...metadataColumnTypes(provenance), ...data];
   const q = columns.map(([name]) => quoteIdentifier(name));
   const seq = quoteIdentifier(METADATA_COLUMNS.sequence);
   const key = quoteIdentifier(keyColumn);
@@ -201,7 +209,7 @@ export function renderMerges(
     `WHEN NOT MATCHED THEN INSERT (${q.join(', ')}) VALUES (${q.map((c) => `s.${c}`).join(', ')})`;
   const head = `MERGE INTO ${qualifiedName(ref)} t USING (`;
   const render = (documents: string[]) => `${head}${renderSource(columns, documents)}) s${tail}`;
-  return chunk(rows.map((row) => rowDocument(row, data)), maxLength - render([]).length - 16, render);
+  return chunk(rows.map((row) => rowDocument(row, data, provenance)), maxLength - render([]).length - 16, render);
 }
 
 // Groups row documents so that each statement's payload literal (quotes doubled) stays under the budget.

@@ -1,5 +1,5 @@
 // The Trino/Iceberg adapter of the warehouse port: one schema per tenant, SQL from trino-sql.ts.
-import { METADATA_COLUMN_TYPES } from '../schema/physical-name.ts';
+import { metadataColumnTypes } from '../schema/physical-name.ts';
 import type { ColumnType } from '../schema/column-types.ts';
 import type { SchemaChange } from '../schema/plan-schema-change.ts';
 import { TrinoStatementRunner, type TrinoSettings } from './trino-client.ts';
@@ -7,7 +7,7 @@ import {
   quoteIdentifier, quoteString, qualifiedName, renderAddColumn, renderCreateSchema, renderCreateTable, renderDescribe,
   renderInserts, renderLandedRows, renderMerges, renderSchemaChange,
 } from './trino-sql.ts';
-import type { LoadRow, QueryResult, TableRef, Warehouse } from './warehouse.ts';
+import type { LoadRow, MetadataOptions, QueryResult, TableRef, Warehouse } from './warehouse.ts';
 
 export interface TrinoWarehouseSettings extends TrinoSettings {
   catalog: string;
@@ -55,13 +55,13 @@ export class TrinoWarehouse implements Warehouse {
     return columns;
   }
 
-  async createTable(ref: TableRef, columns: ReadonlyArray<{ physical: string; type: ColumnType }>): Promise<void> {
+  async createTable(ref: TableRef, columns: ReadonlyArray<{ physical: string; type: ColumnType }>, options: MetadataOptions = {}): Promise<void> {
     await this.ensureSchema(ref);
-    await this.runner.run(renderCreateTable(ref, columns));
+    await this.runner.run(renderCreateTable(ref, columns, options.provenance ?? true));
   }
 
-  async ensureMetadataColumns(ref: TableRef, existing: ReadonlySet<string>): Promise<void> {
-    for (const [name, type] of METADATA_COLUMN_TYPES) {
+  async ensureMetadataColumns(ref: TableRef, existing: ReadonlySet<string>, options: MetadataOptions = {}): Promise<void> {
+    for (const [name, type] of metadataColumnTypes(options.provenance ?? true)) {
       if (!existing.has(name)) await this.runner.run(renderAddColumn(ref, name, type));
     }
   }
@@ -79,12 +79,12 @@ export class TrinoWarehouse implements Warehouse {
     return landed;
   }
 
-  async insertRows(ref: TableRef, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>): Promise<void> {
-    for (const statement of renderInserts(ref, rows, tableColumns, this.settings.maxQueryLength)) await this.runner.run(statement);
+  async insertRows(ref: TableRef, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>, options: MetadataOptions = {}): Promise<void> {
+    for (const statement of renderInserts(ref, rows, tableColumns, this.settings.maxQueryLength, options.provenance)) await this.runner.run(statement);
   }
 
-  async mergeRows(ref: TableRef, keyColumn: string, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>): Promise<void> {
-    for (const statement of renderMerges(ref, keyColumn, rows, tableColumns, this.settings.maxQueryLength)) {
+  async mergeRows(ref: TableRef, keyColumn: string, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>, options: MetadataOptions = {}): Promise<void> {
+    for (const statement of renderMerges(ref, keyColumn, rows, tableColumns, this.settings.maxQueryLength, options.provenance)) {
       await this.runner.run(statement);
     }
   }

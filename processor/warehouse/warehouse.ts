@@ -32,6 +32,11 @@ export interface LoadRow {
   cells: Map<string, Cell>;
 }
 
+/** Whether the provider provenance columns are included (physical-name.ts, PROVENANCE_KEYS); true when not said. */
+export interface MetadataOptions {
+  provenance?: boolean;
+}
+
 /** `transient` failures are retried with backoff; `permanent` ones mean this input can never load. */
 export class WarehouseError extends Error {
   readonly kind: 'transient' | 'permanent';
@@ -57,15 +62,20 @@ export interface Warehouse {
   ensureSchema(ref: TableRef): Promise<void>;
   /** physical column → type, metadata columns included; null when the table does not exist */
   describeTable(ref: TableRef): Promise<Map<string, ColumnType> | null>;
-  createTable(ref: TableRef, columns: ReadonlyArray<{ physical: string; type: ColumnType }>): Promise<void>;
-  /** Adds the metadata columns a table created outside Boitatá lacks. */
-  ensureMetadataColumns(ref: TableRef, existing: ReadonlySet<string>): Promise<void>;
+  /** `provenance`: with the provider provenance columns (default true); the loader asks for them only when needed. */
+  createTable(ref: TableRef, columns: ReadonlyArray<{ physical: string; type: ColumnType }>, options?: MetadataOptions): Promise<void>;
+  /** Adds the metadata columns a table lacks (created outside Boitatá or before a column existed). */
+  ensureMetadataColumns(ref: TableRef, existing: ReadonlySet<string>, options?: MetadataOptions): Promise<void>;
   applyChange(ref: TableRef, change: SchemaChange): Promise<void>;
   /** `${messageId}:${rowId}` of the rows of these messages already in the table */
   landedRows(ref: TableRef, messageIds: readonly string[]): Promise<Set<string>>;
   /** `tableColumns`: physical column → type, for every data column of the table */
-  insertRows(ref: TableRef, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>): Promise<void>;
-  mergeRows(ref: TableRef, keyColumn: string, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>): Promise<void>;
+  /**
+   * `options.provenance`: the table has the provenance columns, so the write fills them (NULL for rows without);
+   * by default only when a row has provenance. An upsert needs it said, so a plain update clears an item's.
+   */
+  insertRows(ref: TableRef, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>, options?: MetadataOptions): Promise<void>;
+  mergeRows(ref: TableRef, keyColumn: string, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>, options?: MetadataOptions): Promise<void>;
   /** Sets a column's description in the warehouse catalog. */
   commentColumn(ref: TableRef, physical: string, comment: string): Promise<void>;
   /** Up to `limit` distinct non-null values of a text column that do not look hashed yet. */

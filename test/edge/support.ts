@@ -10,6 +10,7 @@ export interface TestEnv {
   GATE: DurableObjectNamespace<import('../../edge/gate/credential-gate.ts').CredentialGate>;
   NEON_HTTP_ENDPOINT: string;
   NEON_WS_HOST: string;
+  BOITATA_SECRETS_KEY: string;
 }
 
 export const testEnv = env as unknown as TestEnv;

@@ -204,8 +204,9 @@ for (const subject of [duckdb, trino]) {
       expect(await read(items)).toEqual([
         ['a', 'shopify', shopify.delivery_id, 'orders/create', 'shop.myshopify.com', null, '2026-11-29 12:00:00.000000'],
       ]);
-      // The latest write replaces the item, its provenance included: a plain message's update clears it.
-      await warehouse.mergeRows(items, 'id', [loadRow(types, { id: 'a' }, { messageId: 'm3', sequence: '3' })], types);
+      // The latest write replaces the item, its provenance included: a plain message's update clears it (the loader
+      // says the table has the columns; by default a write without provenance leaves them out).
+      await warehouse.mergeRows(items, 'id', [loadRow(types, { id: 'a' }, { messageId: 'm3', sequence: '3' })], types, { provenance: true });
       expect(await read(items)).toEqual([['a', null, null, null, null, null, null]]);
     });
 

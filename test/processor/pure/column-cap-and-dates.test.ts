@@ -37,7 +37,7 @@ describe('the column cap', () => {
       payload: null, receivedAt: '2026-06-12T10:00:00Z', attempts: 1, failures: 0, credential: 'connection:c', sourceId: null, provenance: null,
     };
     const full: TableSchema = {
-      ref: { catalog: 'c', schema: 's', table: 'x' }, aliases: new Map(), version: 1,
+      ref: { catalog: 'c', schema: 's', table: 'x' }, aliases: new Map(), version: 1, provenance: false,
       columns: new Map(columns(MAX_COLUMNS_PER_TABLE).map((c) => [c.logical, c])),
     };
     const row = toLoadRow(message, 0, new Map<string, unknown>([['c1', 5], ['extra', 'kept']]), [], full, new PiiHasher('sha256', Buffer.from('k')));

@@ -104,6 +104,7 @@ describe('the loader keeps wide integers exact', () => {
   };
   const schema: TableSchema = {
     ref: { catalog: 'c', schema: 's', table: 'x' },
+    provenance: false,
     columns: new Map([
       ['k', { logical: 'k', physical: 'k', type: 'bigint' }],
       ['wide', { logical: 'wide', physical: 'wide', type: 'decimal(38,0)' }],

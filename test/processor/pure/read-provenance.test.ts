@@ -61,7 +61,7 @@ describe('readProvenance', () => {
 });
 
 describe('toLoadRow', () => {
-  const schema = { ref: { catalog: 'c', schema: 's', table: 't' }, columns: new Map(), aliases: new Map(), version: 1 };
+  const schema = { ref: { catalog: 'c', schema: 's', table: 't' }, columns: new Map(), aliases: new Map(), version: 1, provenance: true };
   const hasher = new PiiHasher('hmac', Buffer.from('k'.repeat(32)));
   const message = (provenance: StoredMessage['provenance']): StoredMessage => ({
     queueId: '1', messageId: 'm', tenantId: 't', endpoint: 'push', payloadFormat: 'object', targetTable: 't', itemKey: null,
