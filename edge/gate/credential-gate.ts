@@ -9,9 +9,9 @@ import { EnqueueBatcher, isDataException, type BatchedResult } from './enqueue-b
 import { timingSafeEqualHex } from '../auth/secrets.ts';
 import { loadCredentialConfig, type CredentialConfig } from './credential-config.ts';
 import {
-  completeMessage, DATABASE_RETRY_AFTER_SECONDS, UNAUTHORIZED_MESSAGE,
-  type AdmitDecision, type AdmitRequest, type DeadlinedMessage, type EnqueueOutcome, type Gate, type IngestDecision,
-  type MessageDraft,
+  completeMessage, DATABASE_RETRY_AFTER_SECONDS, intoTable, UNAUTHORIZED_MESSAGE,
+  type AdmitDecision, type AdmitRequest, type DeadlinedMessage, type DeliveryAdmitRequest, type DeliveryGuess,
+  type EnqueueOutcome, type Gate, type IngestDecision, type MessageDraft,
 } from './gate-protocol.ts';
 import { IdempotencyStore } from './idempotency-store.ts';
 import { compileAllowlist, type IpAllowlist } from '../../shared/ip-allowlist.ts';
@@ -201,6 +201,20 @@ export class CredentialGate extends DurableObject implements Gate {
       return { kind: 'reject', code: 'unauthorized', message: UNAUTHORIZED_MESSAGE };
     }
     return { ...cached, kind: 'known', config };
+  }
+
+  async admitDelivery(
+    request: DeliveryAdmitRequest,
+    draft: MessageDraft,
+    guess: DeliveryGuess,
+  ): Promise<IngestDecision | Extract<AdmitDecision, { kind: 'proceed' }>> {
+    const body = request.signature.body ?? new TextEncoder().encode(draft.payload);
+    const decision = await this.admit({ ...request, signature: { headers: request.signature.headers, body } });
+    if (decision.kind !== 'proceed' || decision.principal.verifyPreset !== guess.preset) return decision;
+    const defaultTable = decision.principal.defaultTable;
+    const message = guess.tableFromEvent && defaultTable !== null ? intoTable(draft, defaultTable) : draft;
+    const outcome = await this.enqueue(completeMessage(message, decision.principal));
+    return { ...outcome, rateLimit: decision.rateLimit };
   }
 
   async admitAndEnqueue(request: AdmitRequest, draft: MessageDraft): Promise<IngestDecision> {

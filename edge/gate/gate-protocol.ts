@@ -70,6 +70,24 @@ export function completeMessage(draft: MessageDraft, principal: Principal): Dead
   };
 }
 
+/**
+ * A delivery prepared before admission for the preset its signature header names (see admitDelivery). `body` may
+ * be left out when the draft's payload is the body's text as it is: the gate verifies over that instead of a copy.
+ */
+export type DeliveryAdmitRequest = Omit<AdmitRequest, 'signature'> & { signature: { headers: HeaderMap; body?: Uint8Array } };
+
+export interface DeliveryGuess {
+  preset: VerifyPreset;
+  /** The table was chosen by the event type: the connection's default table, when it has one, takes its place. */
+  tableFromEvent: boolean;
+}
+
+/** The draft in the connection's default table instead of the event type's (one object: one row). */
+export function intoTable(draft: MessageDraft, table: string): MessageDraft {
+  const receipt = 'tables' in draft.receipt && draft.receipt.status === 'queued' ? { ...draft.receipt, tables: [{ table, rows: draft.rowCount }] } : draft.receipt;
+  return { ...draft, targetTable: table, receipt };
+}
+
 export type EnqueueOutcome =
   /** Committed in Postgres; `replayed` when the queue already held this Idempotency-Key with the same request. */
   | { kind: 'stored'; body: string; replayed: boolean }
@@ -84,6 +102,12 @@ export interface Gate {
   admit(request: AdmitRequest): Promise<AdmitDecision>;
   /** admit() then enqueue() in one call: the common path costs the Worker a single round trip to its gate. */
   admitAndEnqueue(request: AdmitRequest, draft: MessageDraft): Promise<IngestDecision>;
+  /**
+   * A signed delivery in one round trip: admit (the signature verified), then enqueue the draft the Worker prepared
+   * for `guess.preset`. When the connection verifies another preset it answers `proceed`, stores nothing, and the
+   * Worker prepares the delivery again for the right one.
+   */
+  admitDelivery(request: DeliveryAdmitRequest, draft: MessageDraft, guess: DeliveryGuess): Promise<IngestDecision | Extract<AdmitDecision, { kind: 'proceed' }>>;
   /** Writes the message to the queue (batched with concurrent ones) and records the answer for its Idempotency-Key. */
   enqueue(message: DeadlinedMessage): Promise<EnqueueOutcome>;
   /**

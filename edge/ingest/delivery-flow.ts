@@ -7,9 +7,9 @@ import { MAX_BODY_BYTES } from '../../shared/json-safety.ts';
 import { buildIngestReceipt, type IngestReceipt } from '../../shared/queue-message.ts';
 import type { HeaderMap } from '../../shared/webhooks/presets.ts';
 import { credentialDigest, sha256Hex } from '../auth/secrets.ts';
-import { completeMessage, UNAUTHORIZED_MESSAGE, type AdmitRequest, type MessageDraft } from '../gate/gate-protocol.ts';
+import { completeMessage, UNAUTHORIZED_MESSAGE, type AdmitDecision, type AdmitRequest, type MessageDraft } from '../gate/gate-protocol.ts';
 import { readBodyBytes } from '../http/read-json-body.ts';
-import { prepareDelivery, storedAsBase64, type PreparedDelivery } from './prepare-delivery.ts';
+import { prepareDelivery, presetNamedBy, storedAsBase64, type PreparedDelivery } from './prepare-delivery.ts';
 import { fingerprint, headersFor, readIdempotencyKey, rejection, settle, withHeaders, type IngestDeps } from './ingest-flow.ts';
 
 export interface DeliveryTarget {
@@ -59,7 +59,51 @@ export async function receiveDelivery(c: Context, deps: IngestDeps, target: Deli
   }
 
   const headers = headerMap(c.req.raw.headers);
-  const decision = await gate.admit({ ...base, signature: { headers, body: bytes } });
+  const messageId = crypto.randomUUID();
+  const draftFor = async (message: PreparedMessage, explicitTable: string | undefined): Promise<MessageDraft> => {
+    const deliveryId = message.provenance.deliveryId;
+    const idempotencyKey = await deliveryKey(deliveryId, c.req.header('idempotency-key'));
+    return {
+      messageId,
+      endpoint: 'push',
+      payloadFormat: message.payloadFormat,
+      targetTable: message.targetTable,
+      itemKey: null,
+      payload: message.payloadText,
+      rowCount: message.rowCount,
+      receipt: receiptOf(messageId, message),
+      idempotencyKey,
+      // A provider's delivery id is the provider's word that it is the same delivery, whatever its body (Stripe's
+      // `pending_webhooks` changes between retries): a key from it is bound to itself, so a redelivery is always a
+      // replay, never a 422 the provider would retry for days. A sender's own Idempotency-Key is bound to the body.
+      requestSha256Hex:
+        idempotencyKey === null
+          ? null
+          : await fingerprint(`delivery\n${explicitTable ?? ''}`, deliveryId !== null ? new TextEncoder().encode(deliveryId) : bytes),
+      provenance: message.provenance,
+      deadOnArrival: message.deadOnArrival,
+    };
+  };
+
+  // The common case in one round trip to the gate: prepared for the preset the signature header names, before
+  // admission; the gate checks that it is the connection's and puts the default table where the event type chose.
+  let admitted: Extract<AdmitDecision, { kind: 'proceed' }> | undefined;
+  const guess = presetNamedBy(headers);
+  const early = guess === null ? undefined : explicitTableIfValid(target);
+  if (guess !== null && early !== undefined) {
+    const speculative = prepareDelivery({ preset: guess, headers, body: bytes, explicitTable: early.table, defaultTable: undefined });
+    const draft = speculative.kind === 'message' ? await draftFor(speculative, early.table).catch(() => undefined) : undefined;
+    if (speculative.kind === 'message' && draft !== undefined) {
+      const signature = { headers, ...(speculative.payloadIsBody ? {} : { body: bytes }) };
+      const decision = await gate.admitDelivery({ ...base, signature }, draft, { preset: guess, tableFromEvent: early.table === undefined });
+      // Postgres refused a value: the second path below keeps the delivery as a dead letter.
+      const refused = decision.kind === 'reject' && decision.code === 'invalid_payload';
+      if (decision.kind !== 'proceed' && !refused) return settle(decision, headersFor(decision.rateLimit));
+      if (decision.kind === 'proceed') admitted = decision;
+    }
+  }
+
+  const decision = admitted ?? (await gate.admit({ ...base, signature: { headers, body: bytes } }));
   const rateHeaders = headersFor(decision.rateLimit);
   if (decision.kind !== 'proceed') return settle(decision, rateHeaders);
   const { principal } = decision;
@@ -81,46 +125,33 @@ export async function receiveDelivery(c: Context, deps: IngestDeps, target: Deli
   if (prepared.kind === 'challenge') {
     return new Response(JSON.stringify({ challenge: prepared.challenge }), { status: 200, headers: { ...rateHeaders, 'content-type': 'application/json' } });
   }
-
-  const deliveryId = prepared.provenance.deliveryId;
-  let idempotencyKey: string | null;
+  let draft: MessageDraft;
   try {
-    idempotencyKey = await deliveryKey(deliveryId, c.req.header('idempotency-key'));
+    draft = await draftFor(prepared, explicitTable);
   } catch (error) {
     throw error instanceof BoitataError ? withHeaders(error, rateHeaders) : error;
   }
-  // A provider's delivery id is the provider's word that it is the same delivery, whatever its body (Stripe's
-  // `pending_webhooks` changes between retries): a key from it is bound to itself, so a redelivery is always a
-  // replay, never a 422 the provider would retry for days. A sender's own Idempotency-Key is bound to the body.
-  const requestSha256Hex =
-    idempotencyKey === null
-      ? null
-      : await fingerprint(`delivery\n${explicitTable ?? ''}`, deliveryId !== null ? new TextEncoder().encode(deliveryId) : bytes);
-  const messageId = crypto.randomUUID();
-  const draftOf = (message: typeof prepared): MessageDraft => ({
-    messageId,
-    endpoint: 'push',
-    payloadFormat: message.payloadFormat,
-    targetTable: message.targetTable,
-    itemKey: null,
-    payload: message.payloadText,
-    rowCount: message.rowCount,
-    receipt: receiptOf(messageId, message),
-    idempotencyKey,
-    requestSha256Hex,
-    provenance: message.provenance,
-    deadOnArrival: message.deadOnArrival,
-  });
-  const outcome = await gate.enqueue(completeMessage(draftOf(prepared), principal));
+  const outcome = await gate.enqueue(completeMessage(draft, principal));
   if (outcome.kind === 'reject' && outcome.code === 'invalid_payload') {
     // Postgres refused a value (a number jsonb cannot hold): the verified delivery is kept as a dead letter anyway.
     const kept = storedAsBase64(bytes, prepared.provenance, prepared.targetTable, 'invalid_payload', outcome.message);
-    return settle(await gate.enqueue(completeMessage(draftOf(kept), principal)), rateHeaders);
+    return settle(await gate.enqueue(completeMessage(await draftFor(kept, explicitTable), principal)), rateHeaders);
   }
   return settle(outcome, rateHeaders);
 }
 
-function receiptOf(messageId: string, message: PreparedDelivery & { kind: 'message' }): IngestReceipt {
+type PreparedMessage = PreparedDelivery & { kind: 'message' };
+
+/** ?table= / x-target-table when they are valid (or absent); undefined when not: then they are told after admission. */
+function explicitTableIfValid(target: DeliveryTarget): { table: string | undefined } | undefined {
+  try {
+    return { table: target.explicitTable() };
+  } catch {
+    return undefined;
+  }
+}
+
+function receiptOf(messageId: string, message: PreparedMessage): IngestReceipt {
   if (message.deadOnArrival === null) return buildIngestReceipt(messageId, message.tables);
   const { code, reason } = message.deadOnArrival;
   return { message_id: messageId, status: 'dead_lettered', tables: [], rows: 0, error: { code, message: reason } };

@@ -26,6 +26,8 @@ export type PreparedDelivery =
       payloadFormat: PayloadFormat;
       targetTable: string | null;
       payloadText: string;
+      /** `payloadText` is the body's bytes decoded as they are: the gate can verify the signature over it. */
+      payloadIsBody: boolean;
       rowCount: number;
       tables: TableRows[];
       provenance: Provenance;
@@ -34,6 +36,24 @@ export type PreparedDelivery =
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
+
+// The header each provider signs into: a delivery carrying exactly one of them is prepared for that preset before
+// the gate says which one the connection verifies (one round trip instead of two; the gate checks the guess).
+const PRESET_BY_HEADER: ReadonlyArray<readonly [string, VerifyPreset]> = [
+  ['stripe-signature', 'stripe'],
+  ['x-hub-signature-256', 'github'],
+  ['x-shopify-hmac-sha256', 'shopify'],
+  ['shopify-hmac-sha256', 'shopify'],
+  ['x-slack-signature', 'slack'],
+  ['webhook-signature', 'standard-webhooks'],
+  ['svix-signature', 'standard-webhooks'],
+];
+
+/** The preset the request's signature header names, or null when none or several do (or the generic preset). */
+export function presetNamedBy(headers: HeaderMap): VerifyPreset | null {
+  const named = new Set(PRESET_BY_HEADER.filter(([header]) => headers[header] !== undefined).map(([, preset]) => preset));
+  return named.size === 1 ? [...named][0]! : null;
+}
 
 export function prepareDelivery(request: DeliveryRequest): PreparedDelivery {
   const { preset, headers } = request;
@@ -66,6 +86,7 @@ export function prepareDelivery(request: DeliveryRequest): PreparedDelivery {
       payloadFormat: format,
       targetTable: tables.length === 1 ? tables[0]!.table : null,
       payloadText: read.text,
+      payloadIsBody: read.exact,
       rowCount: tables.reduce((sum, t) => sum + t.rows.length, 0),
       tables,
       provenance,
@@ -73,7 +94,7 @@ export function prepareDelivery(request: DeliveryRequest): PreparedDelivery {
     };
   } catch (error) {
     if (!(error instanceof BoitataError)) throw error;
-    return deadOnArrival({ kind: 'readable', text: read.text, problem: error }, provenance, request, table);
+    return deadOnArrival({ kind: 'readable', text: read.text, exact: read.exact, problem: error }, provenance, request, table);
   }
 }
 
@@ -90,7 +111,7 @@ function routableEventType(preset: VerifyPreset, eventType: string | null): stri
 }
 
 type ReadJson =
-  | { kind: 'json'; text: string; value: unknown; problem: BoitataError | null }
+  | { kind: 'json'; text: string; value: unknown; problem: BoitataError | null; exact: boolean }
   | { kind: 'unreadable'; problem: BoitataError };
 
 /**
@@ -133,7 +154,9 @@ function readDeliveryJson(preset: VerifyPreset, contentType: string | undefined,
       : new BoitataError('invalid_payload', 'A key appears more than once in one object.', {
           problems: findings.map(({ path, message }) => ({ path, message })),
         });
-  return { kind: 'json', text, value, problem };
+  // The text is the body as sent unless it came out of a form field, or a byte order mark was dropped decoding it.
+  const exact = bytes === body && !(body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf);
+  return { kind: 'json', text, value, problem, exact };
 }
 
 function unreadable(code: BoitataError['code'], message: string): ReadJson {
@@ -145,7 +168,7 @@ function unreadable(code: BoitataError['code'], message: string): ReadJson {
  * Its text is kept as sent when Postgres can store it as it is, else as base64 beside the reason.
  */
 function deadOnArrival(
-  read: { kind: 'readable'; text: string; problem: BoitataError } | { kind: 'unreadable'; problem: BoitataError },
+  read: { kind: 'readable'; text: string; exact: boolean; problem: BoitataError } | { kind: 'unreadable'; problem: BoitataError },
   provenance: Provenance,
   request: DeliveryRequest,
   table?: string,
@@ -155,7 +178,10 @@ function deadOnArrival(
   const reason = `${problem.message}${paths.length > 0 ? ` (${paths.join('; ')})` : ''}`;
   const targetTable = table ?? request.explicitTable ?? request.defaultTable ?? eventTableName(request.preset, routableEventType(request.preset, provenance.eventType));
   if (read.kind === 'unreadable') return storedAsBase64(request.body, provenance, targetTable, problem.code, reason);
-  return { kind: 'message', payloadFormat: 'object', targetTable, payloadText: read.text, rowCount: 1, tables: [], provenance, deadOnArrival: { code: problem.code, reason: cut(reason) } };
+  return {
+    kind: 'message', payloadFormat: 'object', targetTable, payloadText: read.text, payloadIsBody: read.exact, rowCount: 1, tables: [],
+    provenance, deadOnArrival: { code: problem.code, reason: cut(reason) },
+  };
 }
 
 /**
@@ -174,6 +200,7 @@ export function storedAsBase64(
     payloadFormat: 'object',
     targetTable,
     payloadText: JSON.stringify({ unreadable_body_base64: toBase64(body) }),
+    payloadIsBody: false,
     rowCount: 1,
     tables: [],
     provenance,

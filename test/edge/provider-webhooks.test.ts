@@ -256,6 +256,20 @@ describe('provider connections', () => {
     expect(signedWithTenant.status).toBe(202);
   });
 
+  it('a generic connection whose header looks like another provider\'s is still treated as generic', async () => {
+    // The edge prepares a delivery for the preset its signature header names before the gate answers; the gate
+    // checks that guess, and a wrong one is prepared again for the connection's real preset.
+    const options = { header: 'x-hub-signature-256', encoding: 'hex' as const, prefix: 'sha256=' };
+    const conn = await createConnection({ table: 'acme', verify: { preset: 'hmac-sha256', options, signingSecret: 'acme-secret' } });
+    const body = JSON.stringify([{ id: 1 }, { id: 2 }]);
+    const signed = await providerSignature('hmac-sha256', 'acme-secret', body, { generic: options });
+    const response = await send(pushPath(conn.token), { headers: { 'content-type': 'application/json', 'x-github-event': 'push', ...signed }, body });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({ tables: [{ table: 'acme', rows: 2 }], rows: 2 });
+    const [row] = await queueRows(conn.tenant);
+    expect(row).toMatchObject({ payload_format: 'array', target_table: 'acme', row_count: 2 });
+  });
+
   it('a connection may raise its body limit for signed deliveries; past it, 413', async () => {
     const github = cases[1]!;
     const conn = await createConnection({ verify: { preset: "github", signingSecret: github.secret, maxBodyBytes: 3 * 1_048_576 } });
