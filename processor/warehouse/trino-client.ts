@@ -9,6 +9,11 @@ export interface TrinoSettings {
   user: string;
   password?: string | undefined;
   statementTimeoutMs: number;
+  /**
+   * The session catalog: what an unqualified `tenant_demo.events` means in an operator's query (`boitata query`).
+   * Boitatá's own statements always name their catalog.
+   */
+  catalog?: string | undefined;
 }
 
 export interface StatementResult {
@@ -36,6 +41,7 @@ export class TrinoStatementRunner {
       server: settings.url,
       source: 'boitata-processor',
       auth: new BasicAuth(settings.user, settings.password),
+      ...(settings.catalog === undefined ? {} : { catalog: settings.catalog }),
       // Without it Trino rounds timestamp(6) values to milliseconds in results.
       extraHeaders: { 'X-Trino-Client-Capabilities': 'PARAMETRIC_DATETIME' },
     });

@@ -187,7 +187,7 @@ function testWarehouse(kind: 'duckdb' | 'trino', create: () => Warehouse, catalo
 }
 
 /** A DuckDB file of this test file's own (each test file runs in its own worker). */
-const duckDbFile = join(tmpdir(), `boitata-e2e-${process.pid}-${randomUUID().slice(0, 8)}.duckdb`);
+export const duckDbFile = join(tmpdir(), `boitata-e2e-${process.pid}-${randomUUID().slice(0, 8)}.duckdb`);
 export const duckDbWarehouse = testWarehouse('duckdb', () => new DuckDbWarehouse({ path: duckDbFile, schemaPrefix: SCHEMA_PREFIX }), null);
 export const trinoWarehouse = trinoUrl === '' ? null : testWarehouse('trino', () => warehouse(), CATALOG);
 
