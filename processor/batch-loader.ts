@@ -226,6 +226,7 @@ export class BatchLoader {
       await this.warehouse.mergeRows(schema.ref, keyColumn, latest, tableColumns, { provenance: schema.provenance });
       merged += latest.length;
     }
+    if (inserts.length + merged > 0) await this.registry.markLoaded(group.tenantId, group.table);
     return inserts.length + merged;
   }
 }

@@ -64,6 +64,16 @@ export class SchemaRegistry {
     return schema;
   }
 
+  /**
+   * Records that rows of the table just landed (the status page's "last loaded"). Best effort: the rows are in the
+   * warehouse already, and a Postgres that cannot take this fails the batch's acknowledgement next, not this.
+   */
+  async markLoaded(tenantId: string, table: string): Promise<void> {
+    await this.pool
+      .query('UPDATE boitata_tables SET last_loaded_at = clock_timestamp() WHERE tenant_id = $1 AND table_name = $2', [tenantId, table])
+      .catch(() => undefined);
+  }
+
   forget(tenantId: string, table: string): void {
     this.cache.delete(`${tenantId}\u0000${table}`);
   }
