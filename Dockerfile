@@ -16,6 +16,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # TypeScript runs as it is (Node >= 22.18 strips the types): no build step.
 COPY bin ./bin
+COPY scripts/require-node.js ./scripts/require-node.js
 COPY cli ./cli
 COPY dev/embedded-postgres.ts ./dev/embedded-postgres.ts
 COPY migrations ./migrations
