@@ -37,15 +37,22 @@ describe('the processor and a DuckDB file held by another process', () => {
     const release = await holdFile();
     const warehouse = new DuckDbWarehouse({ path, schemaPrefix: SCHEMA_PREFIX, lockWaitMs: 200 });
     const processor = testProcessor([conn.tenant], { maxAttempts: 1 }, warehouse);
+    // Every claim while the file is held must fail as "another process"; and there must have been claims, or the
+    // loop proved nothing (the message is pending from the start, and the backoff is past before each retry).
+    let claimedWhileHeld = 0;
     try {
       for (let attempt = 0; attempt < 3; attempt++) {
         const result = await processor.runOnce();
-        if (result.claimed > 0) expect(result.error?.message).toMatch(/another process/i);
+        if (result.claimed > 0) {
+          claimedWhileHeld += 1;
+          expect(result.error?.message).toMatch(/another process/i);
+        }
         await new Promise((resolve) => setTimeout(resolve, 1100)); // past the retry backoff
       }
     } finally {
       release();
     }
+    expect(claimedWhileHeld).toBeGreaterThanOrEqual(1);
     expect(await queueStatus(conn.tenant)).toEqual({ pending: 1 });
     const { rows } = await db.query('SELECT count(*)::int AS n FROM boitata_dead_letters WHERE tenant_id = $1', [conn.tenant]);
     expect(rows[0].n).toBe(0);
