@@ -16,11 +16,14 @@ import { AiSchemaMatcher } from './ai/schema-matcher.ts';
 import { JobWorker } from './enrichment/job-worker.ts';
 import { loadPiiHashKey, PiiHasher } from './schema/pii-hasher.ts';
 
+/** Postgres clients of one processor: four schema evolutions at once (two clients each), two kept for the queue. */
+const POOL_SIZE = 10;
+
 /** `config.DATABASE_URL` must be set: the caller resolves the embedded default first (see resolveDatabase). */
 export async function startProcessor(config: ProcessorConfig & { DATABASE_URL: string }, log: Logger) {
   // A half-open Postgres must not hang the loop: connecting and each statement have a deadline (then the batch is
   // retried, or its lease runs out), and TCP keepalive finds a dead peer.
-  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4, connectionTimeoutMillis: 10_000, query_timeout: 120_000, keepAlive: true });
+  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: POOL_SIZE, connectionTimeoutMillis: 10_000, query_timeout: 120_000, keepAlive: true });
   pool.on('error', (error) => log.warn('idle Postgres connection failed', { error }));
   const { warehouse, description: warehouseDescription } = createWarehouse(config);
   const hook = async (stage: string): Promise<void> => {
@@ -40,7 +43,7 @@ export async function startProcessor(config: ProcessorConfig & { DATABASE_URL: s
     log.warn('PII_HASH_KEY is not set: using a generated key kept in boitata_settings (set PII_HASH_KEY from a secret store in production)');
   }
   const hasher = new PiiHasher(config.PII_HASH_MODE, piiKey.key);
-  const registry = new SchemaRegistry({ pool, warehouse, hook, matcher });
+  const registry = new SchemaRegistry({ pool, poolSize: POOL_SIZE, warehouse, hook, matcher });
   const loader = new BatchLoader({ warehouse, registry, hook, hasher });
   const metrics = new ProcessorMetrics(pool);
   const tenants = config.PROCESSOR_TENANTS?.split(',') ?? null;

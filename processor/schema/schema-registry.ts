@@ -5,6 +5,7 @@ import { MAX_COLUMNS_PER_TABLE } from '../../shared/ingest-limits.ts';
 import type { AiSchemaMatcher } from '../ai/schema-matcher.ts';
 import type { TableRef, Warehouse } from '../warehouse/warehouse.ts';
 import { VARCHAR, type ColumnType } from './column-types.ts';
+import { evolutionsAtOnce, Limiter } from './evolution-limit.ts';
 import { METADATA_COLUMN_TYPES, METADATA_COLUMNS } from './physical-name.ts';
 import { detectPii } from './pii-detect.ts';
 import { observedType, planSchemaChange, type RegisteredColumn, type SchemaChange } from './plan-schema-change.ts';
@@ -37,8 +38,12 @@ export class SchemaRegistry {
   // the locked re-read below finds already made; a PII flag set elsewhere bumps the version, which is checked.
   private readonly cache = new Map<string, TableSchema>();
 
-  constructor(options: { pool: pg.Pool; warehouse: Warehouse; matcher?: AiSchemaMatcher | null; hook?: StageHook }) {
+  private readonly evolutions: Limiter;
+
+  /** `poolSize`: the clients `pool` has (pg's default 10); it bounds how many evolutions run at once. */
+  constructor(options: { pool: pg.Pool; poolSize?: number; warehouse: Warehouse; matcher?: AiSchemaMatcher | null; hook?: StageHook }) {
     this.pool = options.pool;
+    this.evolutions = new Limiter(evolutionsAtOnce(options.poolSize ?? 10));
     this.warehouse = options.warehouse;
     this.matcher = options.matcher ?? null;
     this.hook = options.hook ?? (async () => undefined);
@@ -59,7 +64,7 @@ export class SchemaRegistry {
     ) {
       return cached;
     }
-    const schema = await this.evolve(tenantId, table, messages, messageId, provenance);
+    const schema = await this.evolutions.run(() => this.evolve(tenantId, table, messages, messageId, provenance));
     this.cache.set(key, schema);
     return schema;
   }

@@ -93,7 +93,7 @@ export const piiHash = (tenant: string, value: unknown) => testHasher.hash(tenan
 export interface ProcessorOptions { batchSize?: number; leaseSeconds?: number; id?: string; trinoUrl?: string; maxAttempts?: number; matcher?: AiSchemaMatcher }
 
 export function testProcessor(tenants: string[], options: ProcessorOptions = {}, wh: Warehouse = warehouse(options.trinoUrl)) {
-  const registry = new SchemaRegistry({ pool: db, warehouse: wh, matcher: options.matcher ?? null });
+  const registry = new SchemaRegistry({ pool: db, poolSize: 4, warehouse: wh, matcher: options.matcher ?? null });
   const loader = new BatchLoader({ warehouse: wh, registry, hasher: testHasher });
   const queue = new QueueStore(db, options.id ?? `test-${randomUUID().slice(0, 8)}`, options.leaseSeconds ?? 60, tenants);
   return new Processor({
