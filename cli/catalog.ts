@@ -1,5 +1,6 @@
 // The catalog for operators: a table's columns (types, aliases, descriptions, tags, PII flags), and its aliases.
 import type pg from 'pg';
+import { withTransaction } from './database.ts';
 import { ProvisionError } from './provision.ts';
 
 export interface CatalogColumn {
@@ -56,9 +57,7 @@ export async function listAliases(db: pg.Pool, tenantId: string, table?: string)
  */
 export async function removeAlias(db: pg.Pool, tenantId: string, table: string, alias: string): Promise<AliasInfo> {
   const name = table.toLowerCase();
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(db, async (client) => {
     const { rows: [removed] } = await client.query<AliasInfo>(
       `DELETE FROM boitata_aliases WHERE tenant_id = $1 AND table_name = $2 AND alias = $3
        RETURNING table_name, alias, column_name, decided_by, evidence, created_at`,
@@ -76,12 +75,6 @@ export async function removeAlias(db: pg.Pool, tenantId: string, table: string, 
        SELECT $1, $2, schema_version, $3 FROM bumped`,
       [tenantId, name, JSON.stringify([{ kind: 'remove_alias', alias, column: removed.column_name, by: 'operator' }])],
     );
-    await client.query('COMMIT');
     return removed;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -21,6 +21,25 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
+/**
+ * Runs `work` in one transaction on a client of `db`: committed when it returns, rolled back when it throws (the
+ * work's error is the one thrown, even when the rollback fails too, as on a broken connection).
+ */
+export async function withTransaction<T>(db: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 export function openPool(url: string): pg.Pool {
   return new pg.Pool({ connectionString: url, max: 4 });
 }

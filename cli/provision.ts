@@ -9,7 +9,8 @@ import { isValidTableName, TABLE_NAME_RULE } from '../shared/table-name.ts';
 import type { SecretsKeyring } from '../shared/secret-box.ts';
 import type { GenericHmacOptions, VerifyPreset } from '../shared/webhooks/presets.ts';
 import { assertUuid, ProvisionError } from './provision-error.ts';
-import { inTransaction, insertSigningSecret } from './signing-secrets.ts';
+import { withTransaction } from './database.ts';
+import { insertSigningSecret } from './signing-secrets.ts';
 import { checkMaxBodyBytes, checkSigningSecret, checkVerifySetting, type VerifySetting } from './verify-settings.ts';
 
 export { ProvisionError } from './provision-error.ts';
@@ -108,7 +109,7 @@ export async function addConnection(
   const token = generateSecret('ingest');
   const id = randomUUID();
   try {
-    await inTransaction(db, async (client) => {
+    await withTransaction(db, async (client) => {
       await client.query(
         `INSERT INTO boitata_connections (id, tenant_id, name, default_table, token_hash, token_prefix, rate_limit_per_minute,
                                           verify_preset, verify_options, max_body_bytes)
@@ -179,7 +180,7 @@ export async function updateConnection(db: pg.Pool, id: string, changes: Connect
     signingSecret = checkSigningSecret(changes.signingSecret, verify.preset);
     if (keyring === undefined) throw new ProvisionError('no secrets key to seal the signing secret with (BOITATA_SECRETS_KEY)');
   }
-  await inTransaction(db, async (client) => {
+  await withTransaction(db, async (client) => {
     const { rows: [current] } = await client.query<{ verify_preset: string | null; secrets: number }>(
       `SELECT verify_preset, (SELECT count(*)::int FROM boitata_signing_secrets s
                                WHERE s.connection_id = c.id AND (s.expires_at IS NULL OR s.expires_at > now())) AS secrets
@@ -314,9 +315,7 @@ export async function rotateApiKey(
 ): Promise<{ key: ApiKeyInfo; secret: string; previous: ApiKeyInfo }> {
   assertUuid(id, 'key id');
   if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0) throw new ProvisionError('--overlap must be a whole number of seconds >= 0');
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(db, async (client) => {
     const previous = (
       await client.query<ApiKeyInfo>(
         `UPDATE boitata_api_keys SET expires_at = least(coalesce(expires_at, 'infinity'), now() + make_interval(secs => $2))
@@ -334,14 +333,8 @@ export async function rotateApiKey(
       sourceId: previous.source_id,
       rateLimit: previous.rate_limit_per_minute,
     });
-    await client.query('COMMIT');
     return { ...rotated, previous };
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 // ---- validation

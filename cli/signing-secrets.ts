@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { sealSecret, SecretsKeyError, type SecretsKeyring } from '../shared/secret-box.ts';
 import { isVerifyPreset } from '../shared/webhooks/presets.ts';
+import { withTransaction } from './database.ts';
 import { assertUuid, ProvisionError } from './provision-error.ts';
 import { checkSigningSecret } from './verify-settings.ts';
 
@@ -44,7 +45,7 @@ export async function rotateSigningSecret(
   if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0 || overlapSeconds > MAX_OVERLAP_SECONDS) {
     throw new ProvisionError('--overlap must be between 0 (switch at once) and 30 days (30d)');
   }
-  return inTransaction(db, async (client) => {
+  return withTransaction(db, async (client) => {
     const { rows: [connection] } = await client.query<{ verify_preset: string | null; revoked: boolean }>(
       'SELECT verify_preset, revoked_at IS NOT NULL AS revoked FROM boitata_connections WHERE id = $1 FOR UPDATE',
       [connectionId],
@@ -88,7 +89,7 @@ export interface RekeyResult {
  */
 export async function rekeySigningSecrets(db: pg.Pool, keyring: SecretsKeyring): Promise<RekeyResult> {
   const current = keyring.current;
-  return inTransaction(db, async (client) => {
+  return withTransaction(db, async (client) => {
     const expired = await client.query('DELETE FROM boitata_signing_secrets WHERE key_id <> $1 AND expires_at <= now()', [current.id]);
     const { rows } = await client.query<{ id: string; connection_id: string; key_id: string; sealed: Buffer }>(
       'SELECT id, connection_id, key_id, sealed FROM boitata_signing_secrets WHERE key_id <> $1 ORDER BY id FOR UPDATE',
@@ -113,17 +114,3 @@ export async function rekeySigningSecrets(db: pg.Pool, keyring: SecretsKeyring):
   });
 }
 
-export async function inTransaction<T>(db: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
-}

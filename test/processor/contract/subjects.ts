@@ -23,6 +23,11 @@ export interface Subject {
   /** SQL giving a timestamp(6) with time zone as `YYYY-MM-DD HH:MM:SS.ffffff` in UTC */
   utcText(column: string): string;
   readComment(warehouse: Warehouse, ref: TableRef, column: string): Promise<string | null>;
+  /**
+   * What maintenance must visibly change, where the warehouse shows it: Iceberg's data files of the table (optimize
+   * compacts them). DuckDB's CHECKPOINT leaves nothing a test can tell from the file closing by itself when idle.
+   */
+  dataFiles?(warehouse: Warehouse, ref: TableRef): Promise<number>;
   cleanup(): void;
 }
 
@@ -61,6 +66,10 @@ export const trino: Subject = {
     const { rows } = await warehouse.query(`SHOW COLUMNS FROM ${q(ref.catalog)}.${q(ref.schema)}.${q(ref.table)}`);
     const comment = rows.find((row) => row[0] === column)?.[3];
     return comment === undefined || comment === null || comment === '' ? null : String(comment);
+  },
+  async dataFiles(warehouse, ref) {
+    const { rows } = await warehouse.query(`SELECT count(*) FROM ${q(ref.catalog)}.${q(ref.schema)}.${q(`${ref.table}$files`)}`);
+    return Number(rows[0]?.[0]);
   },
   cleanup: () => undefined,
 };
