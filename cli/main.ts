@@ -10,7 +10,7 @@ import {
 import type pg from 'pg';
 import { listDeadLetters, replayDeadLetters } from '../processor/queue/dead-letters.ts';
 import { listAliases, listColumns, removeAlias } from './catalog.ts';
-import { redactUrl } from '../processor/logger.ts';
+import { redactUrl } from '../shared/redact-url.ts';
 import { OPTIONS, optionalInt, parseDuration, required, UsageError, type Values } from './arguments.ts';
 import { runConnectionCommand, runTestDelivery } from './connection-commands.ts';
 import { loadSecretsKeyring } from './secrets-key.ts';

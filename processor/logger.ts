@@ -21,14 +21,3 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
 function replaceErrors(_key: string, value: unknown): unknown {
   return value instanceof Error ? { name: value.name, message: value.message } : value;
 }
-
-/** A DATABASE_URL or TRINO_URL with its password replaced, for logs and errors. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}

@@ -7,7 +7,8 @@ import { startLocalEdge, type LocalEdge } from '../dev/run-local-edge.ts';
 import { openPool } from '../cli/database.ts';
 import { edgeSecretsKeyVars } from '../cli/secrets-key.ts';
 import { ConfigError, parseConfig, type ProcessorConfig } from '../processor/config.ts';
-import { createLogger, redactUrl } from '../processor/logger.ts';
+import { redactUrl } from '../shared/redact-url.ts';
+import { createLogger } from '../processor/logger.ts';
 import { startProcessor } from '../processor/main.ts';
 import { duckDbPath } from '../processor/warehouse/create-warehouse.ts';
 

@@ -1,7 +1,7 @@
 // Which warehouse the configuration selects: Trino/Iceberg when TRINO_URL is set, else the embedded DuckDB file.
 import { join } from 'node:path';
 import type { ProcessorConfig } from '../config.ts';
-import { redactUrl } from '../logger.ts';
+import { redactUrl } from '../../shared/redact-url.ts';
 import { DuckDbWarehouse } from './duckdb-warehouse.ts';
 import { TrinoWarehouse } from './trino-warehouse.ts';
 import type { Warehouse } from './warehouse.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { migrate } from '../../cli/migrate.ts';
 import { startEmbeddedPostgres } from '../../dev/embedded-postgres.ts';
-import { redactUrl } from '../../processor/logger.ts';
+import { redactUrl } from '../../shared/redact-url.ts';
 
 const LOCAL_TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/boitata_test';
 
