@@ -1,7 +1,7 @@
 // What an operator may set for a provider webhook — preset, generic options, signing secret, body size limit —
 // checked before anything is stored. Errors say what to fix and never repeat a secret.
 import { ProvisionError } from './provision-error.ts';
-import { decodeBase64 } from '../shared/secret-box.ts';
+import { decodeBase64 } from '../shared/bytes.ts';
 import { isVerifyPreset, type GenericHmacOptions, type VerifyPreset } from '../shared/webhooks/presets.ts';
 
 /** A connection's verification as the operator asks for it; `options` only for `hmac-sha256`. */

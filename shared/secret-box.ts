@@ -1,5 +1,6 @@
 // Signing secrets at rest: AES-256-GCM with BOITATA_SECRETS_KEY (a key that is never in Postgres). WebCrypto only,
 // so the CLI (Node) seals and the edge (workerd) opens with the same code.
+import { decodeBase64, toBase64, toHex } from './bytes.ts';
 
 /** The key as an operator configures it: 32 random bytes, base64 or base64url (`boitata secrets generate-key`). */
 export interface SecretsKey {
@@ -87,30 +88,5 @@ export class SecretsKeyring {
       );
     }
     return openSecret(key, sealed, boundTo);
-  }
-}
-
-function toHex(bytes: Uint8Array): string {
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return hex;
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
-/** Standard or URL-safe base64, padded or not; null when it is not base64. */
-export function decodeBase64(text: string): Uint8Array<ArrayBuffer> | null {
-  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(text)) return null;
-  const standard = text.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
-  if (standard.length % 4 === 1) return null;
-  try {
-    const binary = atob(standard + '='.repeat((4 - (standard.length % 4)) % 4));
-    return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  } catch {
-    return null;
   }
 }

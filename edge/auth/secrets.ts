@@ -1,4 +1,5 @@
 // Hashing and comparing secrets inside the Worker: SHA-256 for storage, constant-time equality for checks.
+import { toHex } from '../../shared/bytes.ts';
 
 // Senders reuse their token on every request: remember the digests of recent ones (per isolate, bounded).
 const recentTokenDigests = new Map<string, string>();
@@ -18,12 +19,6 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   const digest = await crypto.subtle.digest('SHA-256', bytes);
   return toHex(new Uint8Array(digest));
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return hex;
 }
 
 const encoder = new TextEncoder();

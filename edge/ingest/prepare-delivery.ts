@@ -1,5 +1,6 @@
 // What a verified provider delivery becomes: the table (explicit, default, or one per event type), the stored
 // payload, its provenance, and — when it breaks a content rule — the dead letter it is stored as. Pure.
+import { toBase64 } from '../../shared/bytes.ts';
 import { BoitataError } from '../../shared/errors.ts';
 import { assertStorableJson } from '../../shared/json-safety.ts';
 import { scanJsonText } from '../../shared/json-scan.ts';
@@ -212,12 +213,4 @@ export function storedAsBase64(
 function cut(text: string): string {
   const head = text.slice(0, 1000);
   return /[\uD800-\uDBFF]$/.test(head) ? head.slice(0, -1) : head;
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let offset = 0; offset < bytes.byteLength; offset += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(offset, offset + 0x8000));
-  }
-  return btoa(binary);
 }

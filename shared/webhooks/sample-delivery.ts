@@ -1,6 +1,7 @@
 // A signed sample delivery per preset, as the provider would send it: for `boitata connections test-delivery` and the
 // bench only. Tests never take it as the source of truth; they sign with the providers' own libraries.
-import { hmacSha256, toBase64, toHex, utf8Bytes } from './encoding.ts';
+import { toBase64, toHex } from '../bytes.ts';
+import { hmacSha256, utf8Bytes } from './encoding.ts';
 import type { GenericHmacOptions, VerifyPreset } from './presets.ts';
 import { sampleEvent } from './sample-events.ts';
 import { signingKeyBytes, signingSecretProblem } from './signing-secret.ts';

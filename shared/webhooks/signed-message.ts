@@ -1,6 +1,7 @@
 // Reads a delivery's signature headers, per preset, into what must be checked: the signatures sent, the signed bytes,
 // the signed timestamp. Pure and synchronous; the HMAC and the clock are verify-signature.ts's job.
-import { concatBytes, decodeBase64, decodeHex, utf8Bytes, type Bytes } from './encoding.ts';
+import { concatBytes, decodeBase64, type Bytes } from '../bytes.ts';
+import { decodeHex, utf8Bytes } from './encoding.ts';
 import type { GenericHmacOptions, HeaderMap, SignatureFailureCode, VerifyPreset } from './presets.ts';
 
 export interface SignedMessage {

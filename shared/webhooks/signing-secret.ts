@@ -1,5 +1,6 @@
 // How a connection's signing secret, as the provider's dashboard shows it, becomes the HMAC key bytes.
-import { decodeBase64, utf8Bytes, type Bytes } from './encoding.ts';
+import { decodeBase64, type Bytes } from '../bytes.ts';
+import { utf8Bytes } from './encoding.ts';
 import type { VerifyPreset } from './presets.ts';
 
 const STANDARD_WEBHOOKS_PREFIX = 'whsec_';

@@ -1,5 +1,6 @@
 // Verifies a provider delivery's signature over the raw request bytes, with any of the connection's current secrets.
-import { importHmacKey, type Bytes } from './encoding.ts';
+import type { Bytes } from '../bytes.ts';
+import { importHmacKey } from './encoding.ts';
 import { SIGNATURE_TOLERANCE_SECONDS, type GenericHmacOptions, type HeaderMap, type VerifyPreset, type VerifyResult } from './presets.ts';
 import { readSignedMessage } from './signed-message.ts';
 import { signingKeyBytes } from './signing-secret.ts';
