@@ -14,11 +14,13 @@ COPY package.json package-lock.json ./
 # Runtime dependencies only (no wrangler, workerd, vitest, browsers).
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
-# TypeScript runs as it is (Node >= 22.18 strips the types): no build step.
+# TypeScript runs as it is (Node >= 22.18 strips the types): no build step. The processor and the operator CLI
+# (`docker exec … node bin/boitata.js`), with the database bootstrap they share; no dev/ code (the local stack).
+# test/docs/container-contents.test.ts checks that what they import is all copied here.
 COPY bin ./bin
 COPY scripts/require-node.js ./scripts/require-node.js
 COPY cli ./cli
-COPY dev/embedded-postgres.ts ./dev/embedded-postgres.ts
+COPY database ./database
 COPY migrations ./migrations
 COPY processor ./processor
 COPY shared ./shared

@@ -1,7 +1,7 @@
 // How `boitata` reads its arguments: the options it knows, required values, numbers, durations, and signing
 // secrets — from a file or standard input only, never from the command line.
 import { readFile } from 'node:fs/promises';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { parseArgs, ParseArgsConfig } from 'node:util';
 
 export const OPTIONS = {
   json: { type: 'boolean', default: false },

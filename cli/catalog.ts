@@ -1,7 +1,8 @@
 // The catalog for operators: a table's columns (types, aliases, descriptions, tags, PII flags), and its aliases.
 import type pg from 'pg';
-import { withTransaction } from './database.ts';
-import { ProvisionError } from './provision.ts';
+import { withTransaction } from '../database/with-transaction.ts';
+import { bumpVersion } from '../processor/schema/catalog-sql.ts';
+import { ProvisionError } from './provision-error.ts';
 
 export interface CatalogColumn {
   column: string;
@@ -69,12 +70,7 @@ export async function removeAlias(db: pg.Pool, tenantId: string, table: string, 
       `INSERT INTO boitata_alias_rejections (tenant_id, table_name, alias, column_name) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
       [tenantId, name, alias, removed.column_name]);
     // Processors re-read a table whose version moved: the removal applies to their next batch.
-    await client.query(
-      `WITH bumped AS (UPDATE boitata_tables SET schema_version = schema_version + 1 WHERE tenant_id = $1 AND table_name = $2 RETURNING schema_version)
-       INSERT INTO boitata_schema_versions (tenant_id, table_name, version, changes)
-       SELECT $1, $2, schema_version, $3 FROM bumped`,
-      [tenantId, name, JSON.stringify([{ kind: 'remove_alias', alias, column: removed.column_name, by: 'operator' }])],
-    );
+    await bumpVersion(client, tenantId, name, [{ kind: 'remove_alias', alias, column: removed.column_name, by: 'operator' }], null);
     return removed;
   });
 }

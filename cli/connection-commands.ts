@@ -6,7 +6,8 @@ import type { SecretsKeyring } from '../shared/secret-box.ts';
 import type { GenericHmacOptions, VerifyPreset } from '../shared/webhooks/presets.ts';
 import { optionalInt, parseDuration, readSigningSecret, required, UsageError, type Values } from './arguments.ts';
 import { table, type Output } from './output.ts';
-import { addConnection, listConnections, ProvisionError, revokeConnection, updateConnection, type ConnectionInfo } from './provision.ts';
+import { addConnection, listConnections, revokeConnection, updateConnection, type ConnectionInfo } from './connections.ts';
+import { ProvisionError } from './provision-error.ts';
 import { rotateSigningSecret } from './signing-secrets.ts';
 import { checkSigningSecret, checkVerifySetting, verifiedHeaders, type VerifySetting } from './verify-settings.ts';
 
@@ -31,28 +32,8 @@ export async function runConnectionCommand(
   keyring: () => Promise<SecretsKeyring>,
 ): Promise<void> {
   switch (action) {
-    case 'add': {
-      const verify = verifyFromValues(values);
-      if (verify === 'none') throw new UsageError('--verify none is for `connections update`: a new connection verifies nothing unless --verify names a preset');
-      const tenant = required(values.tenant, '--tenant');
-      const name = required(values.name, '--name');
-      const signingSecret = await readSigningSecret(values);
-      const { connection, token } = await addConnection(db, {
-        tenant,
-        name,
-        table: values.table,
-        allowedIps: values['allowed-ips']?.split(',').filter((s) => s.trim() !== ''),
-        rateLimitPerMinute: optionalInt(values['rate-limit'], '--rate-limit'),
-        verify,
-        signingSecret,
-        maxBodyBytes: optionalInt(values['max-body-bytes'], '--max-body-bytes'),
-      }, signingSecret === undefined ? undefined : await keyring());
-      const preset = connection.verify_preset;
-      const verified = preset === null ? null : verifiedHeaders(preset, connection.verify_options);
-      return out.print({ ...connection, token, ...(verified === null ? {} : { push_path: `/v1/ingest/push/${token}`, verified_headers: verified }) }, () =>
-        preset === null ? plainAddText(connection, token) : presetAddText(connection, preset, token),
-      );
-    }
+    case 'add':
+      return addConnectionCommand(db, out, values, keyring);
     case 'list': {
       const connections = await listConnections(db, values.tenant ? { tenant: values.tenant } : {});
       return out.print(connections, () =>
@@ -62,38 +43,10 @@ export async function runConnectionCommand(
         ]),
       );
     }
-    case 'update': {
-      const allowed = values['allowed-ips'];
-      const maxBody = values['max-body-bytes'];
-      const signingSecret = await readSigningSecret(values);
-      const connection = await updateConnection(db, required(rest[0], 'connection id'), {
-        allowedIps: allowed === undefined ? undefined : allowed === 'none' ? [] : allowed.split(',').filter((s) => s.trim() !== ''),
-        rateLimitPerMinute: optionalInt(values['rate-limit'], '--rate-limit'),
-        table: values.table === undefined ? undefined : values.table === 'none' ? null : values.table,
-        verify: verifyFromValues(values),
-        signingSecret,
-        maxBodyBytes: maxBody === 'default' ? null : optionalInt(maxBody, '--max-body-bytes'),
-      }, signingSecret === undefined ? undefined : await keyring());
-      return out.print(connection, () =>
-        `Updated connection ${connection.id}: rate limit ${connection.rate_limit_per_minute}/min, default table ${connection.default_table ?? '-'}, ` +
-          `allowed IPs ${connection.allowed_ips.join(',') || 'any'}, ${verificationSummary(connection)}, ` +
-          `body limit ${connection.max_body_bytes ?? 'default (1048576)'} bytes. Gates apply it within GATE_CONFIG_TTL_SECONDS (default 30 s).`,
-      );
-    }
-    case 'rotate-secret': {
-      const id = required(values.id ?? rest[0], '--id');
-      const secret = await readSigningSecret(values);
-      if (secret === undefined) throw new UsageError('rotate-secret needs the new secret: --signing-secret-file F, or --signing-secret - to read it from standard input');
-      const overlap = values.overlap === undefined ? DEFAULT_OVERLAP_SECONDS : parseDuration(values.overlap, '--overlap');
-      const rotated = await rotateSigningSecret(db, id, secret, overlap, await keyring());
-      return out.print(rotated, () =>
-        `Stored the new signing secret of connection ${id} (encrypted; not shown). ` +
-          (rotated.previous === 0
-            ? 'There was no previous secret: only the new one verifies.'
-            : `The previous ${rotated.previous === 1 ? 'secret verifies' : `${rotated.previous} secrets verify`} until ${rotated.previous_expires_at?.toISOString()}, ` +
-              'the new one from now (gates reload within GATE_CONFIG_TTL_SECONDS): switch the provider to the new secret before then.'),
-      );
-    }
+    case 'update':
+      return updateConnectionCommand(db, out, rest, values, keyring);
+    case 'rotate-secret':
+      return rotateSecretCommand(db, out, rest, values, keyring);
     case 'revoke': {
       const connection = await revokeConnection(db, required(rest[0], 'connection id'));
       return out.print(connection, () => `Revoked connection ${connection.id}; the edge refuses its token within GATE_CONFIG_TTL_SECONDS (default 30 s).`);
@@ -101,6 +54,66 @@ export async function runConnectionCommand(
     default:
       throw new UsageError(`unknown command "connections ${action ?? ''}" (see boitata --help)`);
   }
+}
+
+/** `connections add`: prints the token once, and for a provider webhook where to paste its URL. */
+async function addConnectionCommand(db: pg.Pool, out: Output, values: Values, keyring: () => Promise<SecretsKeyring>): Promise<void> {
+  const verify = verifyFromValues(values);
+  if (verify === 'none') throw new UsageError('--verify none is for `connections update`: a new connection verifies nothing unless --verify names a preset');
+  const tenant = required(values.tenant, '--tenant');
+  const name = required(values.name, '--name');
+  const signingSecret = await readSigningSecret(values);
+  const { connection, token } = await addConnection(db, {
+    tenant,
+    name,
+    table: values.table,
+    allowedIps: values['allowed-ips']?.split(',').filter((s) => s.trim() !== ''),
+    rateLimitPerMinute: optionalInt(values['rate-limit'], '--rate-limit'),
+    verify,
+    signingSecret,
+    maxBodyBytes: optionalInt(values['max-body-bytes'], '--max-body-bytes'),
+  }, signingSecret === undefined ? undefined : await keyring());
+  const preset = connection.verify_preset;
+  const verified = preset === null ? null : verifiedHeaders(preset, connection.verify_options);
+  return out.print({ ...connection, token, ...(verified === null ? {} : { push_path: `/v1/ingest/push/${token}`, verified_headers: verified }) }, () =>
+    preset === null ? plainAddText(connection, token) : presetAddText(connection, preset, token),
+  );
+}
+
+/** `connections update <id>`: `none` clears the allowlist, the default table or verification; `default` the body limit. */
+async function updateConnectionCommand(db: pg.Pool, out: Output, rest: string[], values: Values, keyring: () => Promise<SecretsKeyring>): Promise<void> {
+  const allowed = values['allowed-ips'];
+  const maxBody = values['max-body-bytes'];
+  const signingSecret = await readSigningSecret(values);
+  const connection = await updateConnection(db, required(rest[0], 'connection id'), {
+    allowedIps: allowed === undefined ? undefined : allowed === 'none' ? [] : allowed.split(',').filter((s) => s.trim() !== ''),
+    rateLimitPerMinute: optionalInt(values['rate-limit'], '--rate-limit'),
+    table: values.table === undefined ? undefined : values.table === 'none' ? null : values.table,
+    verify: verifyFromValues(values),
+    signingSecret,
+    maxBodyBytes: maxBody === 'default' ? null : optionalInt(maxBody, '--max-body-bytes'),
+  }, signingSecret === undefined ? undefined : await keyring());
+  return out.print(connection, () =>
+    `Updated connection ${connection.id}: rate limit ${connection.rate_limit_per_minute}/min, default table ${connection.default_table ?? '-'}, ` +
+      `allowed IPs ${connection.allowed_ips.join(',') || 'any'}, ${verificationSummary(connection)}, ` +
+      `body limit ${connection.max_body_bytes ?? 'default (1048576)'} bytes. Gates apply it within GATE_CONFIG_TTL_SECONDS (default 30 s).`,
+  );
+}
+
+/** `connections rotate-secret`: the new signing secret verifies now, the previous ones until the overlap ends. */
+async function rotateSecretCommand(db: pg.Pool, out: Output, rest: string[], values: Values, keyring: () => Promise<SecretsKeyring>): Promise<void> {
+  const id = required(values.id ?? rest[0], '--id');
+  const secret = await readSigningSecret(values);
+  if (secret === undefined) throw new UsageError('rotate-secret needs the new secret: --signing-secret-file F, or --signing-secret - to read it from standard input');
+  const overlap = values.overlap === undefined ? DEFAULT_OVERLAP_SECONDS : parseDuration(values.overlap, '--overlap');
+  const rotated = await rotateSigningSecret(db, id, secret, overlap, await keyring());
+  return out.print(rotated, () =>
+    `Stored the new signing secret of connection ${id} (encrypted; not shown). ` +
+      (rotated.previous === 0
+        ? 'There was no previous secret: only the new one verifies.'
+        : `The previous ${rotated.previous === 1 ? 'secret verifies' : `${rotated.previous} secrets verify`} until ${rotated.previous_expires_at?.toISOString()}, ` +
+          'the new one from now (gates reload within GATE_CONFIG_TTL_SECONDS): switch the provider to the new secret before then.'),
+  );
 }
 
 /** `connections test-delivery`: signs a sample event as the preset's provider would and posts it (no database). */

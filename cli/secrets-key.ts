@@ -2,7 +2,7 @@
 // the embedded defaults (no DATABASE_URL) — a key generated on first need and kept in <BOITATA_DATA_DIR>/secrets-key.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_DATA_DIR, resolveDataDir } from '../dev/embedded-postgres.ts';
+import { DEFAULT_DATA_DIR, resolveDataDir } from '../database/data-dir.ts';
 import { generateSecretsKey, parseSecretsKey, SecretsKeyError, SecretsKeyring } from '../shared/secret-box.ts';
 
 export interface SecretsKeyText {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { sealSecret, SecretsKeyError, type SecretsKeyring } from '../shared/secret-box.ts';
 import { isVerifyPreset } from '../shared/webhooks/presets.ts';
-import { withTransaction } from './database.ts';
+import { withTransaction } from '../database/with-transaction.ts';
 import { assertUuid, ProvisionError } from './provision-error.ts';
 import { checkSigningSecret } from './verify-settings.ts';
 

@@ -4,7 +4,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { addConnection, addTenant, hashSecret, ProvisionError } from '../cli/provision.ts';
+import { addConnection } from '../cli/connections.ts';
+import { hashSecret } from '../cli/credential-secrets.ts';
+import { ProvisionError } from '../cli/provision-error.ts';
+import { addTenant } from '../cli/tenants.ts';
 
 export const DEMO_TENANT = 'demo';
 export const DEMO_TABLE = 'events';

@@ -5,8 +5,9 @@ import { createRequire } from 'node:module';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ensureDatabase, openPool } from '../cli/database.ts';
-import { migrate } from '../cli/migrate.ts';
+import { ensureDatabase } from '../database/ensure-database.ts';
+import { openPool } from '../database/open-pool.ts';
+import { migrate } from '../database/migrate.ts';
 import type { NeonLocal } from './neon-local.ts';
 import { startNeonLocalProcess } from './neon-local-process.ts';
 

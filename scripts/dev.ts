@@ -1,10 +1,11 @@
 // `npm run dev`: the whole stack on one machine. PostgreSQL from DATABASE_URL, or an embedded one (data in
 // .boitata/); the edge under wrangler dev on http://127.0.0.1:8787; the processor landing rows in Trino when
 // TRINO_URL is set, or in an embedded DuckDB file otherwise. Prints a ready curl for a demo connection.
-import { resolveDatabase, type DatabaseHandle } from '../dev/embedded-postgres.ts';
+import type { DatabaseHandle } from '../database/database-handle.ts';
+import { resolveDatabase } from '../database/resolve-database.ts';
 import { demoCurl, ensureDemoConnection } from '../dev/demo.ts';
 import { startLocalEdge, type LocalEdge } from '../dev/run-local-edge.ts';
-import { openPool } from '../cli/database.ts';
+import { openPool } from '../database/open-pool.ts';
 import { edgeSecretsKeyVars } from '../cli/secrets-key.ts';
 import { ConfigError, parseConfig, type ProcessorConfig } from '../processor/config.ts';
 import { redactUrl } from '../shared/redact-url.ts';

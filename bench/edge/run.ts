@@ -1,8 +1,9 @@
 // bench/edge: POST /v1/ingest/push through the local Worker into the real Postgres, side by side with a bare Hono Worker,
 // and the same push as a Stripe delivery to a connection that verifies Stripe signatures (signed by Stripe's library).
-import pg from 'pg';
+import type pg from 'pg';
 import Stripe from 'stripe';
-import { addConnection, addTenant } from '../../cli/provision.ts';
+import { addConnection } from '../../cli/connections.ts';
+import { addTenant } from '../../cli/tenants.ts';
 import { generateSecretsKey, parseSecretsKey, SecretsKeyring } from '../../shared/secret-box.ts';
 import { startLocalEdge, startWranglerDev } from '../../dev/run-local-edge.ts';
 import { recreateTestDatabase } from '../../test/support/test-database.ts';

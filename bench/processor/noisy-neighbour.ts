@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { startLocalEdge } from '../../dev/run-local-edge.ts';
 import { describeResult, runNoisyScenario, type NoisyScenarioResult, type ScenarioWarehouse } from '../../test/processor/noisy/noisy-scenario.ts';
 import { probeTrino } from '../../test/support/trino-probe.ts';

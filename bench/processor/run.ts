@@ -1,13 +1,14 @@
 // bench/processor: drain 100,000 queued rows (3 tables) into Trino/Iceberg, side by side with a direct bulk INSERT of the same rows.
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { addConnection, addTenant } from '../../cli/provision.ts';
+import type pg from 'pg';
+import { addConnection } from '../../cli/connections.ts';
+import { addTenant } from '../../cli/tenants.ts';
 import { BatchLoader } from '../../processor/batch-loader.ts';
 import { flattenRow } from '../../processor/normalize/flatten-row.ts';
 import { createLogger } from '../../processor/logger.ts';
 import { Processor } from '../../processor/processor.ts';
 import { QueueStore } from '../../processor/queue/queue-store.ts';
-import { canonicalTimestamp, coerceValue, type Cell } from '../../processor/schema/column-types.ts';
+import { canonicalTimestamp, coerceValue, columnType, type Cell, type ColumnType } from '../../processor/schema/column-types.ts';
 import { SchemaRegistry } from '../../processor/schema/schema-registry.ts';
 import type { LoadRow } from '../../processor/warehouse/warehouse.ts';
 import { renderInserts } from '../../processor/warehouse/trino-sql.ts';
@@ -82,10 +83,10 @@ await newProcessor().drain();
 // timed): no queue, no registry, no JSON parsing in Node, no acknowledgements. The floor.
 async function direct(): Promise<number> {
   const wh = warehouse('bench_');
-  const columns = new Map<string, Map<string, { physical_name: string; data_type: string; pii: boolean }>>();
+  const columns = new Map<string, Map<string, { physical_name: string; data_type: ColumnType; pii: boolean }>>();
   for (const table of BENCH_TABLES) {
     const { rows } = await pool.query('SELECT logical_name, physical_name, data_type, pii FROM boitata_columns WHERE tenant_id = $1 AND table_name = $2', [tenant, table]);
-    columns.set(table, new Map(rows.map((r) => [r.logical_name, r])));
+    columns.set(table, new Map(rows.map((r) => [r.logical_name, { ...r, data_type: columnType(r.data_type) }])));
   }
   const byTable = new Map<string, LoadRow[]>(BENCH_TABLES.map((t) => [t, []]));
   let sequence = 0;

@@ -35,7 +35,7 @@ async function readByCode(): Promise<Set<string>> {
       }
     }
   };
-  for (const dir of ['processor', 'cli', 'dev', 'scripts', 'bench', 'test/support']) await walk(dir);
+  for (const dir of ['processor', 'cli', 'database', 'dev', 'scripts', 'bench', 'test/support']) await walk(dir);
   const setup = await readFile(join(root, 'test/global-setup.ts'), 'utf8');
   for (const match of setup.matchAll(/\benv\[['"]([A-Z][A-Z0-9_]+)['"]\]/g)) found.add(match[1]!);
   return found;

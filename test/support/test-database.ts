@@ -2,8 +2,8 @@
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { migrate } from '../../cli/migrate.ts';
-import { startEmbeddedPostgres } from '../../dev/embedded-postgres.ts';
+import { migrate } from '../../database/migrate.ts';
+import { startEmbeddedPostgres } from '../../database/embedded-postgres.ts';
 import { redactUrl } from '../../shared/redact-url.ts';
 
 const LOCAL_TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/boitata_test';

