@@ -2,6 +2,7 @@
 // The `_boitata_` prefix is reserved for metadata Boitatá itself sets, never a sender: every metadata column is
 // named `_boitata_<what>` and listed here, and a payload field whose name would start with `_boitata_` is
 // renamed (see physicalColumnName), so a row can never fill or shadow one. A new metadata column joins this list.
+import type { ColumnType } from './type-table.ts';
 
 /** Columns Boitatá adds to every table; no payload field may take these names. */
 export const METADATA_COLUMNS = {
@@ -35,7 +36,7 @@ export const METADATA_COLUMNS = {
 export type MetadataKey = keyof typeof METADATA_COLUMNS;
 
 // A Record, so a metadata column added above without a type (or, in the adapters, without a value) fails to compile.
-const METADATA_TYPES: Readonly<Record<MetadataKey, string>> = {
+const METADATA_TYPES: Readonly<Record<MetadataKey, ColumnType>> = {
   messageId: 'varchar',
   rowId: 'integer',
   receivedAt: 'timestamp(6) with time zone',
@@ -56,7 +57,7 @@ const METADATA_TYPES: Readonly<Record<MetadataKey, string>> = {
 /** The metadata in column order: tables are created, and rows written, in this order. */
 export const METADATA_KEYS = Object.keys(METADATA_COLUMNS) as MetadataKey[];
 
-export const METADATA_COLUMN_TYPES: ReadonlyArray<readonly [string, string]> = METADATA_KEYS.map(
+export const METADATA_COLUMN_TYPES: ReadonlyArray<readonly [string, ColumnType]> = METADATA_KEYS.map(
   (key) => [METADATA_COLUMNS[key], METADATA_TYPES[key]] as const,
 );
 
@@ -72,7 +73,7 @@ export function metadataKeys(provenance: boolean): readonly MetadataKey[] {
   return provenance ? METADATA_KEYS : METADATA_KEYS.filter((key) => !PROVENANCE_KEYS.has(key));
 }
 
-export function metadataColumnTypes(provenance: boolean): ReadonlyArray<readonly [string, string]> {
+export function metadataColumnTypes(provenance: boolean): ReadonlyArray<readonly [string, ColumnType]> {
   return metadataKeys(provenance).map((key) => [METADATA_COLUMNS[key], METADATA_TYPES[key]] as const);
 }
 

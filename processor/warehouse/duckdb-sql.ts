@@ -1,20 +1,13 @@
 // Renders plans and statements as DuckDB SQL, and maps DuckDB types to the port's (Trino) vocabulary. Pure.
 // Identifiers are quoted; row values never appear here: they travel through a staging table (duckdb-values.ts).
-import { TIMESTAMP_TZ, type ColumnType } from '../schema/column-types.ts';
 import type { SchemaChange } from '../schema/plan-schema-change.ts';
 import { METADATA_COLUMNS, metadataColumnTypes } from '../schema/physical-name.ts';
+import { columnType, isWritable, parseDecimal, traitsOf, TYPE_TABLE, type ColumnType, type NamedType } from '../schema/type-table.ts';
+import { quoteIdentifier, quoteString } from './sql-quote.ts';
 import type { TableRef } from './warehouse.ts';
 
 /** The temporary table a write's rows are appended to before one INSERT ... SELECT or MERGE moves them. */
 export const STAGING_TABLE = 'boitata_staging';
-
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-export function quoteString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
 
 /**
  * Schema and table only: the catalog is whichever file the instance opened (DuckDB names it after the file),
@@ -24,66 +17,26 @@ export function qualifiedName(ref: TableRef): string {
   return `${quoteIdentifier(ref.schema)}.${quoteIdentifier(ref.table)}`;
 }
 
-const DECIMAL = /^decimal\((\d{1,2}),\s*(\d{1,2})\)$/;
-
-/** The port types Boitatá writes, as DuckDB types; anything else is refused, as trino-sql.ts's renderType does. */
+/** The port types Boitatá writes, spelled as the type table's DuckDB column says; anything else is refused, as in trino-sql.ts. */
 export function renderType(type: ColumnType): string {
-  switch (type) {
-    case 'boolean':
-      return 'BOOLEAN';
-    case 'integer':
-      return 'INTEGER';
-    case 'bigint':
-      return 'BIGINT';
-    case 'real':
-      return 'REAL';
-    case 'double':
-      return 'DOUBLE';
-    case 'varchar':
-      return 'VARCHAR';
-    case 'date':
-      return 'DATE';
-    case TIMESTAMP_TZ:
-      return 'TIMESTAMPTZ';
-    default: {
-      const decimal = DECIMAL.exec(type);
-      if (decimal === null || Number(decimal[1]) < 1 || Number(decimal[2]) > Number(decimal[1])) {
-        throw new Error(`refusing to render unexpected column type ${JSON.stringify(type)}`);
-      }
-      return `DECIMAL(${Number(decimal[1])},${Number(decimal[2])})`;
-    }
-  }
+  const traits = traitsOf(type);
+  if (traits === null || !isWritable(type)) throw new Error(`refusing to render unexpected column type ${JSON.stringify(type)}`);
+  const decimal = parseDecimal(type);
+  return decimal === null ? traits.duckdb : `${traits.duckdb}(${decimal.precision},${decimal.scale})`;
 }
 
-/** Whether rows can carry values of this column type; columns of other types (an adopted table's lists, structs, ...) are left out of writes. */
-export function isWritable(type: ColumnType): boolean {
-  try {
-    renderType(type);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const PORT_TYPES: Readonly<Record<string, ColumnType>> = {
-  BOOLEAN: 'boolean',
-  BIGINT: 'bigint',
-  INTEGER: 'integer',
-  DOUBLE: 'double',
-  FLOAT: 'real',
-  REAL: 'real',
-  VARCHAR: 'varchar',
-  DATE: 'date',
-  'TIMESTAMP WITH TIME ZONE': TIMESTAMP_TZ,
-};
+// DuckDB's catalog names (information_schema.columns.data_type, upper case) → the port's.
+const PORT_TYPES: ReadonlyMap<string, NamedType> = new Map(
+  Object.entries(TYPE_TABLE).flatMap(([name, traits]) => [traits.duckdb, ...(traits.duckdbAlso ?? [])].map((duckdb) => [duckdb, name as NamedType] as const)),
+);
 
 /** A DuckDB type name (information_schema.columns.data_type) in the vocabulary the rest of the code uses. */
 export function portType(duckdbType: string): ColumnType {
-  const known = PORT_TYPES[duckdbType.toUpperCase()];
+  const known = PORT_TYPES.get(duckdbType.toUpperCase());
   if (known !== undefined) return known;
   const decimal = /^DECIMAL\((\d+),\s*(\d+)\)$/i.exec(duckdbType);
-  if (decimal !== null) return `decimal(${decimal[1]},${decimal[2]})`;
-  return duckdbType.toLowerCase();
+  if (decimal !== null) return columnType(`decimal(${decimal[1]},${decimal[2]})`);
+  return columnType(duckdbType.toLowerCase());
 }
 
 export function renderCreateSchema(schema: string): string {

@@ -3,26 +3,23 @@ import {
   decimalValue, dateValue, timestampTZValue, DuckDBArrayValue, DuckDBDateValue, DuckDBDecimalValue, DuckDBListValue,
   DuckDBMapValue, DuckDBStructValue, DuckDBTimestampTZValue, DuckDBTimestampValue, type DuckDBValue,
 } from '@duckdb/node-api';
-import { TIMESTAMP_TZ, type Cell, type ColumnType } from '../schema/column-types.ts';
+import type { Cell } from '../schema/column-types.ts';
 import { metadataKeys, type MetadataKey } from '../schema/physical-name.ts';
+import {
+  BIGINT, BIGINT_RANGE, DATE, DATE_TEXT, INTEGER, INTEGER_RANGE, INTEGER_TEXT, isWritable, parseDecimal, TIMESTAMP_TEXT, TIMESTAMP_TZ, traitsOf,
+  type ColumnType, type TypeTraits, type WholeRange,
+} from '../schema/type-table.ts';
 import { WarehouseError, type LoadRow } from './warehouse.ts';
-
-const INTEGER_TEXT = /^-?\d+$/;
-const NUMBER_TEXT = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i;
-const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{6}) ([+-])(\d{2}):(\d{2})$/;
-const INT64_MAX = 2n ** 63n - 1n;
-const FLOAT_MAX = 3.4028234663852886e38;
 
 /** The metadata cells of a row, in metadataColumnTypes(provenance) order. */
 export function metadataValues(row: LoadRow, provenance = true): DuckDBValue[] {
   const values: Record<MetadataKey, DuckDBValue> = {
     messageId: row.messageId,
-    rowId: checkedInteger(String(row.rowId), 'integer'),
+    rowId: checkedInteger(String(row.rowId), INTEGER, INTEGER_RANGE),
     receivedAt: timestampValue(row.receivedAt),
     tenantId: row.tenantId,
     endpoint: row.endpoint,
-    sequence: checkedInteger(row.sequence, 'bigint'),
+    sequence: checkedInteger(row.sequence, BIGINT, BIGINT_RANGE),
     rescue: row.rescue,
     credential: row.credential,
     sourceId: row.sourceId,
@@ -37,33 +34,26 @@ export function metadataValues(row: LoadRow, provenance = true): DuckDBValue[] {
 }
 
 /**
- * A cell as a value of its column's type. The text was produced by coerceValue and is checked again here:
- * text that does not fit the column is refused as bad data (permanent), never passed on to be guessed at.
+ * A cell as a value of its column's type. The text was produced by coerceValue and is checked again here against
+ * the type table's pattern: text that does not fit the column is refused as bad data (permanent), never guessed at.
  */
 export function cellValue(cell: Cell, type: ColumnType): DuckDBValue {
   if (cell === null) return null;
   const { text } = cell;
-  switch (type) {
-    case 'varchar':
+  const traits = isWritable(type) ? traitsOf(type) : null;
+  if (traits === null) throw new WarehouseError('permanent', 'INVALID_VALUE', `no value of column type ${type} can be written`);
+  if (traits.text !== null && !traits.text.test(text)) throw refused(text, type);
+  switch (traits.family) {
+    case 'text':
       return text;
     case 'boolean':
-      if (text !== 'true' && text !== 'false') throw refused(text, type);
       return text === 'true';
-    case 'integer':
-    case 'bigint':
-      return checkedInteger(text, type);
-    case 'double':
-    case 'real': {
-      const value = NUMBER_TEXT.test(text) ? Number(text) : Number.NaN;
-      if (!Number.isFinite(value) || (type === 'real' && Math.abs(value) > FLOAT_MAX)) throw refused(text, type);
-      return value;
-    }
     case 'date':
       return dateValue(epochDays(text));
-    case TIMESTAMP_TZ:
+    case 'timestamp':
       return timestampValue(text);
-    default:
-      return decimalCell(text, type);
+    case 'number':
+      return numberValue(text, type, traits);
   }
 }
 
@@ -71,21 +61,33 @@ function nullable(text: string | null | undefined, value: (text: string) => Duck
   return text === null || text === undefined ? null : value(text);
 }
 
-function checkedInteger(text: string, type: 'integer' | 'bigint'): number | bigint {
+/** Whole types by their range, floating ones by their magnitude, decimals exactly. */
+function numberValue(text: string, type: ColumnType, traits: TypeTraits): DuckDBValue {
+  if (traits.range !== undefined) return checkedInteger(text, type, traits.range);
+  const decimal = parseDecimal(type);
+  if (decimal !== null) return decimalCell(text, type, decimal);
+  const value = Number(text);
+  if (!Number.isFinite(value) || (traits.magnitude !== undefined && Math.abs(value) > traits.magnitude)) throw refused(text, type);
+  return value;
+}
+
+function checkedInteger(text: string, type: ColumnType, range: WholeRange): number | bigint {
   if (!INTEGER_TEXT.test(text)) throw refused(text, type);
   const value = BigInt(text);
-  const max = type === 'integer' ? 2n ** 31n - 1n : INT64_MAX;
-  if (value > max || value < -max - 1n) throw refused(text, type);
-  return type === 'integer' ? Number(value) : value;
+  if (value > range.max || value < range.min) throw refused(text, type);
+  // The appender binds a JS number to an INTEGER column and a bigint to a BIGINT one.
+  return range.max <= MAX_SAFE_INTEGER ? Number(value) : value;
 }
+
+const MAX_SAFE_INTEGER = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** `YYYY-MM-DD` → days since 1970-01-01 (setUTCFullYear: Date.UTC would read years below 100 as 19xx). */
 function epochDays(text: string): number {
   const match = DATE_TEXT.exec(text);
-  if (match === null) throw refused(text, 'date');
+  if (match === null) throw refused(text, DATE);
   const date = new Date(0);
   date.setUTCFullYear(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-  if (date.getUTCDate() !== Number(match[3])) throw refused(text, 'date');
+  if (date.getUTCDate() !== Number(match[3])) throw refused(text, DATE);
   return Math.round(date.getTime() / 86_400_000);
 }
 
@@ -101,10 +103,7 @@ function timestampValue(text: string): DuckDBTimestampTZValue {
   return timestampTZValue(BigInt(date.getTime()) * 1000n + BigInt(micros!) - offset);
 }
 
-function decimalCell(text: string, type: ColumnType): DuckDBValue {
-  const decimal = /^decimal\((\d+),\s*(\d+)\)$/.exec(type);
-  if (decimal === null) throw new WarehouseError('permanent', 'INVALID_VALUE', `no value of column type ${type} can be written`);
-  const [precision, scale] = [Number(decimal[1]), Number(decimal[2])];
+function decimalCell(text: string, type: ColumnType, { precision, scale }: { precision: number; scale: number }): DuckDBValue {
   const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
   const fraction = match?.[3] ?? '';
   if (match === null || fraction.length > scale || match[2]!.replace(/^0+(?=\d)/, '').length > precision - scale) throw refused(text, type);

@@ -1,12 +1,12 @@
 // The DuckDB adapter of the warehouse port: one file, one schema per tenant, rows staged through the appender.
 import { basename, extname } from 'node:path';
-import { DuckDBDataChunkWriter, listValue, LIST, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBDataChunkWriter, listValue, LIST, VARCHAR as DUCKDB_VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
 import { carriesProvenance, metadataColumnTypes } from '../schema/physical-name.ts';
-import type { ColumnType } from '../schema/column-types.ts';
+import { isWritable, VARCHAR, type ColumnType } from '../schema/type-table.ts';
 import type { SchemaChange } from '../schema/plan-schema-change.ts';
 import { duckDbFile, type DuckDbAccess, type DuckDbFile } from './duckdb-file.ts';
 import {
-  DESCRIBE_SQL, STAGING_TABLE, isWritable, portType, renderAddColumn, renderCommentColumn, renderCreateSchema, renderCreateTable,
+  DESCRIBE_SQL, STAGING_TABLE, portType, renderAddColumn, renderCommentColumn, renderCreateSchema, renderCreateTable,
   renderDropStaging, renderInsertFromStaging, renderLandedRows, renderMergeFromStaging, renderReplaceValues, renderSchemaChange,
   renderStagingTable, renderUnhashedValues,
 } from './duckdb-sql.ts';
@@ -86,13 +86,13 @@ export class DuckDbWarehouse implements Warehouse {
   async landedRows(ref: TableRef, messageIds: readonly string[]): Promise<Set<string>> {
     if (messageIds.length === 0) return new Set();
     const rows = await this.write(async (c) =>
-      (await c.runAndReadAll(renderLandedRows(ref), [listValue([...messageIds])], [LIST(VARCHAR)])).getRows());
+      (await c.runAndReadAll(renderLandedRows(ref), [listValue([...messageIds])], [LIST(DUCKDB_VARCHAR)])).getRows());
     return new Set(rows.map(([messageId, rowId]) => `${String(messageId)}:${String(rowId)}`));
   }
 
   async insertRows(ref: TableRef, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>, options: MetadataOptions = {}): Promise<void> {
     if (rows.length === 0) return;
-    const data = cellColumns(rows).map((name) => [name, tableColumns.get(name) ?? 'varchar'] as const).filter(([, type]) => isWritable(type));
+    const data = cellColumns(rows).map((name) => [name, tableColumns.get(name) ?? VARCHAR] as const).filter(([, type]) => isWritable(type));
     await this.writeStaged(rows, data, options, (columns) => renderInsertFromStaging(ref, columns));
   }
 
@@ -117,7 +117,7 @@ export class DuckDbWarehouse implements Warehouse {
     if (mapping.size === 0) return;
     const originals = listValue([...mapping.keys()]);
     const replacements = listValue([...mapping.values()]);
-    await this.write((c) => c.run(renderReplaceValues(ref, physical), [originals, replacements], [LIST(VARCHAR), LIST(VARCHAR)]));
+    await this.write((c) => c.run(renderReplaceValues(ref, physical), [originals, replacements], [LIST(DUCKDB_VARCHAR), LIST(DUCKDB_VARCHAR)]));
   }
 
   /** DuckDB has no snapshots to expire: a checkpoint folds the write-ahead log into the file. */

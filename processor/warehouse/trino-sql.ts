@@ -1,51 +1,34 @@
 // Renders plans and rows as Trino SQL. Every identifier is quoted and every value is an escaped literal. Pure.
-import { TIMESTAMP_TZ, type Cell, type ColumnType } from '../schema/column-types.ts';
+import type { Cell } from '../schema/column-types.ts';
 import type { SchemaChange } from '../schema/plan-schema-change.ts';
 import { carriesProvenance, METADATA_COLUMNS, metadataColumnTypes, metadataKeys, type MetadataKey } from '../schema/physical-name.ts';
+import { isWritable, TIMESTAMP_TZ, traitsOf, VARCHAR, type ColumnType } from '../schema/type-table.ts';
+import { quoteIdentifier, quoteString } from './sql-quote.ts';
 import type { LoadRow, TableRef } from './warehouse.ts';
 
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-export function quoteString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
+// Re-exported for importers that take it with the dialect (normalize-and-render.test.ts); it lives in sql-quote.ts.
+export { quoteIdentifier } from './sql-quote.ts';
 
 export function qualifiedName(ref: TableRef): string {
   return `${quoteIdentifier(ref.catalog)}.${quoteIdentifier(ref.schema)}.${quoteIdentifier(ref.table)}`;
 }
 
-/** The only types Boitatá ever writes into SQL: its inferred types and the widening targets. */
-const RENDERABLE_TYPE = /^(boolean|integer|bigint|real|double|varchar|date|timestamp\(6\) with time zone|decimal\(\d{1,2},\s*\d{1,2}\))$/;
-
-function renderType(type: ColumnType): string {
-  if (!RENDERABLE_TYPE.test(type)) throw new Error(`refusing to render unexpected column type ${JSON.stringify(type)}`);
+/** The port's type names are Trino's: a type renders as itself, once the type table says Boitatá writes it. */
+export function renderType(type: ColumnType): string {
+  if (!isWritable(type)) throw new Error(`refusing to render unexpected column type ${JSON.stringify(type)}`);
   return type;
 }
 
 /**
- * A cell as a JSON value inside the batch document (see renderSource): numbers and booleans as JSON literals
- * in their canonical text, everything else as JSON strings. The text is checked against its type first.
+ * A cell as a JSON value inside the batch document (see renderSource): its canonical text, checked against its
+ * type's pattern first, as a JSON string or as a JSON literal (numbers, booleans), as the type table says.
  */
 export function jsonValue(cell: Cell): string {
   if (cell === null) return 'null';
-  switch (cell.type) {
-    case 'varchar':
-      return JSON.stringify(cell.text);
-    case 'boolean':
-      return cell.text === 'true' ? 'true' : 'false';
-    case 'bigint':
-    case 'integer':
-      return assertPattern(cell.text, /^-?\d+$/);
-    case 'date':
-      return JSON.stringify(assertPattern(cell.text, /^\d{4}-\d{2}-\d{2}$/));
-    case TIMESTAMP_TZ:
-      return JSON.stringify(assertPattern(cell.text, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6} [+-]\d{2}:\d{2}$/));
-    default:
-      // double, real, decimal(p,s): a JSON number
-      return assertPattern(cell.text, /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i);
-  }
+  const traits = traitsOf(cell.type);
+  if (traits === null) throw new Error(`refusing to render a value of column type ${JSON.stringify(cell.type)}`);
+  const text = traits.text === null ? cell.text : assertPattern(cell.text, traits.text);
+  return traits.json === 'string' ? JSON.stringify(text) : text;
 }
 
 function assertPattern(text: string, pattern: RegExp): string {
@@ -93,13 +76,15 @@ export function renderLandedRows(ref: TableRef, messageIds: readonly string[]): 
   );
 }
 
-/** How a column's values travel in the JSON document: the ROW field type, and how the SELECT turns it into the column type. */
-function transport(type: ColumnType): { field: string; select: (ref: string) => string } | null {
-  if (type === 'date' || type === TIMESTAMP_TZ) return { field: 'varchar', select: (ref) => `CAST(${ref} AS ${type})` };
-  if (['varchar', 'boolean', 'bigint', 'integer', 'double', 'real'].includes(type) || /^decimal\(\d+,\s*\d+\)$/.test(type)) {
-    return { field: type, select: (ref) => ref };
-  }
-  return null; // a type Boitatá never writes (an adopted table's array, map or row column): left out of writes
+/**
+ * How a column's values travel in the JSON document: the ROW field type, and how the SELECT turns it into the
+ * column type. A type without a JSON literal (date, timestamp) travels as a string and is cast; a type Boitatá
+ * never writes (an adopted table's array, map or row column) does not travel: null, left out of writes.
+ */
+function transport(type: ColumnType): { field: ColumnType; select: (ref: string) => string } | null {
+  if (!isWritable(type)) return null;
+  if (traitsOf(type)?.json === 'string' && type !== VARCHAR) return { field: VARCHAR, select: (ref) => `CAST(${ref} AS ${renderType(type)})` };
+  return { field: type, select: (ref) => ref };
 }
 
 /** The data columns a set of rows fills, in a stable order. */
@@ -160,7 +145,7 @@ function nullableCell(type: ColumnType, text: string | null | undefined): Cell {
 }
 
 function typedColumns(names: readonly string[], types: ReadonlyMap<string, ColumnType>): Array<readonly [string, ColumnType]> {
-  return names.map((name) => [name, types.get(name) ?? 'varchar'] as const);
+  return names.map((name) => [name, types.get(name) ?? VARCHAR] as const);
 }
 
 /**

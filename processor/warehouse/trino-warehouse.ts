@@ -1,11 +1,12 @@
 // The Trino/Iceberg adapter of the warehouse port: one schema per tenant, SQL from trino-sql.ts.
 import { metadataColumnTypes } from '../schema/physical-name.ts';
-import type { ColumnType } from '../schema/column-types.ts';
+import { columnType, type ColumnType } from '../schema/type-table.ts';
 import type { SchemaChange } from '../schema/plan-schema-change.ts';
 import { TrinoStatementRunner, type TrinoSettings } from './trino-client.ts';
+import { quoteIdentifier, quoteString } from './sql-quote.ts';
 import {
-  quoteIdentifier, quoteString, qualifiedName, renderAddColumn, renderCreateSchema, renderCreateTable, renderDescribe,
-  renderInserts, renderLandedRows, renderMerges, renderSchemaChange,
+  qualifiedName, renderAddColumn, renderCreateSchema, renderCreateTable, renderDescribe, renderInserts, renderLandedRows, renderMerges,
+  renderSchemaChange,
 } from './trino-sql.ts';
 import type { LoadRow, MetadataOptions, QueryResult, TableRef, Warehouse } from './warehouse.ts';
 
@@ -51,7 +52,7 @@ export class TrinoWarehouse implements Warehouse {
     const { rows } = await this.runner.run(renderDescribe(ref));
     if (rows.length === 0) return null;
     const columns = new Map<string, ColumnType>();
-    for (const [name, type] of rows as Array<[string, string]>) columns.set(name, type);
+    for (const [name, type] of rows as Array<[string, string]>) columns.set(name, columnType(type));
     return columns;
   }
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_COLUMNS_PER_TABLE } from '../../../shared/ingest-limits.ts';
 import { isIsoDate, isIsoTimestamp } from '../../../shared/timestamps.ts';
-import type { StoredMessage } from '../../../processor/normalize/normalize-message.ts';
+import type { StoredMessage } from '../../../processor/queue/stored-message.ts';
 import { coerceValue, inferType } from '../../../processor/schema/column-types.ts';
 import { toLoadRow } from '../../../processor/schema/load-row.ts';
 import { PiiHasher } from '../../../processor/schema/pii-hasher.ts';
@@ -25,7 +25,7 @@ describe('the column cap', () => {
   });
 
   it('still widens a registered column of a full table', () => {
-    const full = [...columns(MAX_COLUMNS_PER_TABLE - 1), { logical: 'small', physical: 'small', type: 'integer' }];
+    const full: RegisteredColumn[] = [...columns(MAX_COLUMNS_PER_TABLE - 1), { logical: 'small', physical: 'small', type: 'integer' }];
     const plan = planSchemaChange(full, new Map<string, unknown[]>([['small', [2 ** 40]], ['new_one', [1]]]));
     expect(plan.changes).toEqual([{ kind: 'widen_column', logical: 'small', physical: 'small', from: 'integer', to: 'bigint' }]);
     expect(plan.overCap).toEqual(['new_one']);

@@ -1,6 +1,7 @@
 // DuckDB types in the port's vocabulary, port types rendered for DuckDB, and cells as DuckDB values (pure).
-import { DuckDBDateValue, DuckDBDecimalValue, DuckDBTimestampTZValue } from '@duckdb/node-api';
+import { type DuckDBDateValue, type DuckDBDecimalValue, DuckDBTimestampTZValue } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
+import { columnType } from '../../../processor/schema/type-table.ts';
 import { portType, renderType } from '../../../processor/warehouse/duckdb-sql.ts';
 import { cellValue, jsonFriendly } from '../../../processor/warehouse/duckdb-values.ts';
 import { WarehouseError } from '../../../processor/warehouse/warehouse.ts';
@@ -18,11 +19,11 @@ describe('DuckDB types', () => {
     ['boolean', 'BOOLEAN'], ['integer', 'INTEGER'], ['bigint', 'BIGINT'], ['real', 'REAL'], ['double', 'DOUBLE'],
     ['varchar', 'VARCHAR'], ['date', 'DATE'], ['timestamp(6) with time zone', 'TIMESTAMPTZ'], ['decimal(10, 2)', 'DECIMAL(10,2)'],
   ])('%s is created as %s', (port, duckdb) => {
-    expect(renderType(port)).toBe(duckdb);
+    expect(renderType(columnType(port))).toBe(duckdb);
   });
 
   it.each(['smallint', 'varchar[]', 'decimal(2,5)', 'varchar); DROP TABLE x; --', 'timestamp'])('refuses to render %s', (type) => {
-    expect(() => renderType(type)).toThrow(/unexpected column type/);
+    expect(() => renderType(columnType(type))).toThrow(/unexpected column type/);
   });
 });
 
@@ -48,7 +49,8 @@ describe('cells as DuckDB values', () => {
   it.each([
     ['integer', '2147483648'], ['bigint', '9223372036854775808'], ['boolean', 'yes'], ['double', '1e400'], ['real', '1e39'],
     ['date', '2026-02-30'], ['timestamp(6) with time zone', '2026-06-12T10:00:00Z'], ['decimal(5,2)', '1234.5'], ['decimal(5,2)', '1.234'],
-  ])('refuses %s text %s as permanent bad data', (type, text) => {
+  ])('refuses %s text %s as permanent bad data', (name, text) => {
+    const type = columnType(name);
     expect(() => cellValue({ type, text }, type)).toThrow(WarehouseError);
     try {
       cellValue({ type, text }, type);

@@ -1,9 +1,9 @@
 // Pure: integers beyond 2^53 stay exact from the queued text to the cell or the rescue column (issue 10).
 import { describe, expect, it } from 'vitest';
 import { flattenRow } from '../../../processor/normalize/flatten-row.ts';
-import type { StoredMessage } from '../../../processor/normalize/normalize-message.ts';
+import type { StoredMessage } from '../../../processor/queue/stored-message.ts';
 import { parsePayload, stringifyJson } from '../../../processor/normalize/parse-payload.ts';
-import { coerceValue, inferType, unifyTypes, widenFor } from '../../../processor/schema/column-types.ts';
+import { columnType, coerceValue, inferType, unifyTypes, widenFor } from '../../../processor/schema/column-types.ts';
 import { lastWritePerKey, toLoadRow } from '../../../processor/schema/load-row.ts';
 import { PiiHasher } from '../../../processor/schema/pii-hasher.ts';
 import { observedType, planSchemaChange, type RegisteredColumn } from '../../../processor/schema/plan-schema-change.ts';
@@ -85,7 +85,7 @@ describe('coerceValue of wide integers', () => {
     ['double', 9007199254740993n, { ok: true, cell: { type: 'double', text: '9007199254740993' } }],
     ['real', 10n ** 39n, { ok: false, reason: '1000000000000000000000000000000000000000 is out of range for real' }],
     ['boolean', 9007199254740993n, { ok: false, reason: 'column is boolean, value is a whole number' }],
-  ])('%s ← %s', (type, value, expected) => expect(coerceValue(value, type)).toEqual(expected));
+  ])('%s ← %s', (type, value, expected) => expect(coerceValue(value, columnType(type))).toEqual(expected));
 });
 
 describe('planSchemaChange with wide integers', () => {

@@ -1,9 +1,11 @@
 // Pure: stored messages back to (table, rows), Trino literals and statements, and the processor's configuration.
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../processor/config.ts';
-import { normalizeMessage, type StoredMessage } from '../../../processor/normalize/normalize-message.ts';
+import { normalizeMessage } from '../../../processor/normalize/normalize-message.ts';
+import type { StoredMessage } from '../../../processor/queue/stored-message.ts';
 import { jsonValue, quoteIdentifier, renderInserts, renderMerges, renderSchemaChange } from '../../../processor/warehouse/trino-sql.ts';
 import type { LoadRow } from '../../../processor/warehouse/warehouse.ts';
+import { columnType, type ColumnType } from '../../../processor/schema/column-types.ts';
 
 const message = (fields: Partial<StoredMessage>): StoredMessage => ({
   queueId: '1', messageId: 'm', tenantId: 't', endpoint: 'push', payloadFormat: 'array', targetTable: null, itemKey: null,
@@ -39,7 +41,7 @@ describe('Trino rendering', () => {
     [{ type: 'date', text: '2026-06-12' }, '"2026-06-12"'],
     [{ type: 'timestamp(6) with time zone', text: '2026-06-12 10:00:00.000000 +00:00' }, '"2026-06-12 10:00:00.000000 +00:00"'],
     [null, 'null'],
-  ])('%j → %s', (cell, json) => expect(jsonValue(cell)).toBe(json));
+  ] as const)('%j → %s', (cell, json) => expect(jsonValue(cell)).toBe(json));
 
   it('carries payload text only inside the one escaped JSON literal', () => {
     const hostile = row(0, "'); DROP TABLE x; --");
@@ -80,7 +82,7 @@ describe('Trino rendering', () => {
 
   it('puts all rows in one INSERT when they fit, and splits under the maximum length otherwise', () => {
     const rows = Array.from({ length: 50 }, (_, i) => row(i, 'x'.repeat(100)));
-    const types = new Map([['v', 'varchar']]);
+    const types = new Map<string, ColumnType>([['v', 'varchar']]);
     const one = renderInserts(ref, rows, types, 1_000_000);
     expect(one).toHaveLength(1);
     expect(one[0]).toMatch(/^INSERT INTO "iceberg"\."tenant_t"\."x" \("_boitata_message_id", .*"v"\) SELECT .* FROM UNNEST\(CAST\(json_parse\('\[\["m1",0,/);
@@ -91,7 +93,7 @@ describe('Trino rendering', () => {
   });
 
   it('keeps a wide table\'s statements under the maximum length (the column lists count too)', () => {
-    const wide = new Map(Array.from({ length: 300 }, (_, i) => [`column_with_a_long_name_${i}`, 'varchar'] as const));
+    const wide = new Map<string, ColumnType>(Array.from({ length: 300 }, (_, i) => [`column_with_a_long_name_${i}`, 'varchar'] as const));
     const rows = Array.from({ length: 200 }, (_, r): LoadRow => ({
       ...row(r, 'x'), cells: new Map([...wide.keys()].map((name) => [name, { type: 'varchar', text: `value ${r}` }])),
     }));
@@ -103,9 +105,9 @@ describe('Trino rendering', () => {
   });
 
   it('leaves columns of types it never writes out of a MERGE, and refuses to render a type outside its grammar', () => {
-    const [sql] = renderMerges(ref, 'v', [row(0, 'North')], new Map([['v', 'varchar'], ['odd', 'row(first name varchar)']]), 1_000_000);
+    const [sql] = renderMerges(ref, 'v', [row(0, 'North')], new Map([['v', 'varchar'], ['odd', columnType('row(first name varchar)')]]), 1_000_000);
     expect(sql).not.toContain('odd');
-    expect(() => renderSchemaChange(ref, { kind: 'widen_column', logical: 'a', physical: 'a', from: 'integer', to: 'bigint) DROP' }))
+    expect(() => renderSchemaChange(ref, { kind: 'widen_column', logical: 'a', physical: 'a', from: 'integer', to: columnType('bigint) DROP') }))
       .toThrow(/refusing to render unexpected column type/);
   });
 

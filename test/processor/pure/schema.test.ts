@@ -1,9 +1,10 @@
 // Pure schema logic: type inference, coercion, widening, physical names, flattening, and the resolver's plans.
 import { describe, expect, it } from 'vitest';
 import { flattenRow } from '../../../processor/normalize/flatten-row.ts';
-import { canonicalTimestamp, coerceValue, inferType, isLegalWidening, unifyTypes, widenFor } from '../../../processor/schema/column-types.ts';
+import { canonicalTimestamp, columnType, coerceValue, inferType, isLegalWidening, unifyTypes, widenFor } from '../../../processor/schema/column-types.ts';
 import { physicalColumnName } from '../../../processor/schema/physical-name.ts';
 import { planSchemaChange } from '../../../processor/schema/plan-schema-change.ts';
+import type { RegisteredColumn } from '../../../processor/schema/table-schema.ts';
 
 describe('inferType', () => {
   it.each([
@@ -24,7 +25,7 @@ describe('unifyTypes and widening', () => {
   it.each([
     ['integer', 'bigint', true], ['real', 'double', true], ['decimal(10,2)', 'decimal(12,2)', true],
     ['decimal(10,2)', 'decimal(12,3)', false], ['bigint', 'double', false], ['bigint', 'varchar', false], ['double', 'bigint', false],
-  ])('%s → %s legal: %s', (from, to, legal) => expect(isLegalWidening(from, to)).toBe(legal));
+  ])('%s → %s legal: %s', (from, to, legal) => expect(isLegalWidening(columnType(from), columnType(to))).toBe(legal));
   it('widens only when the value needs it', () => {
     expect(widenFor('integer', 'bigint', 5)).toBeNull();
     expect(widenFor('integer', 'bigint', 2 ** 40)).toBe('bigint');
@@ -50,7 +51,7 @@ describe('coerceValue', () => {
     ['decimal(10,2)', 0.125, { ok: false, reason: '0.125 does not fit decimal(10,2) without rounding' }],
     ['decimal(10,2)', 1e-7, { ok: false, reason: '1e-7 does not fit decimal(10,2) without rounding' }],
     ['real', 1e300, { ok: false, reason: '1e+300 is out of range for real' }],
-  ])('%s ← %j', (type, value, expected) => expect(coerceValue(value, type)).toEqual(expected));
+  ])('%s ← %j', (type, value, expected) => expect(coerceValue(value, columnType(type))).toEqual(expected));
 
   it('keeps microseconds and the offset of a timestamp', () => {
     expect(canonicalTimestamp('2026-06-12T10:00:00.1234567-0300')).toBe('2026-06-12 10:00:00.123456 -03:00');
@@ -86,7 +87,7 @@ describe('flattenRow', () => {
 });
 
 describe('planSchemaChange', () => {
-  const registered = [
+  const registered: RegisteredColumn[] = [
     { logical: 'id', physical: 'id', type: 'bigint' },
     { logical: 'phone', physical: 'phone', type: 'varchar' },
     { logical: 'small', physical: 'small', type: 'integer' },
