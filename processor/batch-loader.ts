@@ -1,11 +1,12 @@
 // Lands one claimed batch: normalize, evolve each table, write each table once (INSERT or MERGE), exactly once.
 import { flattenRow } from './normalize/flatten-row.ts';
-import { normalizeMessage, UnloadableMessageError, type StoredMessage } from './normalize/normalize-message.ts';
+import { normalizeMessage } from './normalize/normalize-message.ts';
+import { UnloadableMessageError, type StoredMessage } from './queue/stored-message.ts';
 import { stringifyJson } from './normalize/parse-payload.ts';
 import { MAX_TABLES_PER_MESSAGE } from '../shared/ingest-limits.ts';
 import type { ColumnType } from './schema/column-types.ts';
 import { lastWritePerKey, toLoadRow } from './schema/load-row.ts';
-import type { SchemaRegistry, StageHook, TableSchema } from './schema/schema-registry.ts';
+import type { SchemaRegistry, StageHook } from './schema/schema-registry.ts';
 import { WarehouseError, type LoadRow, type Warehouse } from './warehouse/warehouse.ts';
 import type { JsonObject } from '../shared/push-format.ts';
 import type { PiiHasher } from './schema/pii-hasher.ts';

@@ -11,7 +11,7 @@ import { Processor } from './processor.ts';
 import { QueueStore } from './queue/queue-store.ts';
 import { SchemaRegistry } from './schema/schema-registry.ts';
 import { createWarehouse } from './warehouse/create-warehouse.ts';
-import { resolveDatabase } from '../dev/embedded-postgres.ts';
+import { resolveDatabase } from '../database/resolve-database.ts';
 import { ModelClient } from './ai/model-client.ts';
 import { AiSchemaMatcher } from './ai/schema-matcher.ts';
 import { JobWorker } from './enrichment/job-worker.ts';

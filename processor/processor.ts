@@ -3,8 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchLoader, BatchOutcome } from './batch-loader.ts';
 import type { Logger } from './logger.ts';
 import type { ProcessorMetrics } from './metrics.ts';
-import type { StoredMessage } from './normalize/normalize-message.ts';
+import type { StoredMessage } from './queue/stored-message.ts';
 import { DEFAULT_CLAIM_LIMITS, type ClaimedBatch, type ClaimLimits, type QueueStore } from './queue/queue-store.ts';
+import { byTenant, countsAsFailure, LeaseLostError, returnToQueue, settleOutcome, type Settling } from './settle-batch.ts';
 import { WarehouseError } from './warehouse/warehouse.ts';
 
 export interface ProcessorSettings {
@@ -26,13 +27,6 @@ export interface IterationResult {
   claimed: number;
   outcome: BatchOutcome | null;
   error: Error | null;
-}
-
-export class LeaseLostError extends Error {
-  constructor(count: number) {
-    super(`${count} message(s) of this batch were claimed by another processor after the lease expired; not writing them`);
-    this.name = 'LeaseLostError';
-  }
 }
 
 interface TenantResult {
@@ -59,6 +53,7 @@ export class Processor {
   private aloneInHand = false;
   private lastIterationAt = Date.now();
   private lastErrorText: string | null = null;
+  private readonly settling: Settling;
 
   constructor(options: {
     queue: QueueStore; loader: BatchLoader; log: Logger; metrics?: ProcessorMetrics; settings: ProcessorSettings;
@@ -70,6 +65,7 @@ export class Processor {
     this.log = options.log;
     this.metrics = options.metrics ?? null;
     this.settings = options.settings;
+    this.settling = { queue: this.queue, log: this.log, metrics: this.metrics, maxAttempts: this.settings.maxAttempts, maxBackoffSeconds: this.settings.maxBackoffSeconds ?? 300 };
   }
 
   /**
@@ -218,7 +214,7 @@ export class Processor {
         state.writing = true;
         return this.confirmLease(messages);
       });
-      await this.settle(messages, outcome);
+      await settleOutcome(this.settling, messages, outcome);
       return { outcome, error: null };
     } catch (error) {
       if (this.shouldIsolate(messages, error as Error)) {
@@ -226,7 +222,7 @@ export class Processor {
         await this.landOneByOne(messages);
         return { outcome: { done: [], dead: [], rows: 0, tables: 0 }, error: null };
       }
-      await this.retry(messages, error as Error);
+      await returnToQueue(this.settling, messages, error as Error);
       this.failed(error as Error, messages.length);
       return { outcome: null, error: error as Error };
     } finally {
@@ -244,9 +240,9 @@ export class Processor {
     for (const message of messages) {
       try {
         const outcome = await this.loader.load([message], () => this.confirmLease([message]));
-        await this.settle([message], outcome);
+        await settleOutcome(this.settling, [message], outcome);
       } catch (error) {
-        await this.retry([message], error as Error);
+        await returnToQueue(this.settling, [message], error as Error);
         this.failed(error as Error, 1);
       }
     }
@@ -259,45 +255,6 @@ export class Processor {
     if (held.size < ids.length) throw new LeaseLostError(ids.length - held.size);
   }
 
-  private async settle(messages: readonly StoredMessage[], outcome: BatchOutcome): Promise<void> {
-    for (const dead of outcome.dead) {
-      await this.queue.deadLetter(dead.queueId, dead.code, dead.reason);
-      this.log.warn('message dead-lettered', { queue_id: dead.queueId, code: dead.code, reason: dead.reason });
-    }
-    await this.queue.acknowledge(outcome.done);
-    const now = Date.now();
-    const received = new Map(messages.map((m) => [m.queueId, Date.parse(m.receivedAt)]));
-    for (const id of outcome.done) this.metrics?.freshnessSeconds.observe((now - (received.get(id) ?? now)) / 1000);
-    this.metrics?.rows.inc(outcome.rows);
-    this.metrics?.messages.inc({ outcome: 'done' }, outcome.done.length);
-    this.metrics?.messages.inc({ outcome: 'dead' }, outcome.dead.length);
-  }
-
-  // A failed batch goes back to the queue with exponential backoff; a message that keeps failing for a
-  // reason other than the warehouse being unreachable is dead-lettered after maxAttempts.
-  private async retry(messages: readonly StoredMessage[], error: Error): Promise<void> {
-    if (error instanceof LeaseLostError) {
-      await this.queue.retryLater(messages.map((m) => m.queueId), error.message, 0, false).catch(() => undefined);
-      return;
-    }
-    if (error instanceof WarehouseError && error.errorName === 'OUTCOME_UNKNOWN') {
-      // A write may still commit: the messages stay claimed until their lease expires (no heartbeat now).
-      return;
-    }
-    const counts = countsAsFailure(error);
-    const exhausted = counts ? messages.filter((m) => m.failures + 1 >= this.settings.maxAttempts) : [];
-    const again = messages.filter((m) => !exhausted.includes(m));
-    const failures = Math.min(...again.map((m) => m.failures + 1), 30);
-    const delay = Math.min(2 ** Math.max(failures - 1, 0), this.settings.maxBackoffSeconds ?? 300);
-    try {
-      for (const m of exhausted) await this.queue.deadLetter(m.queueId, 'retries_exhausted', `failed ${m.failures + 1} times; last error: ${error.message}`);
-      await this.queue.retryLater(again.map((m) => m.queueId), error.message.slice(0, 2000), delay, counts);
-    } catch (settleError) {
-      // The leases expire on their own: the messages come back after PROCESSOR_LEASE_SECONDS.
-      this.log.error('could not return a failed batch to the queue', { error: settleError as Error });
-    }
-  }
-
   private failed(error: Error, claimed: number): IterationResult {
     const kind = error instanceof WarehouseError ? `warehouse_${error.kind}` : error instanceof LeaseLostError ? 'lease_lost' : 'other';
     this.metrics?.failures.inc({ kind });
@@ -306,26 +263,4 @@ export class Processor {
     this.log.error('batch failed; will retry', { claimed, kind, error });
     return { claimed, outcome: null, error };
   }
-}
-
-/**
- * The warehouse being away is not the messages' fault: Trino down, starting or unreachable, an outcome it could
- * not tell, the DuckDB file held by another process or not there yet. Such failures do not count towards
- * maxAttempts (nothing is dead-lettered for them) and do not make a batch land message by message.
- */
-const WAREHOUSE_AWAY = new Set(['TRINO_UNREACHABLE', 'SERVER_STARTING_UP', 'OUTCOME_UNKNOWN', 'WAREHOUSE_LOCKED', 'WAREHOUSE_MISSING']);
-
-export function countsAsFailure(error: Error): boolean {
-  if (error instanceof LeaseLostError) return false;
-  return !(error instanceof WarehouseError && WAREHOUSE_AWAY.has(error.errorName));
-}
-
-function byTenant(messages: readonly StoredMessage[]): StoredMessage[][] {
-  const groups = new Map<string, StoredMessage[]>();
-  for (const message of messages) {
-    let group = groups.get(message.tenantId);
-    if (group === undefined) groups.set(message.tenantId, (group = []));
-    group.push(message);
-  }
-  return [...groups.values()];
 }

@@ -2,7 +2,7 @@
 // per-tenant daily budget, and a clear "unavailable" instead of waiting when the model is slow, down or unset.
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { RegisteredColumn } from '../schema/plan-schema-change.ts';
+import type { RegisteredColumn } from '../schema/table-schema.ts';
 import type { AliasDecision } from '../schema/resolve-fields.ts';
 import type { FieldAnswer, ModelClient } from './model-client.ts';
 

@@ -1,30 +1,8 @@
 // Turns one stored queue message back into (table, rows), following the format the edge recorded. Pure.
-import { isJsonObject, type JsonObject, type PayloadFormat } from '../../shared/push-format.ts';
+import { assertNever } from '../../shared/assert-never.ts';
+import { isJsonObject, type JsonObject } from '../../shared/push-format.ts';
 import { isValidTableName } from '../../shared/table-name.ts';
-import type { Endpoint } from '../../shared/queue-message.ts';
-import type { MessageProvenance } from './read-provenance.ts';
-
-export interface StoredMessage {
-  queueId: string;
-  messageId: string;
-  tenantId: string;
-  endpoint: Endpoint;
-  payloadFormat: PayloadFormat;
-  targetTable: string | null;
-  itemKey: string | null;
-  payload: unknown;
-  receivedAt: string;
-  /** how many times this message was claimed (more than once: check the table before writing) */
-  attempts: number;
-  /** how many of those claims failed for a reason that counts towards PROCESSOR_MAX_ATTEMPTS */
-  failures: number;
-  /** what the edge verified, not what the payload claims: `connection:<uuid>` or `api_key:<uuid>` */
-  credential: string;
-  /** the source an events API key is bound to (the key proved it); null for every other credential */
-  sourceId: string | null;
-  /** what a verified provider delivery said about itself (read-provenance.ts); null for every other message */
-  provenance: MessageProvenance | null;
-}
+import { UnloadableMessageError, type StoredMessage } from '../queue/stored-message.ts';
 
 export interface MessageTable {
   /** logical table name, lowercased: the warehouse folds identifiers to lower case */
@@ -33,16 +11,6 @@ export interface MessageTable {
 }
 
 /** A message the processor can never load: it goes to the dead letters with this reason. */
-export class UnloadableMessageError extends Error {
-  readonly code: string;
-
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'UnloadableMessageError';
-    this.code = code;
-  }
-}
-
 export function normalizeMessage(message: StoredMessage): MessageTable[] {
   const { payload, payloadFormat, targetTable } = message;
   switch (payloadFormat) {
@@ -78,8 +46,4 @@ function rowsOf(value: unknown, where: string): JsonObject[] {
 
 function malformed(detail: string): UnloadableMessageError {
   return new UnloadableMessageError('malformed_message', `The stored message does not match its recorded format: ${detail}.`);
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value ${JSON.stringify(value)}`);
 }

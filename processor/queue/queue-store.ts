@@ -1,6 +1,6 @@
 // The processor's side of boitata_inbound_queue: claim with an expiring lease, heartbeat, acknowledge, retry, dead-letter.
 import type pg from 'pg';
-import type { StoredMessage } from '../normalize/normalize-message.ts';
+import type { StoredMessage } from './stored-message.ts';
 import { parsePayload } from '../normalize/parse-payload.ts';
 import { readProvenance } from '../normalize/read-provenance.ts';
 import { CLAIM_FAIR_SQL, CLAIM_SUSPECT_SQL, DEAD_LETTER_CRASHED_SQL, PAYLOAD_TEXT_BYTES_SQL, SUSPECT_WAITING_SQL } from './claim-sql.ts';

@@ -1,11 +1,11 @@
 // Shapes one flattened row into the cells the warehouse writes: aliases, PII hashing, coercion, rescue. Pure.
 import { MAX_COLUMNS_PER_TABLE } from '../../shared/ingest-limits.ts';
-import type { StoredMessage } from '../normalize/normalize-message.ts';
+import type { StoredMessage } from '../queue/stored-message.ts';
 import { stringifyJson } from '../normalize/parse-payload.ts';
 import type { LoadRow } from '../warehouse/warehouse.ts';
 import { canonicalTimestamp, coerceValue, type Cell } from './column-types.ts';
 import type { PiiHasher } from './pii-hasher.ts';
-import type { TableSchema } from './schema-registry.ts';
+import { columnFor, type TableSchema } from './table-schema.ts';
 
 export function toLoadRow(
   message: StoredMessage,
@@ -20,8 +20,7 @@ export function toLoadRow(
   // Canonical names first, so a field and its alias in the same row keep the canonical value in the column.
   const ordered = schema.aliases.size === 0 ? fields : [...fields].sort(([a], [b]) => Number(schema.aliases.has(a)) - Number(schema.aliases.has(b)));
   for (const [field, value] of ordered) {
-    const target = schema.columns.has(field) ? field : schema.aliases.get(field);
-    const column = target === undefined ? undefined : schema.columns.get(target);
+    const column = columnFor(schema, field);
     if (column === undefined) {
       // A field past the column cap (schema-registry) or one that has been null in every row so far has no
       // column; null carries nothing to keep.
@@ -45,8 +44,7 @@ export function toLoadRow(
     else rescued[field] = { value, reason: coerced.reason };
   }
   collisions.forEach(({ field, value }, index) => {
-    const target = schema.columns.has(field) ? field : schema.aliases.get(field);
-    const pii = target !== undefined && schema.columns.get(target)?.pii === true && value !== null;
+    const pii = columnFor(schema, field)?.pii === true && value !== null;
     rescued[`${field}#${index + 2}`] = {
       value: pii ? hasher.hash(message.tenantId, value) : value,
       reason: 'the same field name appears twice after flattening',

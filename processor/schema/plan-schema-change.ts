@@ -2,14 +2,9 @@
 import { canWiden, coerceValue, inferType, unifyTypes, VARCHAR, widenFor, type ColumnType, type InferredType } from './column-types.ts';
 import { MAX_COLUMNS_PER_TABLE } from '../../shared/ingest-limits.ts';
 import { physicalColumnName, METADATA_COLUMNS } from './physical-name.ts';
+import { columnFor, type RegisteredColumn } from './table-schema.ts';
 
-export interface RegisteredColumn {
-  logical: string;
-  physical: string;
-  type: ColumnType;
-  /** personal data: values are hashed on ingestion */
-  pii?: boolean;
-}
+export type { RegisteredColumn } from './table-schema.ts';
 
 export type SchemaChange =
   | { kind: 'add_column'; logical: string; physical: string; type: InferredType }
@@ -34,24 +29,34 @@ export function planSchemaChange(
   aliases: ReadonlyMap<string, string> = new Map(),
   maxColumns: number = MAX_COLUMNS_PER_TABLE,
 ): SchemaPlan {
-  const byLogical = new Map(registered.map((column) => [column.logical, column]));
+  const observed = new Map([...incoming].map(([field, values]) => [field, { values, type: observedType(values) }]));
+  return planChanges(registered, observed, aliases, maxColumns);
+}
+
+/** `planSchemaChange` over fields already observed (their values typed once, observe-batch.ts). */
+export function planChanges(
+  registered: readonly RegisteredColumn[],
+  incoming: ReadonlyMap<string, { readonly values: readonly unknown[]; readonly type: InferredType | null }>,
+  aliases: ReadonlyMap<string, string> = new Map(),
+  maxColumns: number = MAX_COLUMNS_PER_TABLE,
+): SchemaPlan {
+  const schema = { columns: new Map(registered.map((column) => [column.logical, column])), aliases };
   const changes: SchemaChange[] = [];
   const unresolved = new Map<string, InferredType>();
-  const valuesByColumn = new Map<string, unknown[]>();
+  const valuesByColumn = new Map<RegisteredColumn, unknown[]>();
 
-  for (const [field, values] of incoming) {
-    const target = byLogical.has(field) ? field : aliases.get(field);
-    if (target === undefined || !byLogical.has(target)) {
-      const type = observedType(values);
+  for (const [field, { values, type }] of incoming) {
+    const column = columnFor(schema, field);
+    if (column === undefined) {
       if (type !== null) unresolved.set(field, type);
       continue;
     }
-    let list = valuesByColumn.get(target);
-    if (list === undefined) valuesByColumn.set(target, (list = []));
+    let list = valuesByColumn.get(column);
+    if (list === undefined) valuesByColumn.set(column, (list = []));
     list.push(...values);
   }
-  for (const [target, values] of valuesByColumn) {
-    const widening = plannedWidening(byLogical.get(target)!, values);
+  for (const [column, values] of valuesByColumn) {
+    const widening = plannedWidening(column, values);
     if (widening !== null) changes.push(widening);
   }
 

@@ -2,9 +2,11 @@
 // typos, the dictionary — everything that needs no model — and which fields are past the column cap. Pure;
 // what it cannot decide is left for the AI matcher (one question per batch, see `resolveMessages`).
 import { MAX_COLUMNS_PER_TABLE } from '../../shared/ingest-limits.ts';
-import { BIGINT, BOOLEAN, DATE, DOUBLE, TIMESTAMP_TZ, VARCHAR, WIDE_INTEGER, type ColumnType, type InferredType } from './column-types.ts';
-import type { RegisteredColumn } from './plan-schema-change.ts';
+import type { InferredType } from './column-types.ts';
+import { fitsAliasTarget } from './type-table.ts';
+import { columnFor, type RegisteredColumn } from './table-schema.ts';
 import { synonymGroup } from './synonyms.ts';
+import { typoCandidate } from './typo-match.ts';
 
 export type AliasSource = 'typo' | 'dictionary' | 'model';
 
@@ -74,10 +76,10 @@ function resolvePayload(
   const present = new Set<string>();
   const unknown: Array<[string, InferredType]> = [];
   for (const [field, type] of fields) {
-    const target = registered.has(field) ? field : aliases.get(field);
-    if (target !== undefined && registered.has(target)) {
-      if (target !== field) plan.applied.set(field, target);
-      present.add(target);
+    const column = columnFor({ columns: registered, aliases }, field);
+    if (column !== undefined) {
+      if (column.logical !== field) plan.applied.set(field, column.logical);
+      present.add(column.logical);
     } else if (type !== null) {
       unknown.push([field, type]);
     }
@@ -116,7 +118,7 @@ function resolvePayload(
   plan.forModel = left.map(([field]) => field);
   // A column no asked field's type fits is never offered.
   const types = [...new Set(left.map(([, type]) => type))];
-  plan.candidates = unfilled.filter((c) => !taken.has(c.logical) && types.some((type) => compatible(type, c.type)));
+  plan.candidates = unfilled.filter((c) => !taken.has(c.logical) && types.some((type) => fitsAliasTarget(type, c.type)));
   return plan;
 }
 
@@ -189,7 +191,7 @@ export function resolveMessages(input: MessagesInput): MessagesResolution {
           const answer = input.model.get(field);
           const target = answer === undefined ? undefined : registered.get(answer.column);
           const type = fields.get(field);
-          if (answer === undefined || target === undefined || type == null || !open.has(target.logical) || !compatible(type, target.type)) continue;
+          if (answer === undefined || target === undefined || type == null || !open.has(target.logical) || !fitsAliasTarget(type, target.type)) continue;
           if (input.offered !== undefined && !input.offered.has(target.logical)) continue;
           if (rejected.has(`${field}\u0000${target.logical}`)) continue;
           open.delete(target.logical); // one field per column within a payload
@@ -223,81 +225,11 @@ function dictionaryMatches(fields: ReadonlyArray<[string, InferredType]>, allowe
   const left = fields.filter(([field, type]) => {
     const group = synonymGroup(field);
     if (group === null) return true;
-    const candidates = allowed(field).filter((c) => !taken.has(c.logical) && synonymGroup(c.logical) === group && compatible(type, c.type));
+    const candidates = allowed(field).filter((c) => !taken.has(c.logical) && synonymGroup(c.logical) === group && fitsAliasTarget(type, c.type));
     if (candidates.length !== 1) return true;
     taken.add(candidates[0]!.logical);
     decisions.push({ field, column: candidates[0]!.logical, decidedBy: 'dictionary', evidence: { group } });
     return false;
   });
   return { decisions, left };
-}
-
-const MAX_TYPO_DISTANCE = 2;
-
-/**
- * The typo rule: Levenshtein distance <= 2 on the lowercased names, AND the shorter name has at least
- * 2 × distance + 1 characters (so `id`/`ip` and `lat`/`lon` never merge), AND the types are compatible, AND
- * exactly one column has the smallest distance (a tie is refused).
- */
-export function typoCandidate(field: string, type: InferredType, columns: readonly RegisteredColumn[]): { column: string; distance: number } | null {
-  let best: { column: string; distance: number } | null = null;
-  let tie = false;
-  const lower = field.toLowerCase();
-  for (const column of columns) {
-    // Distance 0 is a field that differs only in case (`Phone` for `phone`): the same column.
-    const distance = boundedDistance(lower, column.logical.toLowerCase(), MAX_TYPO_DISTANCE);
-    if (distance > MAX_TYPO_DISTANCE) continue;
-    if (distance > 0 && Math.min(field.length, column.logical.length) < 2 * distance + 1) continue;
-    if (!compatible(type, column.type)) continue;
-    if (best === null || distance < best.distance) {
-      best = { column: column.logical, distance };
-      tie = false;
-    } else if (distance === best.distance) {
-      tie = true;
-    }
-  }
-  return tie ? null : best;
-}
-
-// Two rows of the edit-distance table, reused: names are at most a few hundred characters.
-let previousRow = new Int32Array(64);
-let currentRow = new Int32Array(64);
-
-/**
- * The Levenshtein distance of `a` and `b` when it is at most `max`, else `max + 1`. Only the diagonal band of
- * width 2 × max + 1 is computed, so a pair costs O(max × length) instead of O(length²).
- */
-export function boundedDistance(a: string, b: string, max: number): number {
-  const over = max + 1;
-  if (Math.abs(a.length - b.length) > max) return over;
-  if (previousRow.length <= b.length + 1) [previousRow, currentRow] = [new Int32Array(b.length + 2), new Int32Array(b.length + 2)];
-  let previous = previousRow;
-  let current = currentRow;
-  for (let j = 0; j <= Math.min(b.length, max); j++) previous[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    const low = Math.max(1, i - max);
-    const high = Math.min(b.length, i + max);
-    if (i + max <= b.length) previous[i + max] = over; // outside the previous row's band: never computed
-    current[low - 1] = low === 1 && i <= max ? i : over;
-    let rowBest = current[low - 1]!;
-    const code = a.charCodeAt(i - 1);
-    for (let j = low; j <= high; j++) {
-      const value = Math.min(over, previous[j - 1]! + (code === b.charCodeAt(j - 1) ? 0 : 1), previous[j]! + 1, current[j - 1]! + 1);
-      current[j] = value;
-      if (value < rowBest) rowBest = value;
-    }
-    if (rowBest > max) return over;
-    [previous, current] = [current, previous];
-  }
-  return Math.min(over, previous[b.length]!);
-}
-
-/** A varchar column takes anything; a numeric one needs a number; others need their own type. */
-export function compatible(incoming: InferredType, column: ColumnType): boolean {
-  if (column === VARCHAR) return true;
-  if ([BIGINT, DOUBLE, 'integer', 'real'].includes(column) || column.startsWith('decimal(')) return incoming === BIGINT || incoming === WIDE_INTEGER || incoming === DOUBLE;
-  if (column === BOOLEAN) return incoming === BOOLEAN;
-  if (column === DATE) return incoming === DATE;
-  if (column === TIMESTAMP_TZ) return incoming === TIMESTAMP_TZ;
-  return false;
 }

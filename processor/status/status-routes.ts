@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type pg from 'pg';
 import { BoitataError } from '../../shared/errors.ts';
 import type { ProcessorMetrics } from '../metrics.ts';
-import { assertNever } from '../normalize/normalize-message.ts';
+import { assertNever } from '../../shared/assert-never.ts';
 import { replayDeadLetters } from '../queue/dead-letters.ts';
 import { createAdminGuard } from './admin-token.ts';
 import { redactReason } from './redact-reason.ts';

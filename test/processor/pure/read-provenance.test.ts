@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { readProvenance } from '../../../processor/normalize/read-provenance.ts';
 import { toLoadRow } from '../../../processor/schema/load-row.ts';
-import type { StoredMessage } from '../../../processor/normalize/normalize-message.ts';
+import type { StoredMessage } from '../../../processor/queue/stored-message.ts';
 import { PiiHasher } from '../../../processor/schema/pii-hasher.ts';
 
 const NONE = { provider: null, deliveryId: null, eventType: null, providerTimestamp: null, shopDomain: null, hookId: null };

@@ -3,10 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { detectPii, luhn } from '../../../processor/schema/pii-detect.ts';
 import levenshtein from 'js-levenshtein';
-import { boundedDistance, resolveFields, resolveMessages, typoCandidate, type MessagesResolution } from '../../../processor/schema/resolve-fields.ts';
+import { resolveFields, resolveMessages, type MessagesResolution } from '../../../processor/schema/resolve-fields.ts';
+import { boundedDistance, typoCandidate } from '../../../processor/schema/typo-match.ts';
 import type { InferredType } from '../../../processor/schema/column-types.ts';
+import type { RegisteredColumn } from '../../../processor/schema/table-schema.ts';
 
-const columns = [
+const columns: RegisteredColumn[] = [
   { logical: 'id', physical: 'id', type: 'bigint' },
   { logical: 'phone', physical: 'phone', type: 'varchar' },
   { logical: 'email', physical: 'email', type: 'varchar' },
@@ -65,7 +67,7 @@ describe('resolveFields: the rules for one payload', () => {
   });
 
   it('refuses a tie between two equally close columns', () => {
-    const twins = [{ logical: 'code_a', physical: 'code_a', type: 'varchar' }, { logical: 'code_b', physical: 'code_b', type: 'varchar' }];
+    const twins: RegisteredColumn[] = [{ logical: 'code_a', physical: 'code_a', type: 'varchar' }, { logical: 'code_b', physical: 'code_b', type: 'varchar' }];
     expect(typoCandidate('code_c', 'varchar', twins)).toBeNull();
     expect(typoCandidate('code_aa', 'varchar', twins)).toEqual({ column: 'code_a', distance: 1 });
   });
@@ -91,7 +93,7 @@ describe('resolveFields: the rules for one payload', () => {
 // apply to each message, in queue order, each seeing what the previous ones decided.
 describe('resolveMessages: each message is its own payload, in queue order', () => {
   type Message = Array<[string, InferredType | null]>;
-  const people = [
+  const people: RegisteredColumn[] = [
     { logical: 'id', physical: 'id', type: 'bigint' },
     { logical: 'name', physical: 'name', type: 'varchar' },
     { logical: 'phone', physical: 'phone', type: 'varchar' },
@@ -206,7 +208,7 @@ describe('resolveMessages: each message is its own payload, in queue order', () 
   });
 
   it('offers the model what each message alone would: a column another message just matched is still open for this one (phnoe, then ip)', () => {
-    const contacts = [{ logical: 'id', physical: 'id', type: 'bigint' }, { logical: 'phone', physical: 'phone', type: 'varchar' }, { logical: 'city', physical: 'city', type: 'varchar' }];
+    const contacts: RegisteredColumn[] = [{ logical: 'id', physical: 'id', type: 'bigint' }, { logical: 'phone', physical: 'phone', type: 'varchar' }, { logical: 'city', physical: 'city', type: 'varchar' }];
     const phnoe = fields([['id', 'bigint'], ['phnoe', 'varchar'], ['city', 'varchar']]);
     const ip = fields([['ip', 'varchar'], ['city', 'varchar']]);
     const alone = resolveMessages({ columns: contacts, aliases: new Map(), messages: [ip] }).question;
@@ -219,7 +221,7 @@ describe('resolveMessages: each message is its own payload, in queue order', () 
   });
 
   it('at the cap, a later message finds no room left by an earlier one', () => {
-    const many = Array.from({ length: 998 }, (_, i) => ({ logical: `f${String(i).padStart(4, '0')}`, physical: `f${i}`, type: 'varchar' }));
+    const many = Array.from({ length: 998 }, (_, i): RegisteredColumn => ({ logical: `f${String(i).padStart(4, '0')}`, physical: `f${i}`, type: 'varchar' }));
     const plan = resolveMessages({ columns: many, aliases: new Map(), messages: [fields([['zz_a', 'varchar'], ['zz_b', 'bigint']]), fields([['zz_c', 'varchar']])] });
     expect([...plan.newColumns.keys()]).toEqual(['zz_a', 'zz_b']);
     expect(plan.pastCap).toEqual(['zz_c']);
@@ -227,7 +229,7 @@ describe('resolveMessages: each message is its own payload, in queue order', () 
 });
 
 describe('the column cap bounds resolution', () => {
-  const many = (count: number, prefix = 'f') =>
+  const many = (count: number, prefix = 'f'): RegisteredColumn[] =>
     Array.from({ length: count }, (_, i) => ({ logical: `${prefix}${String(i).padStart(4, '0')}`, physical: `${prefix}${i}`, type: 'varchar' }));
 
   it('examines only as many new fields as the table has room for (by name); the rest are past the cap', () => {

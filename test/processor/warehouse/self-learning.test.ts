@@ -152,5 +152,12 @@ describeEachWarehouse('self-learning schema', (wh) => {
       { logical_name: 'plan', pii: false, pii_source: null, description: 'The subscription plan.', tags: ['billing'] },
     ]);
     expect(await wh.columnComment(conn.tenant, 'members', 'plan')).toBe('The subscription plan.');
+    // The model's late flag moved the version and left its history row: every version has one.
+    const { rows: history } = await db.query(
+      `SELECT v.version, v.changes, t.schema_version FROM boitata_schema_versions v JOIN boitata_tables t USING (tenant_id, table_name)
+        WHERE tenant_id = $1 AND table_name = 'members' ORDER BY v.version`, [conn.tenant]);
+    expect(history.map((r) => r.changes)).toContainEqual([{ kind: 'flag_pii', column: 'nickname', source: 'model' }]);
+    expect(history.map((r) => r.version)).toEqual(history.map((_, i) => i + 1));
+    expect(history.at(-1)?.schema_version).toBe(history.length);
   });
 });
