@@ -1,40 +1,35 @@
-// The per-credential gate, a SQLite-backed Durable Object: config cache, IP allowlist, token bucket, idempotency.
+// The per-credential gate, a SQLite-backed Durable Object: it admits a request (config cache, IP allowlist, token
+// bucket, signature, idempotency) and enqueues it through warm connections. The rules are admission-rules.ts.
 import { DurableObject } from 'cloudflare:workers';
-import { BoitataError } from '../../shared/errors.ts';
+import { MAX_BODY_BYTES } from '../../shared/json-safety.ts';
 import { readEdgeConfig, type EdgeConfig } from '../config.ts';
-import { createSqlClient, noAnswerInTime, type SqlClient } from '../db/sql-client.ts';
+import { createSqlClient } from '../db/sql-client.ts';
 import { createWebSocketSqlClient } from '../db/websocket-sql-client.ts';
 import { PostgresQueueWriter } from '../queue/postgres-queue-writer.ts';
-import { EnqueueBatcher, isDataException, type BatchedResult } from './enqueue-batcher.ts';
-import { timingSafeEqualHex } from '../auth/secrets.ts';
-import { loadCredentialConfig, type CredentialConfig } from './credential-config.ts';
 import {
-  completeMessage, DATABASE_RETRY_AFTER_SECONDS, intoTable, UNAUTHORIZED_MESSAGE,
+  authenticates, heldKeyAnswer, ipRefusal, KEY_REUSED_MESSAGE, principalOf, rateLimited, signatureMissing, sourceRefusal,
+  type Refusal,
+} from './admission-rules.ts';
+import { ConfigCache, type CachedConfig, type ConfigSource } from './config-cache.ts';
+import type { CredentialConfig } from './credential-config.ts';
+import { EnqueueBatcher, type BatchedResult } from './enqueue-batcher.ts';
+import { asEnqueueFailure, asGateFailure, logGateFailure, retryAfter } from './gate-failure.ts';
+import {
+  completeMessage, intoTable, UNAUTHORIZED_MESSAGE,
   type AdmitDecision, type AdmitRequest, type DeadlinedMessage, type DeliveryAdmitRequest, type DeliveryGuess,
   type EnqueueOutcome, type Gate, type IngestDecision, type MessageDraft,
 } from './gate-protocol.ts';
 import { IdempotencyStore } from './idempotency-store.ts';
-import { compileAllowlist, type IpAllowlist } from '../../shared/ip-allowlist.ts';
-import { TokenBucket } from './token-bucket.ts';
 import { SignatureCheck } from './signature-check.ts';
-import { MAX_BODY_BYTES } from '../../shared/json-safety.ts';
+import { TokenBucket, type RateLimitState } from './token-bucket.ts';
 
 /** Batches in flight at once per gate, each on its own warm connection (opened on first use). */
 const WRITE_CONNECTIONS = 2;
 
-interface CachedConfig {
-  config: CredentialConfig | null;
-  allowlist: IpAllowlist;
-  loadedAt: number;
-}
-
 export class CredentialGate extends DurableObject implements Gate {
   private readonly idempotency: IdempotencyStore;
   private edgeConfig: EdgeConfig;
-  /** The HTTP path, for the rare config reads; writes go over the batcher's warm connections. */
-  private configSql: SqlClient;
-  private cached: CachedConfig | undefined;
-  private loading: Promise<CachedConfig> | undefined;
+  private readonly configs: ConfigCache;
   private bucket: TokenBucket | undefined;
   private signatures: SignatureCheck;
   /** Not private: tests swap its writers to simulate Postgres going down. */
@@ -44,7 +39,7 @@ export class CredentialGate extends DurableObject implements Gate {
     super(ctx, env);
     this.edgeConfig = readEdgeConfig(env);
     this.idempotency = new IdempotencyStore(ctx.storage.sql);
-    this.configSql = createSqlClient(this.edgeConfig);
+    this.configs = new ConfigCache(configSource(this.edgeConfig));
     this.signatures = new SignatureCheck(this.edgeConfig);
     // Writes go over connections kept warm in this object; the rare config reads use the HTTP path.
     this.batcher = new EnqueueBatcher(
@@ -59,8 +54,7 @@ export class CredentialGate extends DurableObject implements Gate {
   reconfigure(overrides: Partial<Pick<EdgeConfig, 'databaseUrl' | 'databaseDeadlineMs' | 'gateConfigTtlMs' | 'secretsKey' | 'previousSecretsKey'>>): void {
     this.edgeConfig = { ...this.edgeConfig, ...overrides };
     this.signatures = new SignatureCheck(this.edgeConfig);
-    this.cached = undefined;
-    this.configSql = createSqlClient(this.edgeConfig);
+    this.configs.reset(configSource(this.edgeConfig));
     this.batcher.replaceWriters(() => new PostgresQueueWriter(createWebSocketSqlClient(this.edgeConfig)));
   }
 
@@ -70,137 +64,32 @@ export class CredentialGate extends DurableObject implements Gate {
     if (known.kind === 'reject') return known;
     const { config, allowlist } = known;
     const now = Date.now();
+    const uncounted = signatureMissing(config, request) ?? ipRefusal(allowlist, request.clientIp);
+    if (uncounted !== undefined) return uncounted;
 
-    // The Worker sent no signed material (it did not know the connection verifies signatures): it sends the request
-    // again as a delivery, so nothing is counted here.
-    if (config.verification !== null && request.signature === undefined) {
-      return {
-        kind: 'reject',
-        code: 'signature_missing',
-        message: 'This connection accepts only signed provider deliveries, at POST /v1/ingest/push/{ingestToken}.',
-        signatureRequired: true,
-      };
-    }
-    if (!allowlist.allows(request.clientIp)) {
-      return { kind: 'reject', code: 'ip_not_allowed', message: 'This address is not in the connection\'s allowed IP ranges.' };
-    }
-
-    const bucket = this.bucketFor(config.rateLimitPerMinute, now);
-    const taken = bucket.take(now);
-    if (!taken.allowed) {
-      return {
-        kind: 'reject',
-        code: 'rate_limited',
-        message: `Rate limit of ${config.rateLimitPerMinute} requests per minute reached; retry after ${taken.retryAfterSeconds} s.`,
-        rateLimit: taken.state,
-        retryAfterSeconds: taken.retryAfterSeconds,
-      };
-    }
+    const taken = this.bucketFor(config.rateLimitPerMinute, now).take(now);
+    if (!taken.allowed) return rateLimited(config.rateLimitPerMinute, taken);
     const rateLimit = taken.state;
 
     // After the allowlist and the rate limit: a bad signature costs the sender a token, and an address outside the
-    // allowlist learns nothing about its signature.
-    if (config.verification !== null && request.signature !== undefined) {
-      let verified;
-      try {
-        verified = await this.signatures.verify(config.connectionId!, config.verification, request.signature, now);
-      } catch (error) {
-        const failure = asGateFailure(error);
-        logGateFailure('signature check failed', failure, { tenant: config.tenantId });
-        return { kind: 'reject', code: failure.code, message: failure.message, rateLimit };
-      }
-      if (!verified.ok) return { kind: 'reject', code: verified.code, message: verified.message, rateLimit };
-    }
-
-    if (request.sourceClaim !== undefined && request.sourceClaim !== config.sourceId) {
-      return {
-        kind: 'reject',
-        code: 'source_not_allowed',
-        message: 'source_id does not belong to this API key: use the key generated for that event source.',
-        rateLimit,
-      };
-    }
-
-    if (request.idempotency !== undefined) {
-      const begun = this.idempotency.begin(request.idempotency.key, request.idempotency.requestHash, now);
-      switch (begun.kind) {
-        case 'started':
-          await this.scheduleCleanup();
-          break;
-        case 'replay':
-          return { kind: 'replay', response: begun.response, rateLimit };
-        case 'in_flight':
-          return {
-            kind: 'reject',
-            code: 'idempotency_request_in_flight',
-            message: 'A request with this Idempotency-Key is still being processed; retry in a moment.',
-            rateLimit,
-          };
-        case 'mismatch':
-          return {
-            kind: 'reject',
-            code: 'idempotency_key_reused',
-            message: 'This Idempotency-Key was already used with a different request body; use a new key for new data.',
-            rateLimit,
-          };
-      }
-    }
-
-    return {
-      kind: 'proceed',
-      rateLimit,
-      principal: {
-        tenantId: config.tenantId,
-        connectionId: config.connectionId,
-        apiKeyId: config.apiKeyId,
-        idempotencyScope: config.idempotencyScope,
-        defaultTable: config.defaultTable,
-        verifyPreset: config.verification?.preset ?? null,
-        deadlineAt,
-      },
-    };
+    // allowlist learns nothing about its signature. The Idempotency-Key last: it is begun only for a request that
+    // nothing else refuses.
+    const refused =
+      (await this.signatureRefusal(config, request, rateLimit, now)) ??
+      sourceRefusal(config, request.sourceClaim, rateLimit) ??
+      (await this.beginIdempotency(request, rateLimit, now));
+    if (refused !== undefined) return refused;
+    return { kind: 'proceed', rateLimit, principal: principalOf(config, deadlineAt) };
   }
 
-  async bodyLimit(request: AdmitRequest): Promise<{ kind: 'limit'; bytes: number } | Extract<AdmitDecision, { kind: 'reject' }>> {
+  async bodyLimit(request: AdmitRequest): Promise<{ kind: 'limit'; bytes: number } | Refusal> {
     const known = await this.authenticated(request, Date.now() + this.edgeConfig.databaseDeadlineMs);
     if (known.kind === 'reject') return known;
-    if (!known.allowlist.allows(request.clientIp)) {
-      return { kind: 'reject', code: 'ip_not_allowed', message: 'This address is not in the connection\'s allowed IP ranges.' };
-    }
+    const refused = ipRefusal(known.allowlist, request.clientIp);
+    if (refused !== undefined) return refused;
     // A raised limit is for signed deliveries (GitHub sends up to 25 MB); every other request keeps 1 MiB.
     const raised = known.config.verification === null ? null : known.config.maxBodyBytes;
     return { kind: 'limit', bytes: raised ?? MAX_BODY_BYTES };
-  }
-
-  /** The credential's config when the request's token (and tenant claim) are right, or the 401/503 why not. */
-  private async authenticated(
-    request: AdmitRequest,
-    deadlineAt: number,
-  ): Promise<(CachedConfig & { kind: 'known'; config: CredentialConfig }) | Extract<AdmitDecision, { kind: 'reject' }>> {
-    let cached: CachedConfig;
-    try {
-      cached = await this.currentConfig(request, deadlineAt);
-    } catch (error) {
-      const failure = asGateFailure(error);
-      logGateFailure('credential config unreadable', failure, {});
-      return { kind: 'reject', code: failure.code, message: failure.message, ...retryAfter(failure) };
-    }
-    const { config } = cached;
-    const now = Date.now();
-    // x-tenant-id may be absent (null) only where a provider signature stands in for it.
-    const tenantClaimOk =
-      request.tenantClaim === undefined ||
-      (request.tenantClaim === null ? config?.verification != null : request.tenantClaim === config?.tenantId);
-    if (
-      config === null ||
-      config.revoked ||
-      (config.expiresAt !== null && config.expiresAt <= now) ||
-      !timingSafeEqualHex(config.storedHashHex, request.hashHex) ||
-      !tenantClaimOk
-    ) {
-      return { kind: 'reject', code: 'unauthorized', message: UNAUTHORIZED_MESSAGE };
-    }
-    return { ...cached, kind: 'known', config };
   }
 
   async admitDelivery(
@@ -235,22 +124,13 @@ export class CredentialGate extends DurableObject implements Gate {
       result = await this.batcher.enqueue(message, deadlineAt);
     } catch (error) {
       if (key !== null) this.idempotency.release(key);
-      const failure = isDataException(error)
-        ? new BoitataError('invalid_payload', `Postgres cannot store a value in this body: ${describeCause(error)}.`, {
-            problems: [{ path: '$', message: describeCause(error) }],
-            cause: error,
-          })
-        : asGateFailure(error);
+      const failure = asEnqueueFailure(error);
       logGateFailure('enqueue failed', failure, { tenant: message.tenantId, message_id: message.messageId });
       return { kind: 'reject', code: failure.code, message: failure.message, ...retryAfter(failure) };
     }
     if (result.kind === 'duplicate' && result.requestSha256Hex !== message.requestSha256Hex) {
       if (key !== null) this.idempotency.release(key);
-      return {
-        kind: 'reject',
-        code: 'idempotency_key_reused',
-        message: 'This Idempotency-Key was already used with a different request body; use a new key for new data.',
-      };
+      return { kind: 'reject', code: 'idempotency_key_reused', message: KEY_REUSED_MESSAGE };
     }
     const body = JSON.stringify(result.kind === 'inserted' ? message.receipt : result.receipt);
     if (key !== null) this.idempotency.complete(key, { status: 202, body }, Date.now());
@@ -279,71 +159,46 @@ export class CredentialGate extends DurableObject implements Gate {
     return this.bucket;
   }
 
-  /**
-   * The cached config, re-read from Postgres once it is older than GATE_CONFIG_TTL_SECONDS. Concurrent admissions
-   * share one read, but each waits only until its own deadline.
-   */
-  private async currentConfig(request: AdmitRequest, deadlineAt: number): Promise<CachedConfig> {
-    const fresh = this.cached !== undefined && Date.now() - this.cached.loadedAt < this.edgeConfig.gateConfigTtlMs;
-    if (fresh) return this.cached!;
-    this.loading ??= this.loadConfig(request, deadlineAt).finally(() => {
-      this.loading = undefined;
-    });
-    const waitedFrom = Date.now();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(noAnswerInTime(Date.now() - waitedFrom)), Math.max(0, deadlineAt - waitedFrom));
-    });
+  /** The credential's config when the request's token (and tenant claim) are right, or the 401/503 why not. */
+  private async authenticated(request: AdmitRequest, deadlineAt: number): Promise<(CachedConfig & { kind: 'known'; config: CredentialConfig }) | Refusal> {
+    let cached: CachedConfig;
     try {
-      return await Promise.race([this.loading, timedOut]);
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      cached = await this.configs.current(request.kind, request.hashHex, deadlineAt);
+    } catch (error) {
+      const failure = asGateFailure(error);
+      logGateFailure('credential config unreadable', failure, {});
+      return { kind: 'reject', code: failure.code, message: failure.message, ...retryAfter(failure) };
+    }
+    const { config } = cached;
+    if (config === null || !authenticates(config, request, Date.now())) {
+      return { kind: 'reject', code: 'unauthorized', message: UNAUTHORIZED_MESSAGE };
+    }
+    return { ...cached, kind: 'known', config };
+  }
+
+  /** A delivery to a connection that verifies signatures, checked against its signing secrets. */
+  private async signatureRefusal(config: CredentialConfig, request: AdmitRequest, rateLimit: RateLimitState, now: number): Promise<Refusal | undefined> {
+    if (config.verification === null || request.signature === undefined) return undefined;
+    try {
+      const verified = await this.signatures.verify(config.connectionId!, config.verification, request.signature, now);
+      return verified.ok ? undefined : { kind: 'reject', code: verified.code, message: verified.message, rateLimit };
+    } catch (error) {
+      const failure = asGateFailure(error);
+      logGateFailure('signature check failed', failure, { tenant: config.tenantId });
+      return { kind: 'reject', code: failure.code, message: failure.message, rateLimit };
     }
   }
 
-  private async loadConfig(request: AdmitRequest, deadlineAt: number): Promise<CachedConfig> {
-    const config = await loadCredentialConfig(this.configSql, request.kind, request.hashHex, { deadlineAt });
-    this.cached = { config, allowlist: compileAllowlist(config?.allowedCidrs ?? []), loadedAt: Date.now() };
-    return this.cached;
+  /** Begins the request's Idempotency-Key, or answers the sender of a key this gate already holds. */
+  private async beginIdempotency(request: AdmitRequest, rateLimit: RateLimitState, now: number): Promise<AdmitDecision | undefined> {
+    if (request.idempotency === undefined) return undefined;
+    const begun = this.idempotency.begin(request.idempotency.key, request.idempotency.requestHash, now);
+    if (begun.kind !== 'started') return heldKeyAnswer(begun, rateLimit);
+    await this.scheduleCleanup();
+    return undefined;
   }
 }
 
-/** The operator needs the cause; the log gets the SQLSTATE and a short message, never the payload or a secret. */
-function logGateFailure(msg: string, failure: BoitataError, context: Record<string, string>): void {
-  if (failure.isUserError) return; // the sender was told what to fix; nothing for the operator
-  const cause = rootCause(failure) as { code?: unknown; message?: unknown } | undefined;
-  console.error(
-    JSON.stringify({
-      level: 'error',
-      msg,
-      code: failure.code,
-      ...context,
-      sqlstate: typeof cause?.code === 'string' ? cause.code : undefined,
-      cause: typeof cause?.message === 'string' ? cause.message.slice(0, 200) : undefined,
-    }),
-  );
-}
-
-/** A 503 says when to come back; other failures say nothing. */
-function retryAfter(failure: BoitataError): { retryAfterSeconds?: number } {
-  return failure.code === 'database_unavailable' ? { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS } : {};
-}
-
-/** Errors from the SQL clients are already classified (503 or 500); anything else is our bug, a 500. */
-function asGateFailure(error: unknown): BoitataError {
-  return error instanceof BoitataError
-    ? error
-    : new BoitataError('internal_error', 'An unexpected error occurred in the gate.', { cause: error });
-}
-
-/** The error a BoitataError wraps, however deeply (a driver or Postgres error), or undefined. */
-function rootCause(error: unknown): unknown {
-  let cause = error;
-  while (cause instanceof BoitataError) cause = cause.cause;
-  return cause;
-}
-
-function describeCause(error: unknown): string {
-  const cause = rootCause(error);
-  return cause instanceof Error ? cause.message.slice(0, 200) : 'a value is out of range';
+function configSource(config: EdgeConfig): ConfigSource {
+  return { sql: createSqlClient(config), ttlMs: config.gateConfigTtlMs };
 }

@@ -1,10 +1,10 @@
 // Group commit: requests that arrive while batches are being written wait for the next free writer, so a busy
 // connection costs one Postgres round trip per batch instead of one per request. A quiet one adds no delay.
 // Every request carries a deadline: it is answered by then whether or not its batch (or the one ahead) has finished.
-import { BoitataError } from '../../shared/errors.ts';
 import type { InboundMessage } from '../../shared/queue-message.ts';
 import { noAnswerInTime } from '../db/sql-client.ts';
 import type { EnqueueResult, QueueWriter } from '../queue/queue-writer.ts';
+import { isDataException } from './gate-failure.ts';
 
 export const MAX_BATCH_MESSAGES = 200;
 /** Keeps one statement well under the driver's and the endpoint's request size limits. */
@@ -134,12 +134,4 @@ export class EnqueueBatcher {
 
 function latestDeadline(batch: readonly Waiting[]): number {
   return Math.max(...batch.map((w) => w.deadlineAt));
-}
-
-/** SQLSTATE class 22: Postgres could not store a value (numeric overflow, NUL in text, bad escape, ...). */
-export function isDataException(error: unknown): boolean {
-  let cause = error;
-  while (cause instanceof BoitataError) cause = cause.cause;
-  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : '';
-  return code.startsWith('22');
 }

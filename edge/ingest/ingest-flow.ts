@@ -19,6 +19,7 @@ export interface IngestDeps {
 
 /** What an endpoint makes of a valid body: the message to store and how to answer. */
 export interface PreparedMessage {
+  kind: 'message';
   payloadFormat: PayloadFormat;
   targetTable: string | null;
   itemKey: string | null;
@@ -28,6 +29,18 @@ export interface PreparedMessage {
   receipt(messageId: string): Receipt;
 }
 
+/**
+ * A body refused without a table that the connection's default table may yet make acceptable (the push endpoint).
+ * That table is known only once the gate admits the request: `withDefaultTable` prepares the body again with it (or
+ * with none, when the connection has none), and throws the refusal that stands.
+ */
+export interface NeedsDefaultTable {
+  kind: 'needs_default_table';
+  withDefaultTable(defaultTable: string | undefined): PreparedMessage;
+}
+
+type Claims = { sourceClaim?: string; implicitIdempotencyKey?: string };
+
 export interface IngestSpec {
   endpoint: Endpoint;
   kind: CredentialKind;
@@ -36,19 +49,27 @@ export interface IngestSpec {
   /** The request's meaning besides its body (route, table hint, item key): part of the Idempotency-Key fingerprint. */
   identity: string;
   /** Claims checked by the gate before anything is stored (the events API's source_id), and an implicit idempotency key. */
-  claims?(body: JsonBody): { sourceClaim?: string; implicitIdempotencyKey?: string };
+  claims?(body: JsonBody): Claims;
   /**
-   * Validates the body against the endpoint's contract; throws a 400 BoitataError naming each problem.
-   * `defaultTable` is the connection's default table, known only once the gate has admitted the request.
+   * Validates the body against the endpoint's contract and throws a 400 BoitataError naming each problem, or answers
+   * that only the connection's default table can tell (the push endpoint).
    */
-  prepare(body: JsonBody, defaultTable: string | undefined): PreparedMessage;
-  /** True when a body refused without the default table might be accepted with it (the push endpoint). */
-  usesDefaultTable?: boolean;
+  prepare(body: JsonBody): PreparedMessage | NeedsDefaultTable;
   /**
    * The push endpoint: when the gate says the connection verifies provider signatures, the request is received
    * as a signed delivery instead, with the body bytes already read (undefined when they could not be).
    */
   asDelivery?(bytes: Uint8Array | undefined): Promise<Response>;
+}
+
+/** What the Worker knows of a request before asking its gate. */
+interface ReadRequest {
+  /** The body's bytes, when they could be read: a signed delivery is verified over them. */
+  bytes: Uint8Array | undefined;
+  claims: Claims;
+  /** Absent without a key, or when the body was refused: a refused request begins no Idempotency-Key. */
+  idempotency: { key: string; requestHash: string } | undefined;
+  body: PreparedMessage | NeedsDefaultTable | { kind: 'refused'; error: BoitataError };
 }
 
 // Printable ASCII without a comma: the Workers runtime joins a repeated header with ", ", so a comma would make
@@ -61,63 +82,15 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
     throw new BoitataError('unauthorized', UNAUTHORIZED_MESSAGE);
   }
   const hashHex = await credentialDigest(secret);
-
   // Body problems are reported after authentication, so an unauthenticated caller learns nothing from them.
-  let rawBytes: Uint8Array | undefined;
-  let body: JsonBody | undefined;
-  let bodyError: BoitataError | undefined;
-  let claims: ReturnType<NonNullable<IngestSpec['claims']>> = {};
-  let headerKey: string | undefined;
-  let prepared: PreparedMessage | undefined;
-  try {
-    headerKey = readIdempotencyKey(c.req.header('idempotency-key'));
-    assertJsonContentType(c.req.header('content-type'));
-    rawBytes = await readBodyBytes(c.req.raw, { limit: MAX_BODY_BYTES });
-    body = decodeJsonBody(rawBytes);
-    claims = spec.claims?.(body) ?? {};
-    prepared = spec.prepare(body, undefined);
-  } catch (error) {
-    if (!(error instanceof BoitataError)) throw error;
-    // A push body that names no table may still be fine with the connection's default table: decide after admission.
-    if (!(body !== undefined && prepared === undefined && spec.usesDefaultTable === true)) bodyError = error;
-  }
-  const idempotencyKey = headerKey ?? claims.implicitIdempotencyKey;
-  const idempotency =
-    idempotencyKey !== undefined && body !== undefined && bodyError === undefined
-      ? { key: idempotencyKey, requestHash: await fingerprint(spec.identity, body.bytes) }
-      : undefined;
-
+  const request = await readRequest(c, spec);
   const gate = deps.gates.gateFor(spec.kind, hashHex);
-  const admitRequest: AdmitRequest = {
-    kind: spec.kind,
-    hashHex,
-    clientIp: c.req.header('cf-connecting-ip') ?? null,
-    ...(spec.tenantClaim === undefined ? {} : { tenantClaim: spec.tenantClaim }),
-    ...(claims.sourceClaim === undefined ? {} : { sourceClaim: claims.sourceClaim }),
-    ...(idempotency === undefined ? {} : { idempotency }),
-  };
-  const draftOf = (message: PreparedMessage): MessageDraft => {
-    const messageId = crypto.randomUUID();
-    return {
-      messageId,
-      endpoint: spec.endpoint,
-      payloadFormat: message.payloadFormat,
-      targetTable: message.targetTable,
-      itemKey: message.itemKey,
-      payload: message.payloadText,
-      rowCount: message.rowCount,
-      receipt: message.receipt(messageId),
-      idempotencyKey: idempotency?.key ?? null,
-      requestSha256Hex: idempotency?.requestHash ?? null,
-      provenance: null,
-      deadOnArrival: null,
-    };
-  };
+  const admitRequest = admitRequestFor(c, spec, hashHex, request);
 
   // The common path: one call to the gate admits, enqueues and records the answer.
-  if (prepared !== undefined) {
-    const decision = await gate.admitAndEnqueue(admitRequest, draftOf(prepared));
-    if (decision.kind === 'reject' && decision.signatureRequired && spec.asDelivery) return spec.asDelivery(rawBytes);
+  if (request.body.kind === 'message') {
+    const decision = await gate.admitAndEnqueue(admitRequest, draftOf(spec.endpoint, request.body, request.idempotency));
+    if (decision.kind === 'reject' && decision.signatureRequired && spec.asDelivery) return spec.asDelivery(request.bytes);
     return settle(decision, headersFor(decision.rateLimit));
   }
 
@@ -125,19 +98,86 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
   const decision = await gate.admit(admitRequest);
   if (decision.kind === 'reject' && decision.signatureRequired && spec.asDelivery) {
     // The body was read in part and refused (too large, not gzip): that is the answer, signed or not.
-    if (rawBytes === undefined && c.req.raw.bodyUsed && bodyError !== undefined) throw bodyError;
-    return spec.asDelivery(rawBytes);
+    if (request.body.kind === 'refused' && request.bytes === undefined && c.req.raw.bodyUsed) throw request.body.error;
+    return spec.asDelivery(request.bytes);
   }
   const headers = headersFor(decision.rateLimit);
   if (decision.kind !== 'proceed') return settle(decision, headers);
-  if (bodyError !== undefined || body === undefined) throw withHeaders(bodyError!, headers);
+  if (request.body.kind === 'refused') throw withHeaders(request.body.error, headers);
+
+  const defaultTable = decision.principal.defaultTable ?? undefined;
+  const prepared = await inDefaultTable(request.body, defaultTable, headers, async () => {
+    if (request.idempotency !== undefined) await gate.release(request.idempotency.key).catch(() => undefined);
+  });
+  const draft = draftOf(spec.endpoint, prepared, request.idempotency);
+  return settle(await gate.enqueue(completeMessage(draft, decision.principal)), headers);
+}
+
+/**
+ * Reads the Idempotency-Key, the body and its claims, and asks the endpoint to prepare it. A BoitataError on the way
+ * refuses the body; it is answered only once the gate has admitted the request.
+ */
+async function readRequest(c: Context, spec: IngestSpec): Promise<ReadRequest> {
+  let bytes: Uint8Array | undefined;
+  let claims: Claims = {};
   try {
-    prepared = spec.prepare(body, decision.principal.defaultTable ?? undefined);
+    const headerKey = readIdempotencyKey(c.req.header('idempotency-key'));
+    assertJsonContentType(c.req.header('content-type'));
+    bytes = await readBodyBytes(c.req.raw, { limit: MAX_BODY_BYTES });
+    const body = decodeJsonBody(bytes);
+    claims = spec.claims?.(body) ?? {};
+    const prepared = spec.prepare(body);
+    const key = headerKey ?? claims.implicitIdempotencyKey;
+    const idempotency = key === undefined ? undefined : { key, requestHash: await fingerprint(spec.identity, body.bytes) };
+    return { bytes, claims, idempotency, body: prepared };
   } catch (error) {
-    if (idempotency !== undefined) await gate.release(idempotency.key).catch(() => undefined);
+    if (!(error instanceof BoitataError)) throw error;
+    return { bytes, claims, idempotency: undefined, body: { kind: 'refused', error } };
+  }
+}
+
+function admitRequestFor(c: Context, spec: IngestSpec, hashHex: string, request: ReadRequest): AdmitRequest {
+  return {
+    kind: spec.kind,
+    hashHex,
+    clientIp: c.req.header('cf-connecting-ip') ?? null,
+    ...(spec.tenantClaim === undefined ? {} : { tenantClaim: spec.tenantClaim }),
+    ...(request.claims.sourceClaim === undefined ? {} : { sourceClaim: request.claims.sourceClaim }),
+    ...(request.idempotency === undefined ? {} : { idempotency: request.idempotency }),
+  };
+}
+
+/** The body prepared with the connection's default table; a refusal forgets the Idempotency-Key admission began. */
+async function inDefaultTable(
+  pending: NeedsDefaultTable,
+  defaultTable: string | undefined,
+  headers: Record<string, string>,
+  release: () => Promise<void>,
+): Promise<PreparedMessage> {
+  try {
+    return pending.withDefaultTable(defaultTable);
+  } catch (error) {
+    await release();
     throw error instanceof BoitataError ? withHeaders(error, headers) : error;
   }
-  return settle(await gate.enqueue(completeMessage(draftOf(prepared), decision.principal)), headers);
+}
+
+function draftOf(endpoint: Endpoint, message: PreparedMessage, idempotency: ReadRequest['idempotency']): MessageDraft {
+  const messageId = crypto.randomUUID();
+  return {
+    messageId,
+    endpoint,
+    payloadFormat: message.payloadFormat,
+    targetTable: message.targetTable,
+    itemKey: message.itemKey,
+    payload: message.payloadText,
+    rowCount: message.rowCount,
+    receipt: message.receipt(messageId),
+    idempotencyKey: idempotency?.key ?? null,
+    requestSha256Hex: idempotency?.requestHash ?? null,
+    provenance: null,
+    deadOnArrival: null,
+  };
 }
 
 /** The response for a gate's final word: thrown for a rejection, a 202 for a stored or replayed message. */

@@ -27,6 +27,7 @@ export function registerEventsRoute(app: Hono, deps: IngestDeps): void {
       prepare(body) {
         const eventId = envelope!.event_id ?? `evt_${crypto.randomUUID()}`;
         return {
+          kind: 'message',
           payloadFormat: 'object',
           targetTable: EVENTS_TABLE,
           itemKey: null,

@@ -22,6 +22,7 @@ export function registerMetricsRoute(app: Hono, deps: IngestDeps): void {
         const metrics = parseContract(metricsBodySchema, body.value, 'The metrics body does not match {"table", "rows"}.');
         const tables = [{ table: metrics.table, rows: metrics.rows }];
         return {
+          kind: 'message',
           payloadFormat: 'envelope',
           targetTable: metrics.table,
           itemKey: null,

@@ -2,10 +2,11 @@
 // and a provider's signed delivery to a connection that verifies its signatures (no x-tenant-id needed).
 import type { Hono } from 'hono';
 import { BoitataError } from '../../shared/errors.ts';
-import { assertTableName, detectPushPayload } from '../../shared/push-format.ts';
+import { assertTableName, detectPushPayload, type DetectedPayload } from '../../shared/push-format.ts';
 import { buildIngestReceipt } from '../../shared/queue-message.ts';
+import type { JsonBody } from '../http/read-json-body.ts';
 import { receiveDelivery } from '../ingest/delivery-flow.ts';
-import { ingest, type IngestDeps } from '../ingest/ingest-flow.ts';
+import { ingest, type IngestDeps, type PreparedMessage } from '../ingest/ingest-flow.ts';
 
 export function registerPushRoute(app: Hono, deps: IngestDeps): void {
   app.post('/v1/ingest/push/:ingestToken', (c) => {
@@ -27,21 +28,33 @@ export function registerPushRoute(app: Hono, deps: IngestDeps): void {
       tenantClaim: c.req.header('x-tenant-id'),
       asDelivery,
       identity: pushIdentity(queryTable, headerTable),
-      usesDefaultTable: true,
-      prepare(body, defaultTable) {
-        const explicitTable = explicitTableOf(queryTable, headerTable);
-        const { format, tables } = detectPushPayload(body.value, explicitTable, defaultTable);
-        return {
-          payloadFormat: format,
-          targetTable: tables.length === 1 ? tables[0]!.table : null,
-          itemKey: null,
-          payloadText: body.text,
-          rowCount: tables.reduce((sum, t) => sum + t.rows.length, 0),
-          receipt: (messageId) => buildIngestReceipt(messageId, tables),
-        };
+      prepare(body) {
+        const prepareIn = (defaultTable: string | undefined) =>
+          pushMessage(body, detectPushPayload(body.value, explicitTableOf(queryTable, headerTable), defaultTable));
+        try {
+          return prepareIn(undefined);
+        } catch (error) {
+          if (!(error instanceof BoitataError)) throw error;
+          // Any refusal waits for admission, which tells the default table: sorting out here the refusals that
+          // table could fix would repeat detectPushPayload's rules. It also begins the Idempotency-Key, so a retry
+          // of a body stored in the default table is replayed.
+          return { kind: 'needs_default_table', withDefaultTable: prepareIn };
+        }
       },
     });
   });
+}
+
+function pushMessage(body: JsonBody, { format, tables }: DetectedPayload): PreparedMessage {
+  return {
+    kind: 'message',
+    payloadFormat: format,
+    targetTable: tables.length === 1 ? tables[0]!.table : null,
+    itemKey: null,
+    payloadText: body.text,
+    rowCount: tables.reduce((sum, t) => sum + t.rows.length, 0),
+    receipt: (messageId) => buildIngestReceipt(messageId, tables),
+  };
 }
 
 function explicitTableOf(query: string | undefined, header: string | undefined): string | undefined {

@@ -29,6 +29,7 @@ export function registerWebhookRoute(app: Hono, deps: IngestDeps): void {
         if (itemKey !== undefined) assertItemKey(itemKey, rows, Array.isArray(value));
         const tables = [{ table: stream, rows }];
         return {
+          kind: 'message',
           payloadFormat: Array.isArray(value) ? 'array' : 'object',
           targetTable: stream,
           itemKey: itemKey ?? null,

@@ -1,5 +1,6 @@
 // Helpers for tests inside workerd: provision real credentials through the fixture service, read the real queue.
 import { env, exports } from 'cloudflare:workers';
+import type { CredentialGate } from '../../edge/gate/credential-gate.ts';
 import type { GenericHmacOptions, VerifyPreset } from '../../shared/webhooks/presets.ts';
 import type { SignOptions } from '../support/provider-signatures.ts';
 
@@ -7,7 +8,7 @@ export interface TestEnv {
   FIXTURES_URL: string;
   DATABASE_URL: string;
   UNREACHABLE_DATABASE_URL: string;
-  GATE: DurableObjectNamespace<import('../../edge/gate/credential-gate.ts').CredentialGate>;
+  GATE: DurableObjectNamespace<CredentialGate>;
   NEON_HTTP_ENDPOINT: string;
   NEON_WS_HOST: string;
   BOITATA_SECRETS_KEY: string;
