@@ -1,7 +1,7 @@
 // IP normalization and CIDR matching, including the forms senders' proxies produce.
 import { describe, expect, it } from 'vitest';
 import { compileAllowlist, normalizeIp } from '../../shared/ip-allowlist.ts';
-import { normalizeCidr } from '../../cli/provision.ts';
+import { normalizeCidr } from '../../cli/normalize-cidr.ts';
 
 describe('IP allowlist', () => {
   const list = compileAllowlist(['10.0.0.0/8', '2001:db8::/32', '::ffff:192.0.2.0/120']);

@@ -1,13 +1,12 @@
 // A loopback HTTP service through which tests inside workerd provision real tenants, connections and keys,
 // and read the real queue, using the same code as the `boitata` CLI — and get provider signatures made in Node by
 // the providers' own libraries, which do not run in workerd.
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
-import {
-  addApiKey, addConnection, addTenant, revokeApiKey, revokeConnection, rotateApiKey, updateConnection,
-  type ConnectionChanges, type NewApiKey, type NewConnection,
-} from '../../cli/provision.ts';
+import { addApiKey, revokeApiKey, rotateApiKey, type NewApiKey } from '../../cli/api-keys.ts';
+import { addConnection, revokeConnection, updateConnection, type ConnectionChanges, type NewConnection } from '../../cli/connections.ts';
+import { addTenant } from '../../cli/tenants.ts';
 import { rotateSigningSecret } from '../../cli/signing-secrets.ts';
 import type { SecretsKeyring } from '../../shared/secret-box.ts';
 import type { VerifyPreset } from '../../shared/webhooks/presets.ts';
@@ -40,7 +39,7 @@ export async function startFixtureServer(db: pg.Pool, keyring: SecretsKeyring): 
     '/keys/rotate': (body) => rotateApiKey(db, String(body['id']), Number(body['overlapSeconds'])),
     '/query': async (body) => (await db.query(String(body['sql']), (body['params'] as unknown[]) ?? [])).rows,
   };
-  const server = createServer(async (req, res) => {
+  const respond = async (req: IncomingMessage, res: ServerResponse) => {
     const handler = routes[req.url ?? ''];
     let status = 200;
     let result: unknown;
@@ -53,7 +52,9 @@ export async function startFixtureServer(db: pg.Pool, keyring: SecretsKeyring): 
     }
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(result ?? null));
-  });
+  };
+  // Every failure of a route is answered above; one writing the answer (a client gone) only drops the connection.
+  const server = createServer((req, res) => void respond(req, res).catch(() => res.destroy()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -1,12 +1,13 @@
 // The noisy-neighbour scenario against the real pipeline: tenant A floods, tenant B's one-row messages are timed.
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { addConnection, addTenant } from '../../../cli/provision.ts';
-import { DuckDbWarehouse } from '../../../processor/warehouse/duckdb-warehouse.ts';
-import { TrinoWarehouse } from '../../../processor/warehouse/trino-warehouse.ts';
-import type { Warehouse } from '../../../processor/warehouse/warehouse.ts';
+import { addConnection } from '../../../cli/connections.ts';
+import { addTenant } from '../../../cli/tenants.ts';
 import { edgeBodies, enqueueAsOlderEdge, olderEdgeMessages } from './noisy-inputs.ts';
-import { superviseProcessor } from './supervised-processor.ts';
+import { countMarkersInWarehouse, readFreshness, readOlderEdgeOutcome, readTenantALanded, type OlderEdgeOutcome, type OlderEdgeReceipt } from './noisy-outcome.ts';
+import { finishWindow, startTenantA, startTenantBSchedule, type EdgeConnection, type TenantATally, type TenantBAnswer, type TenantBSchedule, type TrafficWindow } from './noisy-traffic.ts';
+import { superviseProcessor, type SupervisedProcessor } from './supervised-processor.ts';
 
 export type ScenarioWarehouse = { kind: 'duckdb'; path: string } | { kind: 'trino'; url: string };
 
@@ -62,12 +63,11 @@ export interface NoisyScenarioResult {
     /** columns of A's tables registered after the window: a 2,000-table message makes progress this way */
     columnsAddedDuringSettle: number;
   };
-  olderEdge: Array<{ kind: string; status: string; attempts: number; errorCode: string | null; reason: string | null }>;
+  olderEdge: OlderEdgeOutcome[];
   processor: { peakRssBytes: number; crashes: Array<{ atMs: number; code: number | null; signal: string | null; peakRssBytes: number; stderrTail: string }>; problems: string[] };
   seconds: { window: number; settle: number };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 /** Nearest-rank percentiles (Infinity sorts last, so a message that never landed pushes p99 out). */
@@ -78,55 +78,51 @@ export function percentiles(values: readonly number[]): Percentiles {
   return { p50: rank(0.5), p99: rank(0.99), max: sorted.at(-1)! };
 }
 
-async function newTenant(pool: pg.Pool, role: string, rateLimitPerMinute: number) {
+interface ScenarioTenant extends EdgeConnection { connectionId: string }
+
+async function newTenant(pool: pg.Pool, role: string, rateLimitPerMinute: number): Promise<ScenarioTenant> {
   const id = `noisy${role}${Date.now().toString(36)}${randomUUID().slice(0, 4)}`;
   await addTenant(pool, { id });
   const { connection, token } = await addConnection(pool, { tenant: id, name: `noisy-${role}`, rateLimitPerMinute });
   return { tenant: id, token, connectionId: connection.id };
 }
 
-async function pushBody(edgeUrl: string, conn: { tenant: string; token: string }, table: string | null, body: string) {
-  const query = table === null ? '' : `?table=${table}`;
-  const response = await fetch(`${edgeUrl}/v1/ingest/push/${conn.token}${query}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', 'x-tenant-id': conn.tenant }, body,
-    // The edge promises an answer within 15 s; one that never comes is reported (status 0), not waited on forever.
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  let parsed: { message_id?: string; code?: string } = {};
-  try {
-    parsed = JSON.parse(text) as typeof parsed;
-  } catch { /* a non-JSON answer is reported by its status alone */ }
-  return { status: response.status, messageId: parsed.message_id ?? null, code: parsed.code ?? null };
-}
-
-function openWarehouse(wh: ScenarioWarehouse): { warehouse: Warehouse; table: (tenant: string, table: string) => string } {
-  if (wh.kind === 'duckdb') {
-    return { warehouse: new DuckDbWarehouse({ path: wh.path, schemaPrefix: 'tenant_' }), table: (t, n) => `"tenant_${t}"."${n}"` };
-  }
-  const warehouse = new TrinoWarehouse({
-    url: wh.url, user: 'boitata-noisy', statementTimeoutMs: 120_000, catalog: 'iceberg', schemaPrefix: 'tenant_', maxQueryLength: 1_000_000, snapshotRetention: '7d',
-  });
-  return { warehouse, table: (t, n) => `iceberg."tenant_${t}"."${n}"` };
-}
-
 export async function runNoisyScenario(options: NoisyScenarioOptions): Promise<NoisyScenarioResult> {
   const { pool, edgeUrl } = options;
-  const bIntervalMs = options.bIntervalMs ?? 500;
-  const aPerSecond = options.aPerSecond ?? 2;
-  const settleSeconds = options.settleSeconds ?? 45;
   const progress = options.progress ?? (() => undefined);
-  const a = await newTenant(pool, 'a', 1_000_000);
-  const b = await newTenant(pool, 'b', 6_000);
+  const { a, b, older } = await startTenantsAndOlderEdge(options);
+  const processor = await startProcessor(options, [a.tenant, b.tenant]);
 
-  // 1. What an older edge could have queued before the caps: oldest in the queue, so claimed first.
-  const older = options.noisy ? await enqueueAsOlderEdge(pool, a.tenant, a.connectionId, olderEdgeMessages(options.olderEdgeCopies ?? 24)) : [];
+  // The window: B sends on a fixed schedule (never waiting on an answer), A sends ~1 MiB bodies at its pace.
+  const windowStart = Date.now();
+  const window: TrafficWindow = { start: windowStart, end: windowStart + options.seconds * 1000 };
+  const bSchedule = startTenantBSchedule(edgeUrl, b, window, options.bIntervalMs ?? 500);
+  const aSender = startTenantA(edgeUrl, a, window, options.aPerSecond ?? 2, options.noisy ? edgeBodies() : []);
+  const report = startProgressReport({ pool, bTenant: b.tenant, window, processor, bSchedule, aTally: aSender.tally, progress });
+  const bAnswers = await finishWindow(window, aSender.done, bSchedule);
 
-  // 2. The real processor, restarted when it dies (as a container's restart policy would), memory sampled.
+  const bIds = bAnswers.flatMap((r) => (r.messageId === null ? [] : [r.messageId]));
+  const settled = await settle(pool, a.tenant, [...bIds, ...older.map((o) => o.messageId)], options.settleSeconds ?? 45);
+  clearInterval(report);
+  await processor.stop(15_000);
+
+  return collectResult(options, { a, b, older, processor, window, bAnswers, bIds, aTally: aSender.tally, settled }, progress);
+}
+
+/** The two tenants, and what an older edge could have queued before the caps: oldest in the queue, so claimed first. */
+async function startTenantsAndOlderEdge(options: NoisyScenarioOptions): Promise<{ a: ScenarioTenant; b: ScenarioTenant; older: OlderEdgeReceipt[] }> {
+  const a = await newTenant(options.pool, 'a', 1_000_000);
+  const b = await newTenant(options.pool, 'b', 6_000);
+  const older = options.noisy ? await enqueueAsOlderEdge(options.pool, a.tenant, a.connectionId, olderEdgeMessages(options.olderEdgeCopies ?? 24)) : [];
+  return { a, b, older };
+}
+
+/** The real processor, restarted when it dies (as a container's restart policy would), memory sampled. */
+async function startProcessor(options: NoisyScenarioOptions, tenants: readonly string[]): Promise<SupervisedProcessor> {
   const processor = superviseProcessor({
     DATABASE_URL: options.databaseUrl,
     ...(options.warehouse.kind === 'trino' ? { TRINO_URL: options.warehouse.url } : { DUCKDB_PATH: options.warehouse.path }),
-    PROCESSOR_TENANTS: `${a.tenant},${b.tenant}`,
+    PROCESSOR_TENANTS: tenants.join(','),
     PROCESSOR_HTTP_PORT: '0',
     MAINTENANCE_INTERVAL_MINUTES: '0',
     // Short enough that a crashed batch comes back within the run; the other settings are the processor's defaults.
@@ -136,126 +132,82 @@ export async function runNoisyScenario(options: NoisyScenarioOptions): Promise<N
     ...options.processorEnv,
   });
   await processor.start();
+  return processor;
+}
 
-  // 3. The window: B sends on a fixed schedule (never waiting on an answer), A sends ~1 MiB bodies at its pace.
-  const windowStart = Date.now();
-  const windowEnd = windowStart + options.seconds * 1000;
-  const bSent: Array<Promise<{ marker: string; status: number; messageId: string | null; ms: number }>> = [];
-  const bTimer = setInterval(() => {
-    if (Date.now() >= windowEnd) return;
-    const marker = randomUUID();
-    const sentAt = performance.now();
-    bSent.push(pushBody(edgeUrl, b, 'canary', JSON.stringify([{ marker, seq: bSent.length }]))
-      .then((r) => ({ marker, status: r.status, messageId: r.messageId, ms: performance.now() - sentAt }))
-      .catch(() => ({ marker, status: 0, messageId: null, ms: performance.now() - sentAt })));
-  }, bIntervalMs);
-
-  const bodies = options.noisy ? edgeBodies() : [];
-  const answers: Record<string, Record<string, number>> = Object.fromEntries(bodies.map((body) => [body.kind, {}]));
-  let acceptedRows = 0;
-  let acceptedMessages = 0;
-  const aLatencies: number[] = [];
-  const aSender = (async () => {
-    for (let i = 0; bodies.length > 0 && Date.now() < windowEnd; i++) {
-      const next = windowStart + (i * 1000) / aPerSecond;
-      if (next > Date.now()) await sleep(next - Date.now());
-      const body = bodies[i % bodies.length]!;
-      const sentAt = performance.now();
-      const answer = await pushBody(edgeUrl, a, body.table, body.body).catch(() => ({ status: 0, messageId: null, code: 'network' }));
-      aLatencies.push(performance.now() - sentAt);
-      const key = answer.status === 202 ? '202' : `${answer.status} ${answer.code ?? ''}`.trim();
-      answers[body.kind]![key] = (answers[body.kind]![key] ?? 0) + 1;
-      if (answer.status === 202) {
-        acceptedRows += body.rows;
-        acceptedMessages += 1;
-      }
-    }
-  })();
-
+/** Every 10 s until the settle ends: the processor's memory and crashes, B's messages sent and landed, A's accepted. */
+function startProgressReport(run: {
+  pool: pg.Pool; bTenant: string; window: TrafficWindow; processor: SupervisedProcessor;
+  bSchedule: TenantBSchedule; aTally: TenantATally; progress: (line: string) => void;
+}): ReturnType<typeof setInterval> {
+  const { pool, processor } = run;
   const countDone = async (tenant: string) => Number((await pool.query<{ n: string }>(
     `SELECT count(*) AS n FROM boitata_inbound_queue WHERE tenant_id = $1 AND status = 'done'`, [tenant])).rows[0]!.n);
-  const report = setInterval(() => {
-    void countDone(b.tenant).then((bDone) => progress(
-      `  ${((Date.now() - windowStart) / 1000).toFixed(0).padStart(4)} s: processor RSS ${mb(processor.currentRssBytes())} (peak ${mb(processor.peakRssBytes())}), ` +
-      `crashes ${processor.crashes.length}; B sent ${bSent.length}, landed ${bDone}; A accepted ${acceptedMessages} messages`));
+  return setInterval(() => {
+    void countDone(run.bTenant).then((bDone) => run.progress(
+      `  ${((Date.now() - run.window.start) / 1000).toFixed(0).padStart(4)} s: processor RSS ${mb(processor.currentRssBytes())} (peak ${mb(processor.peakRssBytes())}), ` +
+      `crashes ${processor.crashes.length}; B sent ${run.bSchedule.sent.length}, landed ${bDone}; A accepted ${run.aTally.acceptedMessages} messages`));
   }, 10_000);
+}
 
-  await aSender;
-  while (Date.now() < windowEnd) await sleep(100);
-  clearInterval(bTimer);
-  const bAnswers = await Promise.all(bSent);
-
+/**
+ * After the window, until `messageIds` (B's last messages, A's oversized ones) are landed or dead-lettered, or `seconds` pass.
+ * Columns A gained meanwhile show progress on a 2,000-table message that has not settled yet.
+ */
+async function settle(pool: pg.Pool, aTenant: string, messageIds: readonly string[], seconds: number): Promise<{ end: number; columnsAdded: number }> {
   const registeredColumns = async () => Number((await pool.query<{ n: string }>(
-    'SELECT count(*) AS n FROM boitata_columns WHERE tenant_id = $1', [a.tenant])).rows[0]!.n);
+    'SELECT count(*) AS n FROM boitata_columns WHERE tenant_id = $1', [aTenant])).rows[0]!.n);
   const columnsAtWindowEnd = await registeredColumns();
-
-  // 4. Settle: B's last messages, and A's oversized ones (landed or dead-lettered), within the bound.
-  const bIds = bAnswers.flatMap((r) => (r.messageId === null ? [] : [r.messageId]));
-  const olderIds = older.map((o) => o.messageId);
-  const settleStart = Date.now();
+  const start = Date.now();
   for (;;) {
     const { rows: [open] } = await pool.query<{ n: string }>(
-      `SELECT count(*) AS n FROM boitata_inbound_queue WHERE message_id = ANY($1::uuid[]) AND status NOT IN ('done', 'dead')`, [[...bIds, ...olderIds]]);
-    if (Number(open!.n) === 0 || Date.now() - settleStart > settleSeconds * 1000) break;
+      `SELECT count(*) AS n FROM boitata_inbound_queue WHERE message_id = ANY($1::uuid[]) AND status NOT IN ('done', 'dead')`, [messageIds]);
+    if (Number(open!.n) === 0 || Date.now() - start > seconds * 1000) break;
     await sleep(500);
   }
-  const settleEnd = Date.now();
-  const columnsAdded = (await registeredColumns()) - columnsAtWindowEnd;
-  clearInterval(report);
-  await processor.stop(15_000);
+  const end = Date.now();
+  return { end, columnsAdded: (await registeredColumns()) - columnsAtWindowEnd };
+}
 
-  // 5. What happened: from the queue's own timestamps, and from the warehouse (the processor has let go of it).
-  const { rows: bRows } = await pool.query<{ message_id: string; status: string; seconds: number | null }>(
-    `SELECT message_id::text, status, extract(epoch FROM processed_at - received_at)::float8 AS seconds
-       FROM boitata_inbound_queue WHERE message_id = ANY($1::uuid[])`, [bIds]);
-  const landed = new Map(bRows.filter((r) => r.status === 'done').map((r) => [r.message_id, r.seconds!]));
-  const freshness = bIds.map((id) => landed.get(id) ?? Infinity);
+interface FinishedRun {
+  a: ScenarioTenant;
+  b: ScenarioTenant;
+  older: OlderEdgeReceipt[];
+  processor: SupervisedProcessor;
+  window: TrafficWindow;
+  bAnswers: TenantBAnswer[];
+  /** B's messages the edge accepted */
+  bIds: string[];
+  aTally: TenantATally;
+  settled: { end: number; columnsAdded: number };
+}
 
-  const { warehouse, table } = openWarehouse(options.warehouse);
-  const rowsPerMarker = new Map(bAnswers.filter((r) => r.status === 202).map((r) => [r.marker, 0]));
-  let unexpectedMarkers = 0;
-  try {
-    const found = await warehouse.query(`SELECT CAST(marker AS varchar) AS marker, count(*) AS n FROM ${table(b.tenant, 'canary')} GROUP BY 1`);
-    for (const [marker, n] of found.rows) {
-      if (rowsPerMarker.has(String(marker))) rowsPerMarker.set(String(marker), Number(n));
-      else unexpectedMarkers += 1;
-    }
-  } catch (error) {
-    progress(`  B's table could not be read: ${(error as Error).message}`);
-  } finally {
-    await warehouse.close();
-  }
-
-  const { rows: [aLanded] } = await pool.query<{ messages: string; rows: string | null; settle: string }>(
-    `SELECT count(*) FILTER (WHERE status = 'done') AS messages, sum(row_count) FILTER (WHERE status = 'done') AS rows,
-            count(*) FILTER (WHERE processed_at > to_timestamp($2 / 1000.0)) AS settle
-       FROM boitata_inbound_queue WHERE tenant_id = $1`, [a.tenant, windowEnd]);
-  const { rows: olderRows } = await pool.query<{ message_id: string; status: string; attempts: number; error_code: string | null; reason: string | null }>(
-    `SELECT q.message_id::text, q.status, q.attempts, d.error_code, coalesce(d.reason, q.last_error) AS reason
-       FROM boitata_inbound_queue q LEFT JOIN boitata_dead_letters d ON d.message_id = q.message_id
-      WHERE q.message_id = ANY($1::uuid[])`, [olderIds]);
-  const olderById = new Map(olderRows.map((r) => [r.message_id, r]));
+/** What happened: from the queue's own timestamps, and from the warehouse (the processor has let go of it). */
+async function collectResult(options: NoisyScenarioOptions, run: FinishedRun, progress: (line: string) => void): Promise<NoisyScenarioResult> {
+  const { pool } = options;
+  const { window, bAnswers, aTally, settled, processor } = run;
+  const freshness = await readFreshness(pool, run.bIds);
+  const markers = await countMarkersInWarehouse(options.warehouse, run.b.tenant, bAnswers, progress);
+  const aLanded = await readTenantALanded(pool, run.a.tenant, window.end);
+  const olderEdge = await readOlderEdgeOutcome(pool, run.older);
   const bRefused: Record<string, number> = {};
   for (const r of bAnswers) if (r.status !== 202) bRefused[String(r.status)] = (bRefused[String(r.status)] ?? 0) + 1;
 
   return {
-    tenants: { a: a.tenant, b: b.tenant },
+    tenants: { a: run.a.tenant, b: run.b.tenant },
     b: {
       sent: bAnswers.length, refused: bRefused, freshness: percentiles(freshness), notLanded: freshness.filter((s) => s === Infinity).length,
-      rowsPerMarker, unexpectedMarkers, acceptLatencyMs: percentiles(bAnswers.map((r) => r.ms)),
+      rowsPerMarker: markers.rowsPerMarker, unexpectedMarkers: markers.unexpectedMarkers, acceptLatencyMs: percentiles(bAnswers.map((r) => r.ms)),
     },
     a: {
-      answers, acceptedRows, acceptedMessages, acceptLatencyMs: percentiles(aLatencies),
-      landedRows: Number(aLanded!.rows ?? 0), landedMessages: Number(aLanded!.messages),
-      landedRowsPerSecond: Number(aLanded!.rows ?? 0) / ((settleEnd - windowStart) / 1000),
-      settledDuringSettle: Number(aLanded!.settle), columnsAddedDuringSettle: columnsAdded,
+      answers: aTally.answers, acceptedRows: aTally.acceptedRows, acceptedMessages: aTally.acceptedMessages, acceptLatencyMs: percentiles(aTally.latenciesMs),
+      landedRows: aLanded.rows, landedMessages: aLanded.messages,
+      landedRowsPerSecond: aLanded.rows / ((settled.end - window.start) / 1000),
+      settledDuringSettle: aLanded.settledAfterWindow, columnsAddedDuringSettle: settled.columnsAdded,
     },
-    olderEdge: older.map(({ messageId, kind }) => {
-      const row = olderById.get(messageId);
-      return { kind, status: row?.status ?? 'missing', attempts: row?.attempts ?? 0, errorCode: row?.error_code ?? null, reason: row?.reason?.slice(0, 300) ?? null };
-    }),
+    olderEdge,
     processor: { peakRssBytes: processor.peakRssBytes(), crashes: processor.crashes.map((c) => ({ ...c })), problems: processor.recentProblems.slice(-8) },
-    seconds: { window: (windowEnd - windowStart) / 1000, settle: (settleEnd - windowEnd) / 1000 },
+    seconds: { window: (window.end - window.start) / 1000, settle: (settled.end - window.end) / 1000 },
   };
 }
 

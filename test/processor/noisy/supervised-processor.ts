@@ -47,99 +47,128 @@ async function readMemory(pid: number): Promise<{ rss: number; hwm: number } | n
   }
 }
 
+/** What the supervisor and its incarnations share: set up once, mutated as processes come and go. */
+interface SupervisorState {
+  readonly env: Record<string, string>;
+  readonly started: number;
+  readonly crashes: ProcessorExit[];
+  readonly logCounts: Map<string, number>;
+  readonly recentProblems: string[];
+  child: ChildProcess | null;
+  stopping: boolean;
+  peak: number;
+  current: number;
+  onStarted: (() => void) | null;
+}
+
 export function superviseProcessor(env: Record<string, string>): SupervisedProcessor {
-  const started = Date.now();
-  const crashes: ProcessorExit[] = [];
-  const logCounts = new Map<string, number>();
-  const recentProblems: string[] = [];
-  let child: ChildProcess | null = null;
-  let stopping = false;
-  let peak = 0;
-  let current = 0;
-  let onStarted: (() => void) | null = null;
-
-  const note = (text: string) => {
-    let line: Record<string, unknown>;
-    try {
-      line = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      line = { level: 'unparsed', msg: text.slice(0, 200) };
-    }
-    const msg = String(line['msg']);
-    logCounts.set(msg, (logCounts.get(msg) ?? 0) + 1);
-    if (msg === 'processor started') onStarted?.();
-    if (line['level'] !== 'info' && line['level'] !== 'debug') {
-      recentProblems.push(text.slice(0, 500));
-      if (recentProblems.length > 20) recentProblems.shift();
-    }
+  const state: SupervisorState = {
+    env, started: Date.now(), crashes: [], logCounts: new Map(), recentProblems: [],
+    child: null, stopping: false, peak: 0, current: 0, onStarted: null,
   };
-
   // A test runner that exits early must not leave a processor behind, claiming the test database's messages.
-  const killOnExit = () => child?.kill('SIGKILL');
+  const killOnExit = () => state.child?.kill('SIGKILL');
   process.once('exit', killOnExit);
 
-  const launch = (): void => {
-    const proc = spawn(process.execPath, [MAIN], { env: { PATH: process.env['PATH'] ?? '', NODE_OPTIONS: PROCESSOR_NODE_OPTIONS, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child = proc;
-    let incarnationPeak = 0;
-    let buffer = '';
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      let newline;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        note(buffer.slice(0, newline));
-        buffer = buffer.slice(newline + 1);
-      }
-    });
-    let stderr = '';
-    proc.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
-    const sampler = setInterval(() => {
-      void readMemory(proc.pid!).then((memory) => {
-        if (memory === null || proc.exitCode !== null || proc.signalCode !== null) return;
-        current = memory.rss;
-        incarnationPeak = Math.max(incarnationPeak, memory.hwm);
-        peak = Math.max(peak, incarnationPeak);
-      });
-    }, SAMPLE_EVERY_MS);
-    proc.once('exit', (code, signal) => {
-      clearInterval(sampler);
-      current = 0;
-      if (stopping) return;
-      crashes.push({ code, signal, atMs: Date.now() - started, peakRssBytes: incarnationPeak, stderrTail: stderr.slice(-1500) });
-      setTimeout(() => {
-        if (!stopping) launch();
-      }, RESTART_AFTER_MS);
-    });
-  };
-
   return {
-    crashes,
-    logCounts,
-    recentProblems,
-    peakRssBytes: () => peak,
-    currentRssBytes: () => current,
-    start: () => new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the processor did not start within 60 s: ${recentProblems.join('\n')}`)), 60_000);
-      onStarted = () => {
-        clearTimeout(timer);
-        onStarted = null;
-        resolve();
-      };
-      launch();
-    }),
+    crashes: state.crashes,
+    logCounts: state.logCounts,
+    recentProblems: state.recentProblems,
+    peakRssBytes: () => state.peak,
+    currentRssBytes: () => state.current,
+    start: () => startFirstIncarnation(state),
     async stop(graceMs = 30_000) {
-      stopping = true;
+      state.stopping = true;
       process.off('exit', killOnExit);
-      const proc = child;
-      if (proc === null || proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-      // the last samples: VmHWM is only readable while the process lives
-      const memory = await readMemory(proc.pid!);
-      if (memory !== null) peak = Math.max(peak, memory.hwm);
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
+      await stopIncarnation(state, graceMs);
     },
   };
+}
+
+function startFirstIncarnation(state: SupervisorState): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the processor did not start within 60 s: ${state.recentProblems.join('\n')}`)), 60_000);
+    state.onStarted = () => {
+      clearTimeout(timer);
+      state.onStarted = null;
+      resolve();
+    };
+    launchIncarnation(state);
+  });
+}
+
+/** Spawns one processor; when it dies unasked, records the crash and launches the next after `RESTART_AFTER_MS`. */
+function launchIncarnation(state: SupervisorState): void {
+  const proc = spawn(process.execPath, [MAIN], { env: { PATH: process.env['PATH'] ?? '', NODE_OPTIONS: PROCESSOR_NODE_OPTIONS, ...state.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  state.child = proc;
+  forEachLine(proc.stdout!, (line) => noteLogLine(state, line));
+  let stderr = '';
+  proc.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
+  const memory = sampleMemory(state, proc);
+  proc.once('exit', (code, signal) => {
+    memory.stop();
+    state.current = 0;
+    if (state.stopping) return;
+    state.crashes.push({ code, signal, atMs: Date.now() - state.started, peakRssBytes: memory.incarnationPeak(), stderrTail: stderr.slice(-1500) });
+    setTimeout(() => {
+      if (!state.stopping) launchIncarnation(state);
+    }, RESTART_AFTER_MS);
+  });
+}
+
+function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let buffer = '';
+  stream.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('utf8');
+    let newline;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      onLine(buffer.slice(0, newline));
+      buffer = buffer.slice(newline + 1);
+    }
+  });
+}
+
+/** Counts a log line by `msg`, keeps it if it is a warning or an error, and notices the processor's start. */
+function noteLogLine(state: SupervisorState, text: string): void {
+  let line: Record<string, unknown>;
+  try {
+    line = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    line = { level: 'unparsed', msg: text.slice(0, 200) };
+  }
+  const msg = String(line['msg']);
+  state.logCounts.set(msg, (state.logCounts.get(msg) ?? 0) + 1);
+  if (msg === 'processor started') state.onStarted?.();
+  if (line['level'] !== 'info' && line['level'] !== 'debug') {
+    state.recentProblems.push(text.slice(0, 500));
+    if (state.recentProblems.length > 20) state.recentProblems.shift();
+  }
+}
+
+/** Samples one incarnation's memory every `SAMPLE_EVERY_MS` while it lives, raising the supervisor's peak as it goes. */
+function sampleMemory(state: SupervisorState, proc: ChildProcess): { stop(): void; incarnationPeak(): number } {
+  let incarnationPeak = 0;
+  const sampler = setInterval(() => {
+    void readMemory(proc.pid!).then((memory) => {
+      if (memory === null || proc.exitCode !== null || proc.signalCode !== null) return;
+      state.current = memory.rss;
+      incarnationPeak = Math.max(incarnationPeak, memory.hwm);
+      state.peak = Math.max(state.peak, incarnationPeak);
+    });
+  }, SAMPLE_EVERY_MS);
+  return { stop: () => clearInterval(sampler), incarnationPeak: () => incarnationPeak };
+}
+
+/** SIGTERM to the live incarnation (SIGKILL after `graceMs`), its last VmHWM read first. */
+async function stopIncarnation(state: SupervisorState, graceMs: number): Promise<void> {
+  const proc = state.child;
+  if (proc === null || proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  // the last samples: VmHWM is only readable while the process lives
+  const memory = await readMemory(proc.pid!);
+  if (memory !== null) state.peak = Math.max(state.peak, memory.hwm);
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
 }

@@ -78,6 +78,11 @@ describe('status routes over HTTP', () => {
     expect(status.tables!.items.map((t) => t.name)).toEqual(['orders', 'page_views']);
     const orders = status.tables!.items[0]!;
     expect(orders.columns.filter((c) => c.pii).map((c) => c.logical)).toEqual(['email', 'phone']);
+    // The processor wrote "last loaded" when the orders rows landed (seed.ts sets it nowhere); page_views has no rows.
+    const [landingStarted, landingEnded] = seeded.loadedBetween;
+    expect(Date.parse(orders.last_loaded_at!)).toBeGreaterThanOrEqual(landingStarted - 1_000);
+    expect(Date.parse(orders.last_loaded_at!)).toBeLessThanOrEqual(landingEnded + 1_000);
+    expect(status.tables!.items[1]!.last_loaded_at).toBeNull();
     expect(orders.aliases.map((a) => [a.field, a.column, a.why])).toEqual([
       ['amount', 'total', 'model test-model, confidence 0.91'], ['celular', 'phone', 'synonyms: phone'], ['e_mail', 'email', 'typo: edit distance 1'],
     ]);
@@ -185,6 +190,8 @@ describeBrowser('status page in headless Chromium', () => {
     expect(await orders.getByTestId('alias-celular').getByTestId('alias-why').textContent()).toBe('synonyms: phone');
     expect(await orders.getByTestId('alias-amount').getByTestId('alias-why').textContent()).toBe('model test-model, confidence 0.91');
     expect(await page.getByTestId(`table-${seeded.tenant}-page_views`).getByTestId('column-viewed_at').isVisible()).toBe(true);
+    expect(await orders.locator('summary').textContent()).toMatch(/ · last loaded \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/);
+    expect(await page.getByTestId(`table-${seeded.tenant}-page_views`).locator('summary').textContent()).toMatch(/ · last loaded never$/);
 
     const reasons = await page.getByTestId(`dead-letter-${seeded.deadLetterIds[0]}`).getByTestId('dead-letter-reason').textContent();
     expect(reasons).toBe("orders: Trino INVALID_CAST_ARGUMENT: Cannot cast '‹redacted›' to bigint");

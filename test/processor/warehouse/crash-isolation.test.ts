@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addConnection } from '../../../cli/provision.ts';
+import { addConnection } from '../../../cli/connections.ts';
 import { DuckDbWarehouse } from '../../../processor/warehouse/duckdb-warehouse.ts';
 import { spawnProcessor } from './processes.ts';
 import { db, newTenant, queueStatus, SCHEMA_PREFIX } from './support.ts';

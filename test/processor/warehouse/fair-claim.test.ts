@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addConnection } from '../../../cli/provision.ts';
+import { addConnection } from '../../../cli/connections.ts';
 import { DEFAULT_CLAIM_LIMITS, QueueStore, type ClaimLimits } from '../../../processor/queue/queue-store.ts';
 import { db, newTenant } from './support.ts';
 

@@ -4,7 +4,7 @@
 // processor cannot read gives NULLs and never costs the message.
 import { randomUUID } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
-import { addConnection } from '../../../cli/provision.ts';
+import { addConnection } from '../../../cli/connections.ts';
 import { db, describeEachWarehouse, newTenant, push, queueStatus, type TestWarehouse } from './support.ts';
 
 afterAll(() => db.end());

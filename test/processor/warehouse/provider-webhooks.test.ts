@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, expect, inject, it } from 'vitest';
-import { addConnection } from '../../../cli/provision.ts';
+import { addConnection } from '../../../cli/connections.ts';
 import { parseSecretsKey, SecretsKeyring } from '../../../shared/secret-box.ts';
 import type { VerifyPreset } from '../../../shared/webhooks/presets.ts';
 import { providerSecret, providerSignature, type SignOptions } from '../../support/provider-signatures.ts';

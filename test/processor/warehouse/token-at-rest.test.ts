@@ -18,7 +18,7 @@ const wranglerDirs = [
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const nested = await Promise.all(
-    entries.map((entry) => {
+    entries.map(async (entry) => {
       const path = join(dir, entry.name);
       return entry.isDirectory() ? filesUnder(path) : entry.isFile() ? [path] : [];
     }),

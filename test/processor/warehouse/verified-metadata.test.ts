@@ -2,7 +2,8 @@
 // verdict on the credential, never from the payload — through the real Worker and a real processor, on both warehouses.
 import { randomUUID } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
-import { addApiKey, addConnection } from '../../../cli/provision.ts';
+import { addApiKey } from '../../../cli/api-keys.ts';
+import { addConnection } from '../../../cli/connections.ts';
 import { db, describeEachWarehouse, newTenant, post, push, webhook } from './support.ts';
 
 afterAll(() => db.end());
