@@ -5,7 +5,6 @@ import tseslint from 'typescript-eslint';
 // Every top-level folder of ours that a module could reach with `../`.
 const OUR_FOLDERS = ['bench', 'bin', 'cli', 'database', 'dev', 'edge', 'migrations', 'processor', 'scripts', 'shared', 'test'];
 
-
 // An import from `folder` may not reach into `forbidden`: the arrows of the layering, one `../…/name/` regex each.
 const layer = (folder, forbidden, why) => ({
   files: [`${folder}/**/*.{ts,js}`],

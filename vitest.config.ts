@@ -49,17 +49,74 @@ export default defineConfig({
       { test: { name: 'pure', include: PURE, environment: 'node', isolate: false } },
       // The CLI as a child process against the real database. Each `boitata` run starts a Node (2–3 s on a busy 2-core
       // machine) and a test runs it up to 16 times: 5 s was too short for one of them, 2 minutes leaves room.
-      { test: { name: 'cli', include: ['test/cli/**/*.test.ts'], exclude: [...configDefaults.exclude, ...PURE], environment: 'node', globalSetup: DATABASE, testTimeout: 120_000, hookTimeout: 120_000 } },
+      {
+        test: {
+          name: 'cli',
+          include: ['test/cli/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...PURE],
+          environment: 'node',
+          globalSetup: DATABASE,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
       // The processor against real Postgres and real Trino, fed through the real Worker (wrangler dev).
-      { test: { name: 'warehouse', include: ['test/processor/warehouse/**/*.test.ts'], environment: 'node', globalSetup: STACK, testTimeout: 180_000, hookTimeout: 180_000 } },
+      {
+        test: {
+          name: 'warehouse',
+          include: ['test/processor/warehouse/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: STACK,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
       // The warehouse port's contract: the same suite against DuckDB (always) and Trino/Iceberg (when reachable; always in CI).
-      { test: { name: 'warehouse-contract', include: ['test/processor/contract/**/*.test.ts'], environment: 'node', globalSetup: STACK, testTimeout: 180_000, hookTimeout: 180_000 } },
+      {
+        test: {
+          name: 'warehouse-contract',
+          include: ['test/processor/contract/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: STACK,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
       // The operator status page, in headless Chromium (Debian's chromium, driven by playwright-core).
-      { test: { name: 'status-page', include: ['test/processor/status/**/*.test.ts'], environment: 'node', globalSetup: DATABASE, testTimeout: 120_000, hookTimeout: 120_000 } },
+      {
+        test: {
+          name: 'status-page',
+          include: ['test/processor/status/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: DATABASE,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
       // Stops and restarts the local Trino: after every other project (groupOrder), which all share it.
-      { test: { name: 'trino-restart', include: ['test/processor/restart/**/*.test.ts'], environment: 'node', globalSetup: STACK, testTimeout: 300_000, hookTimeout: 300_000, sequence: { groupOrder: 1 } } },
+      {
+        test: {
+          name: 'trino-restart',
+          include: ['test/processor/restart/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: STACK,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
       // Tenant A floods while tenant B's freshness and the processor's memory are measured: last (groupOrder 2), alone on the cores.
-      { test: { name: 'noisy-neighbour', include: ['test/processor/noisy/**/*.test.ts'], environment: 'node', globalSetup: STACK, testTimeout: 600_000, hookTimeout: 600_000, sequence: { groupOrder: 2 } } },
+      {
+        test: {
+          name: 'noisy-neighbour',
+          include: ['test/processor/noisy/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: STACK,
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          sequence: { groupOrder: 2 },
+        },
+      },
       edgeProject('edge', 'test/edge/**/*.test.ts', 'databaseUrl'),
       edgeProject('edge-database-down', 'test/edge-database-down/**/*.test.ts', 'unreachableDatabaseUrl'),
     ],

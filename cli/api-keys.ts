@@ -37,7 +37,14 @@ export async function addApiKey(db: pg.Pool, input: NewApiKey): Promise<{ key: A
   }
   if (input.kind === 'metrics' && input.sourceId !== undefined) throw new ProvisionError('--source-id is only for --kind source');
   const id = randomUUID();
-  return insertKey(db, { id, lineageId: id, tenant: input.tenant, kind: input.kind, sourceId: input.sourceId ?? null, rateLimit: assertRateLimit(input.rateLimitPerMinute) });
+  return insertKey(db, {
+    id,
+    lineageId: id,
+    tenant: input.tenant,
+    kind: input.kind,
+    sourceId: input.sourceId ?? null,
+    rateLimit: assertRateLimit(input.rateLimitPerMinute),
+  });
 }
 
 async function insertKey(
@@ -63,10 +70,9 @@ export async function listApiKeys(db: pg.Pool, filter: { tenant?: string } = {})
 
 export async function revokeApiKey(db: pg.Pool, id: string): Promise<ApiKeyInfo> {
   assertUuid(id, 'key id');
-  const result = await db.query<ApiKeyInfo>(
-    `UPDATE boitata_api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${API_KEY_COLUMNS}`,
-    [id],
-  );
+  const result = await db.query<ApiKeyInfo>(`UPDATE boitata_api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${API_KEY_COLUMNS}`, [
+    id,
+  ]);
   if (result.rows[0] === undefined) throw new ProvisionError(`no API key ${id}`);
   return result.rows[0];
 }
@@ -75,11 +81,7 @@ export async function revokeApiKey(db: pg.Pool, id: string): Promise<ApiKeyInfo>
  * Issues a new key in the same lineage (same tenant, kind, source and idempotency scope) and lets the old
  * one keep working for `overlapSeconds`, so producers can switch without a failed request.
  */
-export async function rotateApiKey(
-  db: pg.Pool,
-  id: string,
-  overlapSeconds: number,
-): Promise<{ key: ApiKeyInfo; secret: string; previous: ApiKeyInfo }> {
+export async function rotateApiKey(db: pg.Pool, id: string, overlapSeconds: number): Promise<{ key: ApiKeyInfo; secret: string; previous: ApiKeyInfo }> {
   assertUuid(id, 'key id');
   if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0) throw new ProvisionError('--overlap must be a whole number of seconds >= 0');
   return withTransaction(db, async (client) => {

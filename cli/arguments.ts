@@ -75,7 +75,8 @@ export async function readSigningSecret(values: Values, stdin: NodeJS.ReadableSt
     const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
       throw new UsageError(`--signing-secret-file: cannot read ${file} (${error.code ?? error.message})`);
     });
-    if (bytes.byteLength > MAX_SECRET_INPUT_BYTES) throw new UsageError(`--signing-secret-file: ${file} is ${bytes.byteLength} bytes, far more than a signing secret: is it the right file?`);
+    if (bytes.byteLength > MAX_SECRET_INPUT_BYTES)
+      throw new UsageError(`--signing-secret-file: ${file} is ${bytes.byteLength} bytes, far more than a signing secret: is it the right file?`);
     text = bytes.toString('utf8');
   } else if (inline === '-') {
     text = await readStdin(stdin);

@@ -59,16 +59,21 @@ export async function listAliases(db: pg.Pool, tenantId: string, table?: string)
 export async function removeAlias(db: pg.Pool, tenantId: string, table: string, alias: string): Promise<AliasInfo> {
   const name = table.toLowerCase();
   return withTransaction(db, async (client) => {
-    const { rows: [removed] } = await client.query<AliasInfo>(
+    const {
+      rows: [removed],
+    } = await client.query<AliasInfo>(
       `DELETE FROM boitata_aliases WHERE tenant_id = $1 AND table_name = $2 AND alias = $3
        RETURNING table_name, alias, column_name, decided_by, evidence, created_at`,
       [tenantId, name, alias],
     );
     if (removed === undefined) throw new ProvisionError(`no alias "${alias}" on ${tenantId}/${table}`);
     // Remembered, so no rule (typo, dictionary, the model's cached answer) proposes the same pair again.
-    await client.query(
-      `INSERT INTO boitata_alias_rejections (tenant_id, table_name, alias, column_name) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-      [tenantId, name, alias, removed.column_name]);
+    await client.query(`INSERT INTO boitata_alias_rejections (tenant_id, table_name, alias, column_name) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [
+      tenantId,
+      name,
+      alias,
+      removed.column_name,
+    ]);
     // Processors re-read a table whose version moved: the removal applies to their next batch.
     await bumpVersion(client, tenantId, name, [{ kind: 'remove_alias', alias, column: removed.column_name, by: 'operator' }], null);
     return removed;

@@ -17,10 +17,10 @@ const DEFAULT_OVERLAP_SECONDS = 86_400;
 const WHERE_TO_PASTE: Record<VerifyPreset, string> = {
   stripe: 'Stripe: Developers → Webhooks → Add endpoint (its signing secret is the whsec_… you gave)',
   github: 'GitHub: Settings → Webhooks → Add webhook, as the Payload URL (either content type), with the same Secret',
-  shopify: 'Shopify: Settings → Notifications → Webhooks (or the app\'s webhook subscriptions), signed with the secret you gave',
+  shopify: "Shopify: Settings → Notifications → Webhooks (or the app's webhook subscriptions), signed with the secret you gave",
   slack: 'Slack: your app → Event Subscriptions → Request URL (the Signing Secret is under Basic Information)',
-  'standard-webhooks': 'the sender\'s webhook settings (Svix, Clerk, Resend, …) as the endpoint URL',
-  'hmac-sha256': 'the sender\'s webhook settings as the endpoint URL',
+  'standard-webhooks': "the sender's webhook settings (Svix, Clerk, Resend, …) as the endpoint URL",
+  'hmac-sha256': "the sender's webhook settings as the endpoint URL",
 };
 
 export async function runConnectionCommand(
@@ -38,8 +38,18 @@ export async function runConnectionCommand(
       const connections = await listConnections(db, values.tenant ? { tenant: values.tenant } : {});
       return out.print(connections, () =>
         table(connections as never, [
-          'id', 'tenant_id', 'name', 'token_prefix', 'default_table', 'rate_limit_per_minute', 'allowed_ips',
-          'verify_preset', 'signing_secrets', 'signing_secret_next_expiry', 'max_body_bytes', 'revoked_at',
+          'id',
+          'tenant_id',
+          'name',
+          'token_prefix',
+          'default_table',
+          'rate_limit_per_minute',
+          'allowed_ips',
+          'verify_preset',
+          'signing_secrets',
+          'signing_secret_next_expiry',
+          'max_body_bytes',
+          'revoked_at',
         ]),
       );
     }
@@ -63,16 +73,20 @@ async function addConnectionCommand(db: pg.Pool, out: Output, values: Values, ke
   const tenant = required(values.tenant, '--tenant');
   const name = required(values.name, '--name');
   const signingSecret = await readSigningSecret(values);
-  const { connection, token } = await addConnection(db, {
-    tenant,
-    name,
-    table: values.table,
-    allowedIps: values['allowed-ips']?.split(',').filter((s) => s.trim() !== ''),
-    rateLimitPerMinute: optionalInt(values['rate-limit'], '--rate-limit'),
-    verify,
-    signingSecret,
-    maxBodyBytes: optionalInt(values['max-body-bytes'], '--max-body-bytes'),
-  }, signingSecret === undefined ? undefined : await keyring());
+  const { connection, token } = await addConnection(
+    db,
+    {
+      tenant,
+      name,
+      table: values.table,
+      allowedIps: values['allowed-ips']?.split(',').filter((s) => s.trim() !== ''),
+      rateLimitPerMinute: optionalInt(values['rate-limit'], '--rate-limit'),
+      verify,
+      signingSecret,
+      maxBodyBytes: optionalInt(values['max-body-bytes'], '--max-body-bytes'),
+    },
+    signingSecret === undefined ? undefined : await keyring(),
+  );
   const preset = connection.verify_preset;
   const verified = preset === null ? null : verifiedHeaders(preset, connection.verify_options);
   return out.print({ ...connection, token, ...(verified === null ? {} : { push_path: `/v1/ingest/push/${token}`, verified_headers: verified }) }, () =>
@@ -85,16 +99,23 @@ async function updateConnectionCommand(db: pg.Pool, out: Output, rest: string[],
   const allowed = values['allowed-ips'];
   const maxBody = values['max-body-bytes'];
   const signingSecret = await readSigningSecret(values);
-  const connection = await updateConnection(db, required(rest[0], 'connection id'), {
-    allowedIps: allowed === undefined ? undefined : allowed === 'none' ? [] : allowed.split(',').filter((s) => s.trim() !== ''),
-    rateLimitPerMinute: optionalInt(values['rate-limit'], '--rate-limit'),
-    table: values.table === undefined ? undefined : values.table === 'none' ? null : values.table,
-    verify: verifyFromValues(values),
-    signingSecret,
-    maxBodyBytes: maxBody === 'default' ? null : optionalInt(maxBody, '--max-body-bytes'),
-  }, signingSecret === undefined ? undefined : await keyring());
-  return out.print(connection, () =>
-    `Updated connection ${connection.id}: rate limit ${connection.rate_limit_per_minute}/min, default table ${connection.default_table ?? '-'}, ` +
+  const connection = await updateConnection(
+    db,
+    required(rest[0], 'connection id'),
+    {
+      allowedIps: allowed === undefined ? undefined : allowed === 'none' ? [] : allowed.split(',').filter((s) => s.trim() !== ''),
+      rateLimitPerMinute: optionalInt(values['rate-limit'], '--rate-limit'),
+      table: values.table === undefined ? undefined : values.table === 'none' ? null : values.table,
+      verify: verifyFromValues(values),
+      signingSecret,
+      maxBodyBytes: maxBody === 'default' ? null : optionalInt(maxBody, '--max-body-bytes'),
+    },
+    signingSecret === undefined ? undefined : await keyring(),
+  );
+  return out.print(
+    connection,
+    () =>
+      `Updated connection ${connection.id}: rate limit ${connection.rate_limit_per_minute}/min, default table ${connection.default_table ?? '-'}, ` +
       `allowed IPs ${connection.allowed_ips.join(',') || 'any'}, ${verificationSummary(connection)}, ` +
       `body limit ${connection.max_body_bytes ?? 'default (1048576)'} bytes. Gates apply it within GATE_CONFIG_TTL_SECONDS (default 30 s).`,
   );
@@ -104,11 +125,14 @@ async function updateConnectionCommand(db: pg.Pool, out: Output, rest: string[],
 async function rotateSecretCommand(db: pg.Pool, out: Output, rest: string[], values: Values, keyring: () => Promise<SecretsKeyring>): Promise<void> {
   const id = required(values.id ?? rest[0], '--id');
   const secret = await readSigningSecret(values);
-  if (secret === undefined) throw new UsageError('rotate-secret needs the new secret: --signing-secret-file F, or --signing-secret - to read it from standard input');
+  if (secret === undefined)
+    throw new UsageError('rotate-secret needs the new secret: --signing-secret-file F, or --signing-secret - to read it from standard input');
   const overlap = values.overlap === undefined ? DEFAULT_OVERLAP_SECONDS : parseDuration(values.overlap, '--overlap');
   const rotated = await rotateSigningSecret(db, id, secret, overlap, await keyring());
-  return out.print(rotated, () =>
-    `Stored the new signing secret of connection ${id} (encrypted; not shown). ` +
+  return out.print(
+    rotated,
+    () =>
+      `Stored the new signing secret of connection ${id} (encrypted; not shown). ` +
       (rotated.previous === 0
         ? 'There was no previous secret: only the new one verifies.'
         : `The previous ${rotated.previous === 1 ? 'secret verifies' : `${rotated.previous} secrets verify`} until ${rotated.previous_expires_at?.toISOString()}, ` +
@@ -123,16 +147,13 @@ export async function runTestDelivery(values: Values, out: Output): Promise<numb
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError('--url must be the connection\'s push URL, http(s)://EDGE/v1/ingest/push/TOKEN');
+    throw new UsageError("--url must be the connection's push URL, http(s)://EDGE/v1/ingest/push/TOKEN");
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError('--url must be an http:// or https:// URL');
   const verify = verifyFromValues(values);
   if (verify === undefined || verify === 'none') throw new UsageError('test-delivery needs --verify PRESET: the signature scheme to sign with');
   const { preset, options } = checkVerifySetting(verify);
-  const secret = checkSigningSecret(
-    (await readSigningSecret(values)) ?? required(undefined, '--signing-secret-file F (or --signing-secret -)'),
-    preset,
-  );
+  const secret = checkSigningSecret((await readSigningSecret(values)) ?? required(undefined, '--signing-secret-file F (or --signing-secret -)'), preset);
   const { sendTestDelivery } = await import('./test-delivery.ts');
   const result = await sendTestDelivery({ url, preset, options, secret }).catch((error: Error) => {
     // fetch's own message ("fetch failed") says nothing: its cause does (refused, DNS, TLS) — without the token.
@@ -173,9 +194,10 @@ function plainAddText(connection: ConnectionInfo, token: string): string {
 
 function presetAddText(connection: ConnectionInfo, preset: VerifyPreset, token: string): string {
   const options = connection.verify_options;
-  const genericFlags = options === null
-    ? ''
-    : ` --signature-header ${options.header} --signature-encoding ${options.encoding}${options.prefix === '' ? '' : ` --signature-prefix '${options.prefix}'`}`;
+  const genericFlags =
+    options === null
+      ? ''
+      : ` --signature-header ${options.header} --signature-encoding ${options.encoding}${options.prefix === '' ? '' : ` --signature-prefix '${options.prefix}'`}`;
   return [
     `Created connection ${connection.id} (${connection.tenant_id}/${connection.name}), verifying ${preset} signatures.`,
     `Ingest token (shown once, store it now): ${token}`,

@@ -47,11 +47,7 @@ export interface NewConnection {
   maxBodyBytes?: number | undefined;
 }
 
-export async function addConnection(
-  db: pg.Pool,
-  input: NewConnection,
-  keyring?: SecretsKeyring,
-): Promise<{ connection: ConnectionInfo; token: string }> {
+export async function addConnection(db: pg.Pool, input: NewConnection, keyring?: SecretsKeyring): Promise<{ connection: ConnectionInfo; token: string }> {
   await assertTenant(db, input.tenant);
   if (input.table !== undefined && !isValidTableName(input.table)) throw new ProvisionError(`--table: ${TABLE_NAME_RULE}`);
   const allowedIps = (input.allowedIps ?? []).map(normalizeCidr);
@@ -59,10 +55,12 @@ export async function addConnection(
   const maxBodyBytes = input.maxBodyBytes === undefined ? null : checkMaxBodyBytes(input.maxBodyBytes);
   const verify = input.verify === undefined ? null : checkVerifySetting(input.verify);
   if (verify === null && input.signingSecret !== undefined) {
-    throw new ProvisionError('a signing secret needs --verify PRESET: it is what the provider\'s signatures are checked with');
+    throw new ProvisionError("a signing secret needs --verify PRESET: it is what the provider's signatures are checked with");
   }
   if (verify !== null && input.signingSecret === undefined) {
-    throw new ProvisionError(`--verify ${verify.preset} needs the provider's signing secret: --signing-secret-file F, or --signing-secret - to read it from standard input`);
+    throw new ProvisionError(
+      `--verify ${verify.preset} needs the provider's signing secret: --signing-secret-file F, or --signing-secret - to read it from standard input`,
+    );
   }
   const signingSecret = verify === null ? null : checkSigningSecret(input.signingSecret, verify.preset);
   if (signingSecret !== null && keyring === undefined) throw new ProvisionError('no secrets key to seal the signing secret with (BOITATA_SECRETS_KEY)');
@@ -74,8 +72,18 @@ export async function addConnection(
         `INSERT INTO boitata_connections (id, tenant_id, name, default_table, token_hash, token_prefix, rate_limit_per_minute,
                                           verify_preset, verify_options, max_body_bytes)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)`,
-        [id, input.tenant, input.name, input.table ?? null, hashSecret(token), visiblePrefix(token), rateLimit,
-          verify?.preset ?? null, verify?.options ? JSON.stringify(verify.options) : null, maxBodyBytes],
+        [
+          id,
+          input.tenant,
+          input.name,
+          input.table ?? null,
+          hashSecret(token),
+          visiblePrefix(token),
+          rateLimit,
+          verify?.preset ?? null,
+          verify?.options ? JSON.stringify(verify.options) : null,
+          maxBodyBytes,
+        ],
       );
       await insertAllowedIps(client, id, allowedIps);
       if (signingSecret !== null) await insertSigningSecret(client, id, signingSecret, keyring!);
@@ -136,12 +144,14 @@ export async function updateConnection(db: pg.Pool, id: string, changes: Connect
           '(both secrets verify during the overlap; --overlap 0 switches at once)',
       );
     }
-    if (verify === 'none') throw new ProvisionError('--verify none deletes the connection\'s signing secrets: give it no signing secret');
+    if (verify === 'none') throw new ProvisionError("--verify none deletes the connection's signing secrets: give it no signing secret");
     signingSecret = checkSigningSecret(changes.signingSecret, verify.preset);
     if (keyring === undefined) throw new ProvisionError('no secrets key to seal the signing secret with (BOITATA_SECRETS_KEY)');
   }
   await withTransaction(db, async (client) => {
-    const { rows: [current] } = await client.query<{ verify_preset: string | null; secrets: number }>(
+    const {
+      rows: [current],
+    } = await client.query<{ verify_preset: string | null; secrets: number }>(
       `SELECT verify_preset, (SELECT count(*)::int FROM boitata_signing_secrets s
                                WHERE s.connection_id = c.id AND (s.expires_at IS NULL OR s.expires_at > now())) AS secrets
          FROM boitata_connections c WHERE id = $1 FOR UPDATE`,
@@ -154,7 +164,7 @@ export async function updateConnection(db: pg.Pool, id: string, changes: Connect
       if (signingSecret === undefined && (current.secrets === 0 || switching)) {
         throw new ProvisionError(
           `${switching ? `connection ${id} verifies ${current.verify_preset} signatures: switching it to ${verify.preset}` : `connection ${id} has no signing secret: --verify ${verify.preset}`} ` +
-            'needs the provider\'s signing secret in the same command (--signing-secret-file F, or --signing-secret - to read it from standard input)',
+            "needs the provider's signing secret in the same command (--signing-secret-file F, or --signing-secret - to read it from standard input)",
         );
       }
     }
@@ -172,8 +182,17 @@ export async function updateConnection(db: pg.Pool, id: string, changes: Connect
               verify_options = CASE WHEN $5 THEN $7::jsonb ELSE verify_options END,
               max_body_bytes = CASE WHEN $8 THEN $9 ELSE max_body_bytes END
         WHERE id = $1`,
-      [id, rateLimit ?? null, changes.table !== undefined, changes.table ?? null,
-        verify !== undefined, verifyPreset, verifyOptions, maxBodyBytes !== undefined, maxBodyBytes ?? null],
+      [
+        id,
+        rateLimit ?? null,
+        changes.table !== undefined,
+        changes.table ?? null,
+        verify !== undefined,
+        verifyPreset,
+        verifyOptions,
+        maxBodyBytes !== undefined,
+        maxBodyBytes ?? null,
+      ],
     );
     if (allowedIps !== undefined) {
       await client.query('DELETE FROM boitata_connection_allowed_ips WHERE connection_id = $1', [id]);
@@ -185,10 +204,7 @@ export async function updateConnection(db: pg.Pool, id: string, changes: Connect
 
 async function insertAllowedIps(client: pg.PoolClient, connectionId: string, cidrs: readonly string[]): Promise<void> {
   for (const cidr of cidrs) {
-    await client.query(
-      'INSERT INTO boitata_connection_allowed_ips (connection_id, cidr) VALUES ($1, $2::cidr) ON CONFLICT DO NOTHING',
-      [connectionId, cidr],
-    );
+    await client.query('INSERT INTO boitata_connection_allowed_ips (connection_id, cidr) VALUES ($1, $2::cidr) ON CONFLICT DO NOTHING', [connectionId, cidr]);
   }
 }
 

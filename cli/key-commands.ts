@@ -32,8 +32,10 @@ export async function runKeyCommand(db: pg.Pool, out: Output, command: string, r
     case 'keys rotate': {
       const overlap = values.overlap === undefined ? DEFAULT_OVERLAP_SECONDS : parseDuration(values.overlap, '--overlap');
       const { key, secret, previous } = await rotateApiKey(db, required(rest[0], 'key id'), overlap);
-      return out.print({ ...key, key: secret, previous }, () =>
-        `New key ${key.id} (shown once, store it now): ${secret}\nOld key ${previous.id} (${previous.key_prefix}…) stops working at ${previous.expires_at?.toISOString()}.`,
+      return out.print(
+        { ...key, key: secret, previous },
+        () =>
+          `New key ${key.id} (shown once, store it now): ${secret}\nOld key ${previous.id} (${previous.key_prefix}…) stops working at ${previous.expires_at?.toISOString()}.`,
       );
     }
     default:

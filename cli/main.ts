@@ -56,7 +56,9 @@ export async function main(argv: string[]): Promise<number> {
     if (reportedCode !== null) return reportedCode;
     const code = (error as { code?: string }).code;
     if (code === 'ECONNREFUSED' || code === '3D000' || code === '42P01') {
-      process.stderr.write(`boitata: cannot use the database at ${redactUrl(url)} (${(error as Error).message}). Is Postgres running, and did you run \`boitata migrate\`?\n`);
+      process.stderr.write(
+        `boitata: cannot use the database at ${redactUrl(url)} (${(error as Error).message}). Is Postgres running, and did you run \`boitata migrate\`?\n`,
+      );
       return 1;
     }
     throw error;
@@ -112,9 +114,7 @@ async function run(db: pg.Pool, out: Output, group: string, action: string | und
   switch (command) {
     case 'migrate': {
       const result = await migrate(db);
-      return out.print(result, () =>
-        result.applied.length === 0 ? 'Database is up to date.' : `Applied ${result.applied.join(', ')}.`,
-      );
+      return out.print(result, () => (result.applied.length === 0 ? 'Database is up to date.' : `Applied ${result.applied.join(', ')}.`));
     }
     case 'tenants add': {
       const tenant = await addTenant(db, { id: required(rest[0], 'tenant id'), ...(values.name ? { name: values.name } : {}) });
@@ -126,8 +126,10 @@ async function run(db: pg.Pool, out: Output, group: string, action: string | und
     }
     case 'secrets rekey': {
       const result = await rekeySigningSecrets(db, await secretsKeyring());
-      return out.print(result, () =>
-        `Re-sealed ${result.resealed} signing secret(s) with key ${result.key_id} (${result.already_current} already were` +
+      return out.print(
+        result,
+        () =>
+          `Re-sealed ${result.resealed} signing secret(s) with key ${result.key_id} (${result.already_current} already were` +
           `${result.expired_removed === 0 ? '' : `; ${result.expired_removed} expired one(s) deleted`}). Once the edge has this key as ` +
           'BOITATA_SECRETS_KEY and GATE_CONFIG_TTL_SECONDS have passed, remove BOITATA_SECRETS_KEY_PREVIOUS from the edge and the CLI.',
       );

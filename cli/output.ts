@@ -19,6 +19,10 @@ export function table(rows: Array<Record<string, unknown>>, columns: string[]): 
   const cell = (value: unknown) =>
     value === null || value === undefined ? '-' : value instanceof Date ? value.toISOString() : Array.isArray(value) ? value.join(',') || '-' : String(value);
   const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => cell(row[column]).length)));
-  const line = (values: string[]) => values.map((value, i) => value.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((value, i) => value.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(columns), ...rows.map((row) => line(columns.map((column) => cell(row[column]))))].join('\n');
 }

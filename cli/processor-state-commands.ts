@@ -15,7 +15,7 @@ export async function runDeadLetterCommand(db: pg.Pool, out: Output, command: st
       return out.print(dead, () => table(dead as never, ['id', 'tenant_id', 'message_id', 'error_code', 'attempts', 'dead_at', 'replayed_at', 'reason']));
     }
     case 'dead-letters replay': {
-      if (rest.length === 0 && values.tenant === undefined) throw new UsageError('give dead letter ids, or --tenant T to replay all of a tenant\'s');
+      if (rest.length === 0 && values.tenant === undefined) throw new UsageError("give dead letter ids, or --tenant T to replay all of a tenant's");
       if (rest.some((id) => !/^\d+$/.test(id))) throw new UsageError('dead letter ids are whole numbers (see dead-letters list)');
       const replayed = await replayDeadLetters(db, rest.length > 0 ? { ids: rest } : { tenantId: values.tenant! });
       return out.print({ replayed }, () => `Replayed ${replayed} dead letter(s): back in the queue as pending.`);
@@ -30,21 +30,37 @@ export async function runCatalogCommand(db: pg.Pool, out: Output, command: strin
   switch (command) {
     case 'columns list': {
       const columns = await listColumns(db, required(values.tenant, '--tenant'), required(values.table, '--table'));
-      return out.print(columns, () => table(
-        columns.map((c) => ({ ...c, pii: c.pii ? `yes (${c.pii_source})` : 'no', tags: c.tags })) as never,
-        ['column', 'physical', 'type', 'pii', 'aliases', 'tags', 'description'],
-      ));
+      return out.print(columns, () =>
+        table(columns.map((c) => ({ ...c, pii: c.pii ? `yes (${c.pii_source})` : 'no', tags: c.tags })) as never, [
+          'column',
+          'physical',
+          'type',
+          'pii',
+          'aliases',
+          'tags',
+          'description',
+        ]),
+      );
     }
     case 'aliases list': {
       const aliases = await listAliases(db, required(values.tenant, '--tenant'), values.table);
-      return out.print(aliases, () => table(
-        aliases.map((a) => ({ ...a, evidence: JSON.stringify(a.evidence) })) as never,
-        ['table_name', 'alias', 'column_name', 'decided_by', 'evidence', 'created_at'],
-      ));
+      return out.print(aliases, () =>
+        table(aliases.map((a) => ({ ...a, evidence: JSON.stringify(a.evidence) })) as never, [
+          'table_name',
+          'alias',
+          'column_name',
+          'decided_by',
+          'evidence',
+          'created_at',
+        ]),
+      );
     }
     case 'aliases remove': {
       const removed = await removeAlias(db, required(values.tenant, '--tenant'), required(values.table, '--table'), required(rest[0], 'alias'));
-      return out.print(removed, () => `Removed alias ${removed.alias} → ${removed.column_name}; from the next batch on, "${removed.alias}" gets its own column.`);
+      return out.print(
+        removed,
+        () => `Removed alias ${removed.alias} → ${removed.column_name}; from the next batch on, "${removed.alias}" gets its own column.`,
+      );
     }
     default:
       throw unknownCommand(command);

@@ -13,8 +13,7 @@ export interface SecretsKeyText {
 }
 
 /** The file the embedded setup keeps its generated key in. */
-export const secretsKeyFile = (env: NodeJS.ProcessEnv): string =>
-  join(resolveDataDir(env['BOITATA_DATA_DIR']?.trim() || DEFAULT_DATA_DIR), 'secrets-key');
+export const secretsKeyFile = (env: NodeJS.ProcessEnv): string => join(resolveDataDir(env['BOITATA_DATA_DIR']?.trim() || DEFAULT_DATA_DIR), 'secrets-key');
 
 /** The key text (and the previous key's, during a key rotation), generating the embedded setup's key if needed. */
 export async function secretsKeyText(env: NodeJS.ProcessEnv = process.env): Promise<SecretsKeyText> {

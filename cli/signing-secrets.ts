@@ -15,10 +15,12 @@ export const MAX_OVERLAP_SECONDS = 30 * 86_400;
 export async function insertSigningSecret(client: pg.PoolClient, connectionId: string, secret: string, keyring: SecretsKeyring): Promise<string> {
   const id = randomUUID();
   const sealed = await sealSecret(keyring.current, secret, connectionId);
-  await client.query(
-    'INSERT INTO boitata_signing_secrets (id, connection_id, key_id, sealed) VALUES ($1, $2, $3, $4)',
-    [id, connectionId, keyring.current.id, Buffer.from(sealed)],
-  );
+  await client.query('INSERT INTO boitata_signing_secrets (id, connection_id, key_id, sealed) VALUES ($1, $2, $3, $4)', [
+    id,
+    connectionId,
+    keyring.current.id,
+    Buffer.from(sealed),
+  ]);
   return id;
 }
 
@@ -46,7 +48,9 @@ export async function rotateSigningSecret(
     throw new ProvisionError('--overlap must be between 0 (switch at once) and 30 days (30d)');
   }
   return withTransaction(db, async (client) => {
-    const { rows: [connection] } = await client.query<{ verify_preset: string | null; revoked: boolean }>(
+    const {
+      rows: [connection],
+    } = await client.query<{ verify_preset: string | null; revoked: boolean }>(
       'SELECT verify_preset, revoked_at IS NOT NULL AS revoked FROM boitata_connections WHERE id = $1 FOR UPDATE',
       [connectionId],
     );
@@ -109,8 +113,9 @@ export async function rekeySigningSecrets(db: pg.Pool, keyring: SecretsKeyring):
       const sealed = await sealSecret(current, plaintext, row.connection_id);
       await client.query('UPDATE boitata_signing_secrets SET key_id = $2, sealed = $3 WHERE id = $1', [row.id, current.id, Buffer.from(sealed)]);
     }
-    const { rows: [counted] } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM boitata_signing_secrets WHERE key_id = $1', [current.id]);
+    const {
+      rows: [counted],
+    } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM boitata_signing_secrets WHERE key_id = $1', [current.id]);
     return { key_id: current.id, resealed: rows.length, already_current: counted!.n - rows.length, expired_removed: expired.rowCount ?? 0 };
   });
 }
-

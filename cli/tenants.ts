@@ -12,10 +12,10 @@ export async function addTenant(db: pg.Pool, input: { id: string; name?: string 
   if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(input.id)) {
     throw new ProvisionError(`tenant id ${JSON.stringify(input.id)}: use 1-63 lowercase letters, digits, "_" or "-"`);
   }
-  const result = await db.query<Tenant>(
-    `INSERT INTO boitata_tenants (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id, name, created_at`,
-    [input.id, input.name ?? input.id],
-  );
+  const result = await db.query<Tenant>(`INSERT INTO boitata_tenants (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id, name, created_at`, [
+    input.id,
+    input.name ?? input.id,
+  ]);
   if (result.rows[0] === undefined) throw new ProvisionError(`tenant ${input.id} already exists`);
   return result.rows[0];
 }

@@ -31,18 +31,25 @@ export function checkVerifySetting(setting: { preset: unknown; options?: unknown
   }
   const options = setting.options ?? undefined;
   if (setting.preset !== 'hmac-sha256') {
-    if (options !== undefined) throw new ProvisionError(`--signature-header, --signature-encoding and --signature-prefix are only for --verify hmac-sha256: ${setting.preset} has its own headers`);
+    if (options !== undefined)
+      throw new ProvisionError(
+        `--signature-header, --signature-encoding and --signature-prefix are only for --verify hmac-sha256: ${setting.preset} has its own headers`,
+      );
     return { preset: setting.preset, options: null };
   }
   if (typeof options !== 'object' || options === null) {
-    throw new ProvisionError('--verify hmac-sha256 needs --signature-header NAME and --signature-encoding hex|base64 (and --signature-prefix TEXT when the signature follows one, like sha256=)');
+    throw new ProvisionError(
+      '--verify hmac-sha256 needs --signature-header NAME and --signature-encoding hex|base64 (and --signature-prefix TEXT when the signature follows one, like sha256=)',
+    );
   }
   const { header, encoding, prefix } = options as Partial<Record<keyof GenericHmacOptions, unknown>>;
   if (typeof header !== 'string' || !HEADER_NAME.test(header.toLowerCase())) {
-    throw new ProvisionError('--signature-header must be an HTTP header name (1-100 letters, digits or !#$%&\'*+.^_`|~-), such as x-signature');
+    throw new ProvisionError("--signature-header must be an HTTP header name (1-100 letters, digits or !#$%&'*+.^_`|~-), such as x-signature");
   }
   if (['authorization', 'cookie', 'proxy-authorization'].includes(header.toLowerCase())) {
-    throw new ProvisionError(`--signature-header ${header.toLowerCase()}: the edge never passes credentials or cookies on for verification; use the header your sender signs into, such as x-signature`);
+    throw new ProvisionError(
+      `--signature-header ${header.toLowerCase()}: the edge never passes credentials or cookies on for verification; use the header your sender signs into, such as x-signature`,
+    );
   }
   if (encoding !== 'hex' && encoding !== 'base64') throw new ProvisionError('--signature-encoding must be hex or base64');
   if (prefix !== undefined && (typeof prefix !== 'string' || prefix.length > 32 || !PRINTABLE_ASCII.test(prefix))) {
@@ -67,11 +74,15 @@ export function checkSigningSecret(secret: unknown, preset: VerifyPreset): strin
     const body = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
     const bytes = decodeBase64(body);
     if (bytes === null || bytes.byteLength === 0) {
-      throw new ProvisionError('a Standard Webhooks signing secret is whsec_ followed by base64 (as Svix, Clerk or Resend show it): this one is not base64 after the prefix');
+      throw new ProvisionError(
+        'a Standard Webhooks signing secret is whsec_ followed by base64 (as Svix, Clerk or Resend show it): this one is not base64 after the prefix',
+      );
     }
   }
   if (preset === 'stripe' && /^(sk|rk|pk)_(live|test)_/.test(secret)) {
-    throw new ProvisionError('that is a Stripe API key, not a webhook signing secret: use the endpoint\'s signing secret (whsec_…, under Developers → Webhooks)');
+    throw new ProvisionError(
+      "that is a Stripe API key, not a webhook signing secret: use the endpoint's signing secret (whsec_…, under Developers → Webhooks)",
+    );
   }
   return secret;
 }

@@ -59,7 +59,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<D
     throw new Error(
       `the embedded PostgreSQL did not start on 127.0.0.1:${options.port} (data in ${clusterDir}): ` +
         `${error instanceof Error ? error.message : 'the server exited'}\n    ${tail}\n` +
-        'If another program (or another checkout\'s embedded PostgreSQL) uses that port, set BOITATA_EMBEDDED_POSTGRES_PORT; ' +
+        "If another program (or another checkout's embedded PostgreSQL) uses that port, set BOITATA_EMBEDDED_POSTGRES_PORT; " +
         'or set DATABASE_URL to use a PostgreSQL of your own.',
     );
   }
@@ -90,7 +90,10 @@ export const embeddedUrl = (port: number, password: string | null, database = 'b
  */
 async function clusterPassword(dataDir: string, clusterDir: string): Promise<string | null> {
   const file = join(dataDir, 'postgres-password');
-  const saved = await readFile(file, 'utf8').then((text) => text.trim(), () => null);
+  const saved = await readFile(file, 'utf8').then(
+    (text) => text.trim(),
+    () => null,
+  );
   if (saved !== null || existsSync(join(clusterDir, 'PG_VERSION'))) return saved;
   const password = randomBytes(24).toString('base64url');
   await writeFile(file, `${password}\n`, { mode: 0o600 });

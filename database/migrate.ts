@@ -22,9 +22,7 @@ export async function migrate(pool: pg.Pool, directory = MIGRATIONS_DIR): Promis
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
     await client.query(`CREATE TABLE IF NOT EXISTS boitata_migrations (
       id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const done = new Set(
-      (await client.query<{ id: number }>('SELECT id FROM boitata_migrations')).rows.map((row) => row.id),
-    );
+    const done = new Set((await client.query<{ id: number }>('SELECT id FROM boitata_migrations')).rows.map((row) => row.id));
     const applied: string[] = [];
     for (const file of files) {
       const id = Number(file.slice(0, 4));

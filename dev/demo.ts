@@ -30,7 +30,10 @@ interface Saved {
 export async function ensureDemoConnection(db: pg.Pool, options: { dataDir: string; databaseUrl: string }): Promise<DemoConnection> {
   const file = join(options.dataDir, 'demo-connection.json');
   const database = createHash('sha256').update(options.databaseUrl).digest('hex').slice(0, 16);
-  const saved = await readFile(file, 'utf8').then((text) => JSON.parse(text) as Saved, () => null);
+  const saved = await readFile(file, 'utf8').then(
+    (text) => JSON.parse(text) as Saved,
+    () => null,
+  );
   if (saved !== null && saved.database === database && (await stillValid(db, saved))) {
     return { tenant: DEMO_TENANT, table: DEMO_TABLE, token: saved.token, created: false };
   }
@@ -48,10 +51,11 @@ export async function ensureDemoConnection(db: pg.Pool, options: { dataDir: stri
 }
 
 async function stillValid(db: pg.Pool, saved: Saved): Promise<boolean> {
-  const { rowCount } = await db.query(
-    'SELECT 1 FROM boitata_connections WHERE id = $1 AND tenant_id = $2 AND revoked_at IS NULL AND token_hash = $3',
-    [saved.connectionId, DEMO_TENANT, hashSecret(saved.token)],
-  );
+  const { rowCount } = await db.query('SELECT 1 FROM boitata_connections WHERE id = $1 AND tenant_id = $2 AND revoked_at IS NULL AND token_hash = $3', [
+    saved.connectionId,
+    DEMO_TENANT,
+    hashSecret(saved.token),
+  ]);
   return rowCount === 1;
 }
 

@@ -83,12 +83,7 @@ export interface WranglerDev {
 }
 
 /** Runs `wrangler dev` for one config on 127.0.0.1:port and resolves once GET /health answers. */
-export async function startWranglerDev(options: {
-  port: number;
-  config: string;
-  inheritOutput: boolean;
-  vars: Record<string, string>;
-}): Promise<WranglerDev> {
+export async function startWranglerDev(options: { port: number; config: string; inheritOutput: boolean; vars: Record<string, string> }): Promise<WranglerDev> {
   if (await portAnswers(options.port)) {
     throw new Error(`port ${options.port} is already in use (a wrangler dev left from an earlier run?); stop it or pick another port`);
   }

@@ -122,7 +122,10 @@ export class BatchLoader {
   private tableLock<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = this.tableTails.get(key) ?? Promise.resolve();
     const result = previous.then(work, work);
-    const tail = result.then(() => undefined, () => undefined);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
     this.tableTails.set(key, tail);
     void tail.then(() => {
       if (this.tableTails.get(key) === tail) this.tableTails.delete(key);
@@ -166,7 +169,12 @@ export class BatchLoader {
     }
   }
 
-  private async writeEntries(group: TableGroup, entries: readonly TableEntry[], afterPartialFailure: boolean, beforeWrite: () => Promise<void>): Promise<number> {
+  private async writeEntries(
+    group: TableGroup,
+    entries: readonly TableEntry[],
+    afterPartialFailure: boolean,
+    beforeWrite: () => Promise<void>,
+  ): Promise<number> {
     const flat = entries.map((entry) => ({ entry, rows: entry.rows.map(flattenRow) }));
     // Each message's fields apart (its payload), in queue order: the registry resolves them message by message,
     // so where a field lands never depends on what else shares the batch.
@@ -189,9 +197,13 @@ export class BatchLoader {
     // Exactly once: a message claimed before (its lease expired, or a batch was retried) may have rows in
     // the table already; those rows are not written again. (An upsert is idempotent by itself.)
     const redelivered = entries.filter((entry) => (afterPartialFailure || entry.message.attempts > 1) && entry.message.itemKey === null);
-    const landed = redelivered.length > 0
-      ? await this.warehouse.landedRows(schema.ref, redelivered.map((entry) => entry.message.messageId))
-      : new Set<string>();
+    const landed =
+      redelivered.length > 0
+        ? await this.warehouse.landedRows(
+            schema.ref,
+            redelivered.map((entry) => entry.message.messageId),
+          )
+        : new Set<string>();
 
     const inserts: LoadRow[] = [];
     const merges = new Map<string, LoadRow[]>();
@@ -207,8 +219,10 @@ export class BatchLoader {
           const key = keyColumn?.physical ?? message.itemKey;
           if (keyColumn === undefined || (loadRow.cells.get(key) ?? null) === null) {
             // A NULL key never matches in MERGE: every delivery would add a row instead of updating the item.
-            throw new UnloadableMessageError('item_key_unusable',
-              `The X-Item-Key field ${JSON.stringify(message.itemKey)} of row ${rowId} does not fit the key column${keyColumn === undefined ? '' : ` (${keyColumn.type})`}; its value is ${stringifyJson(row.fields.get(message.itemKey) ?? null)}.`);
+            throw new UnloadableMessageError(
+              'item_key_unusable',
+              `The X-Item-Key field ${JSON.stringify(message.itemKey)} of row ${rowId} does not fit the key column${keyColumn === undefined ? '' : ` (${keyColumn.type})`}; its value is ${stringifyJson(row.fields.get(message.itemKey) ?? null)}.`,
+            );
           }
           let list = merges.get(key);
           if (list === undefined) merges.set(key, (list = []));

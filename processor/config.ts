@@ -11,15 +11,24 @@ const schema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   BOITATA_DATA_DIR: z.string().min(1).default('.boitata'),
   // With NODE_ENV=production an unset DATABASE_URL is an error (the edge cannot reach an embedded database) unless this is true.
-  BOITATA_ALLOW_EMBEDDED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  BOITATA_ALLOW_EMBEDDED: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   BOITATA_EMBEDDED_POSTGRES_PORT: integer(1, 65_535).default(54329),
   // Unset: rows land in an embedded DuckDB file (DUCKDB_PATH) instead of Trino/Iceberg.
   TRINO_URL: z.url({ protocol: /^https?$/ }).optional(),
   DUCKDB_PATH: z.string().min(1).optional(),
-  TRINO_CATALOG: z.string().regex(/^[a-z][a-z0-9_]*$/).default('iceberg'),
+  TRINO_CATALOG: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/)
+    .default('iceberg'),
   TRINO_USER: z.string().min(1).default('boitata'),
   TRINO_PASSWORD: z.string().optional(),
-  TRINO_SCHEMA_PREFIX: z.string().regex(/^[a-z][a-z0-9_]*$/, 'lowercase letters, digits and _').default('tenant_'),
+  TRINO_SCHEMA_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/, 'lowercase letters, digits and _')
+    .default('tenant_'),
   TRINO_MAX_QUERY_LENGTH: integer(10_000, 1_000_000_000).default(1_000_000),
   TRINO_STATEMENT_TIMEOUT_SECONDS: integer(1, 86_400).default(300),
   PROCESSOR_POLL_INTERVAL_MS: integer(10, 3_600_000).default(3000),
@@ -37,13 +46,19 @@ const schema = z.object({
   PROCESSOR_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   PROCESSOR_HTTP_PORT: integer(0, 65_535).default(9464),
   // Comma-separated tenant ids: this processor claims only their messages (dedicated capacity). Unset: all tenants.
-  PROCESSOR_TENANTS: z.string().regex(/^[a-z0-9][a-z0-9_-]*(,[a-z0-9][a-z0-9_-]*)*$/, 'comma-separated tenant ids').optional(),
+  PROCESSOR_TENANTS: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*(,[a-z0-9][a-z0-9_-]*)*$/, 'comma-separated tenant ids')
+    .optional(),
   PROCESSOR_ID: z.string().min(1).max(200).optional(),
   // Allows the status page's write actions (dead-letter replay) for requests that carry it; unset: read-only.
   PROCESSOR_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   PROCESSOR_SHUTDOWN_GRACE_SECONDS: integer(1, 3600).default(25),
   MAINTENANCE_INTERVAL_MINUTES: integer(0, 100_000).default(60),
-  MAINTENANCE_SNAPSHOT_RETENTION: z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration such as 7d or 12h').default('7d'),
+  MAINTENANCE_SNAPSHOT_RETENTION: z
+    .string()
+    .regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration such as 7d or 12h')
+    .default('7d'),
   QUEUE_RETENTION_HOURS: integer(24, 100_000).default(72),
   // The AI model (any OpenAI-compatible server). Without AI_MODEL the offline steps run and the rest become columns.
   AI_MODEL: z.string().min(1).optional(),
@@ -51,7 +66,10 @@ const schema = z.object({
   AI_API_KEY: z.string().min(1).optional(),
   AI_TIMEOUT_MS: integer(100, 120_000).default(5000),
   AI_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.8),
-  AI_SEND_SAMPLE_VALUES: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  AI_SEND_SAMPLE_VALUES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   AI_MAX_CALLS_PER_TENANT_PER_DAY: integer(0, 10_000_000).default(500),
   // Personal data: HMAC-SHA-256 with a per-tenant key derived from PII_HASH_KEY (default), or plain SHA-256.
   PII_HASH_MODE: z.enum(['hmac', 'sha256']).default('hmac'),
@@ -76,10 +94,12 @@ export class ConfigError extends Error {
 
 /** Blank values count as unset, so `FOO=` in an env file falls back to the default. */
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfig {
-  const input = Object.fromEntries(Object.keys(schema.shape).flatMap((key) => {
-    const value = env[key]?.trim();
-    return value === undefined || value === '' ? [] : [[key, value]];
-  }));
+  const input = Object.fromEntries(
+    Object.keys(schema.shape).flatMap((key) => {
+      const value = env[key]?.trim();
+      return value === undefined || value === '' ? [] : [[key, value]];
+    }),
+  );
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${String(issue.path[0])}: ${issue.message}`);

@@ -26,7 +26,7 @@ export interface HttpServerOptions {
 
 const ROUTES = [
   'GET  /                               the status page (also /status; ?tenant=T, ?tenant=T&table=X, &page=N)',
-  'GET  /status.json                    the status page\'s data (the same query)',
+  "GET  /status.json                    the status page's data (the same query)",
   'GET  /health                         liveness: the loop and the database',
   'GET  /metrics                        Prometheus',
   'POST /dead-letters/{id}/replay       replay a dead letter (Authorization: Bearer <admin token>)',
@@ -77,9 +77,17 @@ async function health(options: HttpServerOptions, response: ServerResponse): Pro
   }
   const since = options.health.sinceLastIteration();
   const healthy = database === 'ok' && since <= options.staleAfterMs;
-  send(response, healthy ? 200 : 503, 'application/json', JSON.stringify({
-    status: healthy ? 'ok' : 'unhealthy', database, last_iteration_ms_ago: since, last_error: redactLastError(options.health.lastError()),
-  }));
+  send(
+    response,
+    healthy ? 200 : 503,
+    'application/json',
+    JSON.stringify({
+      status: healthy ? 'ok' : 'unhealthy',
+      database,
+      last_iteration_ms_ago: since,
+      last_error: redactLastError(options.health.lastError()),
+    }),
+  );
 }
 
 function send(response: ServerResponse, status: number, type: string, body: string): void {

@@ -33,11 +33,14 @@ export async function startProcessor(config: ProcessorConfig & { DATABASE_URL: s
       await new Promise(() => undefined);
     }
   };
-  const model = config.AI_MODEL === undefined
-    ? null
-    : new ModelClient({ baseUrl: config.AI_BASE_URL, apiKey: config.AI_API_KEY ?? 'none', model: config.AI_MODEL, timeoutMs: config.AI_TIMEOUT_MS });
+  const model =
+    config.AI_MODEL === undefined
+      ? null
+      : new ModelClient({ baseUrl: config.AI_BASE_URL, apiKey: config.AI_API_KEY ?? 'none', model: config.AI_MODEL, timeoutMs: config.AI_TIMEOUT_MS });
   const matcher = new AiSchemaMatcher(pool, model, {
-    threshold: config.AI_CONFIDENCE_THRESHOLD, sendSamples: config.AI_SEND_SAMPLE_VALUES, callsPerTenantPerDay: config.AI_MAX_CALLS_PER_TENANT_PER_DAY,
+    threshold: config.AI_CONFIDENCE_THRESHOLD,
+    sendSamples: config.AI_SEND_SAMPLE_VALUES,
+    callsPerTenantPerDay: config.AI_MAX_CALLS_PER_TENANT_PER_DAY,
   });
   const piiKey = await loadPiiHashKey(pool, config.PII_HASH_KEY);
   if (piiKey.generated && config.PII_HASH_MODE === 'hmac') {
@@ -49,13 +52,22 @@ export async function startProcessor(config: ProcessorConfig & { DATABASE_URL: s
   const metrics = new ProcessorMetrics(pool);
   const tenants = config.PROCESSOR_TENANTS?.split(',') ?? null;
   const jobs = new JobWorker({
-    pool, warehouse, model, hasher, log, tenants, pollIntervalMs: config.JOBS_POLL_INTERVAL_MS,
+    pool,
+    warehouse,
+    model,
+    hasher,
+    log,
+    tenants,
+    pollIntervalMs: config.JOBS_POLL_INTERVAL_MS,
     sweepAgainAfterSeconds: Math.ceil((config.PROCESSOR_POLL_INTERVAL_MS * 2) / 1000) + config.TRINO_STATEMENT_TIMEOUT_SECONDS,
   });
   const queue = new QueueStore(pool, config.processorId, config.PROCESSOR_LEASE_SECONDS, tenants);
   const processor = new Processor({
-    queue, hook,
-    loader, log, metrics,
+    queue,
+    hook,
+    loader,
+    log,
+    metrics,
     settings: {
       batchSize: config.PROCESSOR_BATCH_SIZE,
       pollIntervalMs: config.PROCESSOR_POLL_INTERVAL_MS,
@@ -71,12 +83,20 @@ export async function startProcessor(config: ProcessorConfig & { DATABASE_URL: s
     },
   });
   const server = await startHttpServer({
-    host: config.PROCESSOR_HTTP_HOST, port: config.PROCESSOR_HTTP_PORT, pool, metrics, health: processor, adminToken: config.PROCESSOR_ADMIN_TOKEN,
+    host: config.PROCESSOR_HTTP_HOST,
+    port: config.PROCESSOR_HTTP_PORT,
+    pool,
+    metrics,
+    health: processor,
+    adminToken: config.PROCESSOR_ADMIN_TOKEN,
     staleAfterMs: Math.max(config.PROCESSOR_POLL_INTERVAL_MS * 3, (config.PROCESSOR_LEASE_SECONDS + 30) * 1000),
   });
-  const maintenanceTimer = config.MAINTENANCE_INTERVAL_MINUTES === 0 ? null : setInterval(() => {
-    runMaintenance(pool, warehouse, log, config.QUEUE_RETENTION_HOURS, tenants).catch((error: Error) => log.warn('maintenance failed', { error }));
-  }, config.MAINTENANCE_INTERVAL_MINUTES * 60_000);
+  const maintenanceTimer =
+    config.MAINTENANCE_INTERVAL_MINUTES === 0
+      ? null
+      : setInterval(() => {
+          runMaintenance(pool, warehouse, log, config.QUEUE_RETENTION_HOURS, tenants).catch((error: Error) => log.warn('maintenance failed', { error }));
+        }, config.MAINTENANCE_INTERVAL_MINUTES * 60_000);
   maintenanceTimer?.unref();
 
   const address = server.address();
@@ -143,12 +163,19 @@ if (import.meta.main) {
     log.error('no database', { error });
     process.exit(1);
   }
-  if (database.origin !== 'configured') log.info('DATABASE_URL is not set: using the embedded PostgreSQL', { database: redactUrl(database.url), origin: database.origin });
+  if (database.origin !== 'configured')
+    log.info('DATABASE_URL is not set: using the embedded PostgreSQL', { database: redactUrl(database.url), origin: database.origin });
   const { shutdown } = await startProcessor({ ...config, DATABASE_URL: database.url }, log);
-  const stop = () => shutdown().then(() => database.stop()).then(() => process.exit(0), (error: Error) => {
-    log.error('shutdown failed', { error });
-    process.exit(1);
-  });
+  const stop = () =>
+    shutdown()
+      .then(() => database.stop())
+      .then(
+        () => process.exit(0),
+        (error: Error) => {
+          log.error('shutdown failed', { error });
+          process.exit(1);
+        },
+      );
   if (requested !== null) void stop();
   else onSignal = () => void stop();
 }

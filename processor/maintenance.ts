@@ -31,7 +31,9 @@ export async function runMaintenance(
   client.on('error', onError);
   try {
     const lockKey = `maintenance:${tenants === null ? '*' : [...tenants].sort().join(',')}`;
-    const { rows: [lock] } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, $2)) AS locked', [lockKey, MAINTENANCE_LOCK]);
+    const {
+      rows: [lock],
+    } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, $2)) AS locked', [lockKey, MAINTENANCE_LOCK]);
     if (lock?.locked !== true) return null;
     try {
       const { rows: tables } = await client.query<{ tenant_id: string; table_name: string }>(

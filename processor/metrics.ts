@@ -5,12 +5,37 @@ import { STATUS_DATABASE_DEADLINE_MS, withDatabaseDeadline } from './status/data
 
 export class ProcessorMetrics {
   readonly registry = new Registry();
-  readonly batches = new Counter({ name: 'boitata_processor_batches_total', help: 'Batches processed, by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly batches = new Counter({
+    name: 'boitata_processor_batches_total',
+    help: 'Batches processed, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly rows = new Counter({ name: 'boitata_processor_rows_total', help: 'Rows written to the warehouse', registers: [this.registry] });
-  readonly messages = new Counter({ name: 'boitata_processor_messages_total', help: 'Queue messages settled, by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
-  readonly failures = new Counter({ name: 'boitata_processor_failures_total', help: 'Batch failures, by kind', labelNames: ['kind'] as const, registers: [this.registry] });
-  readonly batchSeconds = new Histogram({ name: 'boitata_processor_batch_seconds', help: 'Time to land one batch', buckets: [0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64], registers: [this.registry] });
-  readonly freshnessSeconds = new Histogram({ name: 'boitata_processor_freshness_seconds', help: 'From received at the edge to written in the warehouse', buckets: [0.5, 1, 2, 3, 5, 10, 20, 60, 300], registers: [this.registry] });
+  readonly messages = new Counter({
+    name: 'boitata_processor_messages_total',
+    help: 'Queue messages settled, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly failures = new Counter({
+    name: 'boitata_processor_failures_total',
+    help: 'Batch failures, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly batchSeconds = new Histogram({
+    name: 'boitata_processor_batch_seconds',
+    help: 'Time to land one batch',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
+  readonly freshnessSeconds = new Histogram({
+    name: 'boitata_processor_freshness_seconds',
+    help: 'From received at the edge to written in the warehouse',
+    buckets: [0.5, 1, 2, 3, 5, 10, 20, 60, 300],
+    registers: [this.registry],
+  });
 
   constructor(pool: pg.Pool) {
     // Zero every labelled series up front, so a scrape shows them before the first event.
@@ -21,20 +46,25 @@ export class ProcessorMetrics {
     const dead = new Gauge({ name: 'boitata_dead_letters_open', help: 'Dead letters not replayed', registers: [this.registry] });
     // One query for the three gauges, run when Prometheus scrapes (the depth gauge collects for all three).
     const depth = new Gauge({
-      name: 'boitata_queue_depth', help: 'Messages waiting or in flight, by status', labelNames: ['status'] as const, registers: [this.registry],
+      name: 'boitata_queue_depth',
+      help: 'Messages waiting or in flight, by status',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
       collect: async () => {
-      // Under a deadline: a half-open Postgres would hold the scrape (and a pool client) forever.
-      const { rows } = await withDatabaseDeadline(pool, STATUS_DATABASE_DEADLINE_MS, (client) => client.query<{ pending: string; processing: string; oldest: number | null; dead: string }>(
-        `SELECT count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'processing') AS processing,
+        // Under a deadline: a half-open Postgres would hold the scrape (and a pool client) forever.
+        const { rows } = await withDatabaseDeadline(pool, STATUS_DATABASE_DEADLINE_MS, (client) =>
+          client.query<{ pending: string; processing: string; oldest: number | null; dead: string }>(
+            `SELECT count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'processing') AS processing,
                 extract(epoch FROM clock_timestamp() - min(received_at))::float8 AS oldest,
                 (SELECT count(*) FROM boitata_dead_letters WHERE replayed_at IS NULL) AS dead
            FROM boitata_inbound_queue WHERE status IN ('pending', 'processing')`,
-      ));
-      const row = rows[0];
-      depth.set({ status: 'pending' }, Number(row?.pending ?? 0));
-      depth.set({ status: 'processing' }, Number(row?.processing ?? 0));
-      lag.set(row?.oldest ?? 0);
-      dead.set(Number(row?.dead ?? 0));
+          ),
+        );
+        const row = rows[0];
+        depth.set({ status: 'pending' }, Number(row?.pending ?? 0));
+        depth.set({ status: 'processing' }, Number(row?.processing ?? 0));
+        lag.set(row?.oldest ?? 0);
+        dead.set(Number(row?.dead ?? 0));
       },
     });
   }

@@ -22,7 +22,6 @@ export interface ProcessorSettings {
   tenantConcurrency?: number;
 }
 
-
 export interface IterationResult {
   claimed: number;
   outcome: BatchOutcome | null;
@@ -56,7 +55,11 @@ export class Processor {
   private readonly settling: Settling;
 
   constructor(options: {
-    queue: QueueStore; loader: BatchLoader; log: Logger; metrics?: ProcessorMetrics; settings: ProcessorSettings;
+    queue: QueueStore;
+    loader: BatchLoader;
+    log: Logger;
+    metrics?: ProcessorMetrics;
+    settings: ProcessorSettings;
     hook?: (stage: string) => Promise<void>;
   }) {
     this.hook = options.hook ?? (async () => undefined);
@@ -65,7 +68,13 @@ export class Processor {
     this.log = options.log;
     this.metrics = options.metrics ?? null;
     this.settings = options.settings;
-    this.settling = { queue: this.queue, log: this.log, metrics: this.metrics, maxAttempts: this.settings.maxAttempts, maxBackoffSeconds: this.settings.maxBackoffSeconds ?? 300 };
+    this.settling = {
+      queue: this.queue,
+      log: this.log,
+      metrics: this.metrics,
+      maxAttempts: this.settings.maxAttempts,
+      maxBackoffSeconds: this.settings.maxBackoffSeconds ?? 300,
+    };
   }
 
   /**
@@ -75,10 +84,12 @@ export class Processor {
    */
   async run(): Promise<void> {
     const lanes = Math.max(1, this.settings.lanes ?? 2);
-    await Promise.all(Array.from({ length: lanes }, async (_, lane) => {
-      if (lane > 0) await sleep((this.settings.pollIntervalMs * lane) / lanes, undefined, { signal: this.wake.signal }).catch(() => undefined);
-      await this.lane();
-    }));
+    await Promise.all(
+      Array.from({ length: lanes }, async (_, lane) => {
+        if (lane > 0) await sleep((this.settings.pollIntervalMs * lane) / lanes, undefined, { signal: this.wake.signal }).catch(() => undefined);
+        await this.lane();
+      }),
+    );
   }
 
   private async lane(): Promise<void> {
@@ -91,9 +102,8 @@ export class Processor {
       if (result.error === null && result.claimed >= this.settings.batchSize) continue;
       // Claims start every poll interval (not an interval after the last batch ended), so a batch that took
       // 2 s is followed by the next claim 1 s later; failures back off exponentially up to a minute.
-      const wait = failures === 0
-        ? this.settings.pollIntervalMs - (Date.now() - started)
-        : Math.min(this.settings.pollIntervalMs * 2 ** Math.min(failures, 6), 60_000);
+      const wait =
+        failures === 0 ? this.settings.pollIntervalMs - (Date.now() - started) : Math.min(this.settings.pollIntervalMs * 2 ** Math.min(failures, 6), 60_000);
       if (wait <= 0) continue;
       await sleep(wait, undefined, { signal: this.wake.signal }).catch(() => undefined);
     }
@@ -171,9 +181,12 @@ export class Processor {
 
   private async landBatch(messages: StoredMessage[]): Promise<IterationResult> {
     const started = performance.now();
-    const heartbeat = setInterval(() => {
-      this.queue.heartbeat(messages.map((m) => m.queueId)).catch((error: Error) => this.log.warn('lease heartbeat failed', { error }));
-    }, (this.settings.leaseSeconds * 1000) / 3);
+    const heartbeat = setInterval(
+      () => {
+        this.queue.heartbeat(messages.map((m) => m.queueId)).catch((error: Error) => this.log.warn('lease heartbeat failed', { error }));
+      },
+      (this.settings.leaseSeconds * 1000) / 3,
+    );
     try {
       await this.hook('claimed');
       // Each tenant's messages land and settle on their own: one tenant's slow or failing tables never hold
@@ -185,17 +198,26 @@ export class Processor {
       };
       await Promise.all(Array.from({ length: Math.min(this.settings.tenantConcurrency ?? 3, groups.length) }, next));
       const landed = results.flatMap((r) => (r.outcome === null ? [] : [r.outcome]));
-      const outcome: BatchOutcome | null = landed.length === 0 ? null : {
-        done: landed.flatMap((o) => o.done), dead: landed.flatMap((o) => o.dead),
-        rows: landed.reduce((sum, o) => sum + o.rows, 0), tables: landed.reduce((sum, o) => sum + o.tables, 0),
-      };
+      const outcome: BatchOutcome | null =
+        landed.length === 0
+          ? null
+          : {
+              done: landed.flatMap((o) => o.done),
+              dead: landed.flatMap((o) => o.dead),
+              rows: landed.reduce((sum, o) => sum + o.rows, 0),
+              tables: landed.reduce((sum, o) => sum + o.tables, 0),
+            };
       const error = outcome === null ? (results.find((r) => r.error !== null)?.error ?? null) : null;
       if (error !== null) return { claimed: messages.length, outcome: null, error };
       this.metrics?.batches.inc({ outcome: 'ok' });
       this.metrics?.batchSeconds.observe((performance.now() - started) / 1000);
       this.log.info('batch landed', {
-        messages: messages.length, tenants: results.length, rows: outcome?.rows ?? 0, tables: outcome?.tables ?? 0,
-        dead: outcome?.dead.length ?? 0, ms: Math.round(performance.now() - started),
+        messages: messages.length,
+        tenants: results.length,
+        rows: outcome?.rows ?? 0,
+        tables: outcome?.tables ?? 0,
+        dead: outcome?.dead.length ?? 0,
+        ms: Math.round(performance.now() - started),
       });
       this.lastErrorText = null;
       return { claimed: messages.length, outcome, error: null };
@@ -218,7 +240,10 @@ export class Processor {
       return { outcome, error: null };
     } catch (error) {
       if (this.shouldIsolate(messages, error as Error)) {
-        this.log.warn('batch failed again; landing its messages one by one to isolate the one that fails', { messages: messages.length, error: error as Error });
+        this.log.warn('batch failed again; landing its messages one by one to isolate the one that fails', {
+          messages: messages.length,
+          error: error as Error,
+        });
         await this.landOneByOne(messages);
         return { outcome: { done: [], dead: [], rows: 0, tables: 0 }, error: null };
       }

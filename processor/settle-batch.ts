@@ -43,7 +43,14 @@ export async function settleOutcome(settling: Settling, messages: readonly Store
 export async function returnToQueue(settling: Settling, messages: readonly StoredMessage[], error: Error): Promise<void> {
   const { queue } = settling;
   if (error instanceof LeaseLostError) {
-    await queue.retryLater(messages.map((m) => m.queueId), error.message, 0, false).catch(() => undefined);
+    await queue
+      .retryLater(
+        messages.map((m) => m.queueId),
+        error.message,
+        0,
+        false,
+      )
+      .catch(() => undefined);
     return;
   }
   if (error instanceof WarehouseError && error.errorName === 'OUTCOME_UNKNOWN') {
@@ -57,7 +64,12 @@ export async function returnToQueue(settling: Settling, messages: readonly Store
   const delay = Math.min(2 ** Math.max(failures - 1, 0), settling.maxBackoffSeconds);
   try {
     for (const m of exhausted) await queue.deadLetter(m.queueId, 'retries_exhausted', `failed ${m.failures + 1} times; last error: ${error.message}`);
-    await queue.retryLater(again.map((m) => m.queueId), error.message.slice(0, 2000), delay, counts);
+    await queue.retryLater(
+      again.map((m) => m.queueId),
+      error.message.slice(0, 2000),
+      delay,
+      counts,
+    );
   } catch (settleError) {
     // The leases expire on their own: the messages come back after PROCESSOR_LEASE_SECONDS.
     settling.log.error('could not return a failed batch to the queue', { error: settleError as Error });

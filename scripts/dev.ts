@@ -46,32 +46,37 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 try {
-  console.log(config.DATABASE_URL === undefined
-    ? `Boitatá: DATABASE_URL is not set, starting the embedded PostgreSQL (data in ${config.BOITATA_DATA_DIR}/postgres)…`
-    : `Boitatá: using the PostgreSQL at ${redactUrl(config.DATABASE_URL)}…`);
+  console.log(
+    config.DATABASE_URL === undefined
+      ? `Boitatá: DATABASE_URL is not set, starting the embedded PostgreSQL (data in ${config.BOITATA_DATA_DIR}/postgres)…`
+      : `Boitatá: using the PostgreSQL at ${redactUrl(config.DATABASE_URL)}…`,
+  );
   database = await resolveDatabase(process.env);
   // The edge opens signing secrets with the key the CLI seals them with (BOITATA_SECRETS_KEY, or the embedded
   // setup's generated BOITATA_DATA_DIR/secrets-key).
   const secretsKey = await edgeSecretsKeyVars(process.env);
   if (secretsKey === null) {
-    console.warn('BOITATA_SECRETS_KEY is not set: connections with --verify (provider webhooks) cannot be verified by this edge. Set it to the key their signing secrets were sealed with (`npm run boitata -- secrets generate-key` makes a new one).');
+    console.warn(
+      'BOITATA_SECRETS_KEY is not set: connections with --verify (provider webhooks) cannot be verified by this edge. Set it to the key their signing secrets were sealed with (`npm run boitata -- secrets generate-key` makes a new one).',
+    );
   }
   edge = await startLocalEdge({ databaseUrl: database.url, port, inheritOutput: true, vars: secretsKey ?? {} });
   if (config.TRINO_URL !== undefined && !(await trinoReady(config.TRINO_URL))) {
     console.warn(`Trino at ${config.TRINO_URL} does not answer yet: the processor keeps retrying, nothing is lost meanwhile.`);
   }
   processor = await startProcessor({ ...config, DATABASE_URL: database.url }, createLogger(config.LOG_LEVEL)).catch((error: Error) => {
-    throw new Error(`the processor did not start: ${error.message}${(error as { code?: string }).code === 'EADDRINUSE' ? ' (set PROCESSOR_HTTP_PORT to a free port, or stop the other processor)' : ''}`);
+    throw new Error(
+      `the processor did not start: ${error.message}${(error as { code?: string }).code === 'EADDRINUSE' ? ' (set PROCESSOR_HTTP_PORT to a free port, or stop the other processor)' : ''}`,
+    );
   });
   const pool = openPool(database.url);
   const demo = await ensureDemoConnection(pool, { dataDir: config.BOITATA_DATA_DIR, databaseUrl: database.url }).finally(() => pool.end());
   const status = `http://${config.PROCESSOR_HTTP_HOST}:${config.PROCESSOR_HTTP_PORT}`;
-  const where = config.TRINO_URL === undefined
-    ? `DuckDB file ${duckDbPath(config)}`
-    : `Trino ${redactUrl(config.TRINO_URL)} (catalog ${config.TRINO_CATALOG})`;
-  const table = config.TRINO_URL === undefined
-    ? `${config.TRINO_SCHEMA_PREFIX}${demo.tenant}.${demo.table}`
-    : `${config.TRINO_CATALOG}.${config.TRINO_SCHEMA_PREFIX}${demo.tenant}.${demo.table}`;
+  const where = config.TRINO_URL === undefined ? `DuckDB file ${duckDbPath(config)}` : `Trino ${redactUrl(config.TRINO_URL)} (catalog ${config.TRINO_CATALOG})`;
+  const table =
+    config.TRINO_URL === undefined
+      ? `${config.TRINO_SCHEMA_PREFIX}${demo.tenant}.${demo.table}`
+      : `${config.TRINO_CATALOG}.${config.TRINO_SCHEMA_PREFIX}${demo.tenant}.${demo.table}`;
   console.log(`
 Boitatá is running.
   edge:       ${edge.url}

@@ -22,4 +22,3 @@ export function isWellFormedCredential(kind: CredentialKind, secret: string): bo
 export function visiblePrefix(secret: string): string {
   return secret.slice(0, VISIBLE_PREFIX_LENGTH);
 }
-

@@ -16,10 +16,7 @@ export const eventEnvelopeSchema = z.strictObject({
   source_id: identifier,
   environment: z.string().min(1).max(64).optional(),
   severity: z.enum(eventSeverities).optional(),
-  timestamp: z
-    .string()
-    .refine(isIsoTimestamp, 'expected an ISO-8601 timestamp with an offset, e.g. 2026-06-01T10:00:00Z')
-    .optional(),
+  timestamp: z.string().refine(isIsoTimestamp, 'expected an ISO-8601 timestamp with an offset, e.g. 2026-06-01T10:00:00Z').optional(),
   payload: z.record(z.string(), z.unknown(), { error: 'payload must be a JSON object' }),
 });
 

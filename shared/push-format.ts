@@ -28,11 +28,7 @@ export interface DetectedPayload {
  * Anything else is refused with a 400 that says which rule it missed. The message caps (rows, tables, fields per
  * row, no empty row: shared/message-caps.ts) apply to every format.
  */
-export function detectPushPayload(
-  body: unknown,
-  explicitTable: string | undefined,
-  defaultTable?: string,
-): DetectedPayload {
+export function detectPushPayload(body: unknown, explicitTable: string | undefined, defaultTable?: string): DetectedPayload {
   if (explicitTable !== undefined) assertTableName(explicitTable, 'table');
 
   if (Array.isArray(body)) {

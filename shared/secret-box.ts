@@ -25,9 +25,7 @@ export function generateSecretsKey(): string {
 export async function parseSecretsKey(text: string, variable = 'BOITATA_SECRETS_KEY'): Promise<SecretsKey> {
   const raw = decodeBase64(text.trim());
   if (raw === null || raw.byteLength !== KEY_BYTES) {
-    throw new SecretsKeyError(
-      `${variable} must be 32 random bytes in base64 (44 characters; \`boitata secrets generate-key\` prints one).`,
-    );
+    throw new SecretsKeyError(`${variable} must be 32 random bytes in base64 (44 characters; \`boitata secrets generate-key\` prints one).`);
   }
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', raw));
   const key = await crypto.subtle.importKey('raw', raw, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
@@ -38,11 +36,7 @@ export async function parseSecretsKey(text: string, variable = 'BOITATA_SECRETS_
 export async function sealSecret(key: SecretsKey, plaintext: string, boundTo: string): Promise<Uint8Array> {
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const sealed = new Uint8Array(
-    await crypto.subtle.encrypt(
-      { name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(boundTo) },
-      key.key,
-      new TextEncoder().encode(plaintext),
-    ),
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(boundTo) }, key.key, new TextEncoder().encode(plaintext)),
   );
   const out = new Uint8Array(IV_BYTES + sealed.byteLength);
   out.set(iv, 0);

@@ -28,7 +28,13 @@ interface CryptoKey {
 }
 interface SubtleCrypto {
   digest(algorithm: AlgorithmIdentifier, data: BufferSource): Promise<ArrayBuffer>;
-  importKey(format: 'raw' | 'pkcs8' | 'spki', keyData: BufferSource, algorithm: AlgorithmIdentifier | HmacImportParams, extractable: boolean, keyUsages: KeyUsage[]): Promise<CryptoKey>;
+  importKey(
+    format: 'raw' | 'pkcs8' | 'spki',
+    keyData: BufferSource,
+    algorithm: AlgorithmIdentifier | HmacImportParams,
+    extractable: boolean,
+    keyUsages: KeyUsage[],
+  ): Promise<CryptoKey>;
   encrypt(algorithm: AlgorithmIdentifier | AesGcmParams, key: CryptoKey, data: BufferSource): Promise<ArrayBuffer>;
   decrypt(algorithm: AlgorithmIdentifier | AesGcmParams, key: CryptoKey, data: BufferSource): Promise<ArrayBuffer>;
   sign(algorithm: AlgorithmIdentifier, key: CryptoKey, data: BufferSource): Promise<ArrayBuffer>;
@@ -36,7 +42,17 @@ interface SubtleCrypto {
 }
 interface Crypto {
   readonly subtle: SubtleCrypto;
-  getRandomValues<T extends Int8Array<ArrayBuffer> | Uint8Array<ArrayBuffer> | Int16Array<ArrayBuffer> | Uint16Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer>>(array: T): T;
+  getRandomValues<
+    T extends
+      | Int8Array<ArrayBuffer>
+      | Uint8Array<ArrayBuffer>
+      | Int16Array<ArrayBuffer>
+      | Uint16Array<ArrayBuffer>
+      | Int32Array<ArrayBuffer>
+      | Uint32Array<ArrayBuffer>,
+  >(
+    array: T,
+  ): T;
   randomUUID(): `${string}-${string}-${string}-${string}-${string}`;
 }
 declare var crypto: Crypto;

@@ -71,12 +71,20 @@ try {
   const accepted = [edgeTotal, edgeWarmUp, stripeTotal, stripeWarmUp].reduce((sum, r) => sum + (r.statuses[202] ?? 0), 0);
   console.log('');
   console.log('worker                         req/s    p50 ms   p99 ms   statuses');
-  for (const [name, result] of [['bare Hono (ceiling)', bareTotal], ['boitata edge → Postgres', edgeTotal], ['  as Stripe deliveries', stripeTotal]] as const) {
-    console.log(`${name.padEnd(28)} ${result.perSecond.toFixed(0).padStart(7)} ${result.p50Ms.toFixed(1).padStart(9)} ${result.p99Ms.toFixed(1).padStart(8)}   ${JSON.stringify(result.statuses)}`);
+  for (const [name, result] of [
+    ['bare Hono (ceiling)', bareTotal],
+    ['boitata edge → Postgres', edgeTotal],
+    ['  as Stripe deliveries', stripeTotal],
+  ] as const) {
+    console.log(
+      `${name.padEnd(28)} ${result.perSecond.toFixed(0).padStart(7)} ${result.p50Ms.toFixed(1).padStart(9)} ${result.p99Ms.toFixed(1).padStart(8)}   ${JSON.stringify(result.statuses)}`,
+    );
   }
   console.log('');
   console.log(`ratio edge/ceiling: ${((edgeTotal.perSecond / bareTotal.perSecond) * 100).toFixed(1)}% (target >= 50%)`);
-  console.log(`signed Stripe deliveries / plain push: ${((stripeTotal.perSecond / edgeTotal.perSecond) * 100).toFixed(1)}% (target >= 90%: verification costs at most 10%)`);
+  console.log(
+    `signed Stripe deliveries / plain push: ${((stripeTotal.perSecond / edgeTotal.perSecond) * 100).toFixed(1)}% (target >= 90%: verification costs at most 10%)`,
+  );
   console.log(`queue rows: ${queued}; 202 answers (warm-up included): ${accepted}${queued === accepted ? ' (every 202 is a stored row)' : ' MISMATCH'}`);
 } finally {
   await edge.stop();
@@ -88,5 +96,9 @@ function combine(runs: LoadResult[]): LoadResult {
   const statuses: Record<number, number> = {};
   for (const run of runs) for (const [status, count] of Object.entries(run.statuses)) statuses[Number(status)] = (statuses[Number(status)] ?? 0) + count;
   const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
-  return summarize(runs.flatMap((r) => r.latencies), seconds, statuses);
+  return summarize(
+    runs.flatMap((r) => r.latencies),
+    seconds,
+    statuses,
+  );
 }

@@ -35,18 +35,31 @@ for (const kind of WAREHOUSES) {
 
 const row = (label: string, r: NoisyScenarioResult) => {
   const s = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'never');
-  return `${label.padEnd(34)} ${s(r.b.freshness.p50).padStart(8)} ${s(r.b.freshness.p99).padStart(8)} ${s(r.b.freshness.max).padStart(8)} ` +
+  return (
+    `${label.padEnd(34)} ${s(r.b.freshness.p50).padStart(8)} ${s(r.b.freshness.p99).padStart(8)} ${s(r.b.freshness.max).padStart(8)} ` +
     `${String(r.b.notLanded).padStart(10)} ${(r.processor.peakRssBytes / 1024 / 1024).toFixed(0).padStart(9)} ${String(r.processor.crashes.length).padStart(8)} ` +
-    `${r.a.landedRowsPerSecond.toFixed(0).padStart(9)}`;
+    `${r.a.landedRowsPerSecond.toFixed(0).padStart(9)}`
+  );
 };
 
 try {
-  console.log(`bench/processor noisy-neighbour: ${SECONDS} s of tenant B (one row every 0.5 s) alone, then beside tenant A ` +
-    `(${A_PER_SECOND} ~1 MiB pushes/s at the documented caps, plus 24 × 349,524-row, a 2,000-table and a 50,000-key message queued by an "older edge"); ` +
-    `up to ${SETTLE_SECONDS} s to settle`);
+  console.log(
+    `bench/processor noisy-neighbour: ${SECONDS} s of tenant B (one row every 0.5 s) alone, then beside tenant A ` +
+      `(${A_PER_SECOND} ~1 MiB pushes/s at the documented caps, plus 24 × 349,524-row, a 2,000-table and a 50,000-key message queued by an "older edge"); ` +
+      `up to ${SETTLE_SECONDS} s to settle`,
+  );
   const table: string[] = [];
   for (const warehouse of warehouses) {
-    const common = { pool, databaseUrl, edgeUrl: edge.url, warehouse, seconds: SECONDS, settleSeconds: SETTLE_SECONDS, aPerSecond: A_PER_SECOND, progress: (line: string) => console.log(line) };
+    const common = {
+      pool,
+      databaseUrl,
+      edgeUrl: edge.url,
+      warehouse,
+      seconds: SECONDS,
+      settleSeconds: SETTLE_SECONDS,
+      aPerSecond: A_PER_SECOND,
+      progress: (line: string) => console.log(line),
+    };
     console.log(`\n[${warehouse.kind}] baseline: B alone`);
     const baseline = await runNoisyScenario({ ...common, noisy: false });
     console.log(describeResult(`[${warehouse.kind}] baseline`, baseline));
@@ -56,7 +69,9 @@ try {
     table.push(row(`${warehouse.kind}: B alone (baseline)`, baseline), row(`${warehouse.kind}: B beside noisy A`, noisy));
   }
   console.log('');
-  console.log(`${'run'.padEnd(34)} ${'B p50 s'.padStart(8)} ${'B p99 s'.padStart(8)} ${'B max s'.padStart(8)} ${'not landed'.padStart(10)} ${'peak MiB'.padStart(9)} ${'crashes'.padStart(8)} ${'A rows/s'.padStart(9)}`);
+  console.log(
+    `${'run'.padEnd(34)} ${'B p50 s'.padStart(8)} ${'B p99 s'.padStart(8)} ${'B max s'.padStart(8)} ${'not landed'.padStart(10)} ${'peak MiB'.padStart(9)} ${'crashes'.padStart(8)} ${'A rows/s'.padStart(9)}`,
+  );
   for (const line of table) console.log(line);
   console.log('\ntargets: B p99 <= 10 s beside A; processor peak RSS <= 1024 MiB; no crash; nothing of B lost or duplicated');
 } finally {

@@ -28,10 +28,16 @@ const databaseUrl = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@12
 const pool: pg.Pool = await recreateTestDatabase(databaseUrl);
 const run = Date.now().toString(36);
 const log = createLogger(process.env['BENCH_VERBOSE'] === '1' ? 'info' : 'error');
-const warehouse = (prefix: string) => new TrinoWarehouse({
-  url: TRINO_URL, user: 'boitata-bench', statementTimeoutMs: 600_000, catalog: 'iceberg', schemaPrefix: prefix,
-  maxQueryLength: MAX_QUERY_LENGTH, snapshotRetention: '7d',
-});
+const warehouse = (prefix: string) =>
+  new TrinoWarehouse({
+    url: TRINO_URL,
+    user: 'boitata-bench',
+    statementTimeoutMs: 600_000,
+    catalog: 'iceberg',
+    schemaPrefix: prefix,
+    maxQueryLength: MAX_QUERY_LENGTH,
+    snapshotRetention: '7d',
+  });
 
 /** Messages of ROWS_PER_MESSAGE rows, round-robin over the three tables, numbered from `start`. */
 function* messages(count: number, start = 0): Generator<{ table: string; rows: Record<string, unknown>[] }> {
@@ -51,7 +57,9 @@ async function enqueue(batch: Array<{ table: string; rows: unknown[] }>): Promis
   });
   await pool.query(
     `INSERT INTO boitata_inbound_queue (message_id, tenant_id, connection_id, endpoint, payload_format, target_table, payload, row_count, receipt, idempotency_scope)
-     VALUES ${tuples.join(', ')}`, values);
+     VALUES ${tuples.join(', ')}`,
+    values,
+  );
 }
 
 async function newTenant(name: string) {
@@ -66,7 +74,9 @@ function newProcessor() {
   const registry = new SchemaRegistry({ pool, warehouse: wh });
   const loader = new BatchLoader({ warehouse: wh, registry, hasher });
   return new Processor({
-    queue: new QueueStore(pool, `bench-${randomUUID().slice(0, 8)}`, 600, [tenant]), loader, log,
+    queue: new QueueStore(pool, `bench-${randomUUID().slice(0, 8)}`, 600, [tenant]),
+    loader,
+    log,
     settings: { batchSize: BATCH_SIZE, pollIntervalMs: 3000, leaseSeconds: 600, maxAttempts: 5 },
   });
 }
@@ -85,7 +95,10 @@ async function direct(): Promise<number> {
   const wh = warehouse('bench_');
   const columns = new Map<string, Map<string, { physical_name: string; data_type: ColumnType; pii: boolean }>>();
   for (const table of BENCH_TABLES) {
-    const { rows } = await pool.query('SELECT logical_name, physical_name, data_type, pii FROM boitata_columns WHERE tenant_id = $1 AND table_name = $2', [tenant, table]);
+    const { rows } = await pool.query('SELECT logical_name, physical_name, data_type, pii FROM boitata_columns WHERE tenant_id = $1 AND table_name = $2', [
+      tenant,
+      table,
+    ]);
     columns.set(table, new Map(rows.map((r) => [r.logical_name, { ...r, data_type: columnType(r.data_type) }])));
   }
   const byTable = new Map<string, LoadRow[]>(BENCH_TABLES.map((t) => [t, []]));
@@ -103,7 +116,21 @@ async function direct(): Promise<number> {
         const coerced = column === undefined ? null : coerceValue(value, column.data_type);
         if (column !== undefined && coerced?.ok === true) cells.set(column.physical_name, coerced.cell);
       }
-      byTable.get(message.table)!.push({ messageId, rowId, receivedAt: canonicalTimestamp(new Date().toISOString()), tenantId: tenant, endpoint: 'push', sequence: String(sequence), rescue: null, credential: 'connection:bench', sourceId: null, provenance: null, cells });
+      byTable
+        .get(message.table)!
+        .push({
+          messageId,
+          rowId,
+          receivedAt: canonicalTimestamp(new Date().toISOString()),
+          tenantId: tenant,
+          endpoint: 'push',
+          sequence: String(sequence),
+          rescue: null,
+          credential: 'connection:bench',
+          sourceId: null,
+          provenance: null,
+          cells,
+        });
     });
     sequence += 1;
   }
@@ -113,9 +140,11 @@ async function direct(): Promise<number> {
   });
   // The three tables are loaded side by side, as the processor does: the floor is the best this machine does.
   const started = performance.now();
-  await Promise.all(perTable.map(async (statements) => {
-    for (const sql of statements) await wh.run(sql);
-  }));
+  await Promise.all(
+    perTable.map(async (statements) => {
+      for (const sql of statements) await wh.run(sql);
+    }),
+  );
   return (performance.now() - started) / 1000;
 }
 
@@ -158,7 +187,7 @@ async function freshness(rowsPerSecond: number): Promise<{ p50: number; p99: num
   let sent = 0;
   const source = messages(1_000_000, 10_000_000);
   while (performance.now() - started < FRESHNESS_SECONDS * 1000) {
-    const due = Math.floor(((performance.now() - started) / 1000) * rowsPerSecond / ROWS_PER_MESSAGE);
+    const due = Math.floor((((performance.now() - started) / 1000) * rowsPerSecond) / ROWS_PER_MESSAGE);
     const batch: Array<{ table: string; rows: unknown[] }> = [];
     while (sent < due) {
       batch.push(source.next().value!);
@@ -174,17 +203,24 @@ async function freshness(rowsPerSecond: number): Promise<{ p50: number; p99: num
   const { rows } = await pool.query(
     `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY s) AS p99, max(s) AS max, count(*)::int AS n
        FROM (SELECT extract(epoch FROM processed_at - received_at)::float8 AS s FROM boitata_inbound_queue
-              WHERE tenant_id = $1 AND received_at >= $2) f`, [tenant, startedAt]);
+              WHERE tenant_id = $1 AND received_at >= $2) f`,
+    [tenant, startedAt],
+  );
   return { p50: rows[0].p50, p99: rows[0].p99, max: rows[0].max, rate: (sent * ROWS_PER_MESSAGE) / producedSeconds, messages: rows[0].n };
 }
 
 async function assertAllDone(): Promise<void> {
-  const { rows } = await pool.query(`SELECT count(*) FILTER (WHERE status = 'done')::int AS done, count(*)::int AS total FROM boitata_inbound_queue WHERE tenant_id = $1`, [tenant]);
+  const { rows } = await pool.query(
+    `SELECT count(*) FILTER (WHERE status = 'done')::int AS done, count(*)::int AS total FROM boitata_inbound_queue WHERE tenant_id = $1`,
+    [tenant],
+  );
   if (rows[0].done !== rows[0].total) throw new Error(`messages left behind: ${JSON.stringify(rows[0])}`);
 }
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
-console.log(`bench/processor: ${messageCount * ROWS_PER_MESSAGE} rows per run (${messageCount} messages of ${ROWS_PER_MESSAGE} rows, 3 tables), batch ${BATCH_SIZE} messages, ${ROUNDS} alternating rounds, Trino ${TRINO_URL}`);
+console.log(
+  `bench/processor: ${messageCount * ROWS_PER_MESSAGE} rows per run (${messageCount} messages of ${ROWS_PER_MESSAGE} rows, 3 tables), batch ${BATCH_SIZE} messages, ${ROUNDS} alternating rounds, Trino ${TRINO_URL}`,
+);
 await direct(); // warm-up: Trino's JIT and caches, not counted
 const directRuns: number[] = [];
 const drainRuns: number[] = [];
@@ -207,7 +243,11 @@ console.log(`direct bulk INSERT (floor)   ${directRate.toFixed(0).padStart(12)} 
 console.log(`processor queue → Trino      ${drainRate.toFixed(0).padStart(12)}    ${drainRuns.map((s) => s.toFixed(2)).join(', ')}`);
 console.log('');
 console.log(`ratio processor/direct: ${((drainRate / directRate) * 100).toFixed(1)}% (target >= 70%)`);
-console.log(`freshness at ${fresh.rate.toFixed(0)} rows/s over ${fresh.messages} messages: p50 ${fresh.p50.toFixed(2)} s, p99 ${fresh.p99.toFixed(2)} s, max ${fresh.max.toFixed(2)} s (targets p50 <= 5 s, p99 <= 10 s)`);
-console.log(`processor CPU in Node while draining: ${drainCpuSeconds.map((s) => s.toFixed(2)).join(', ')} s (of ${drainRuns.map((s) => s.toFixed(2)).join(', ')} s wall; 2 cores shared with Trino and Postgres)`);
+console.log(
+  `freshness at ${fresh.rate.toFixed(0)} rows/s over ${fresh.messages} messages: p50 ${fresh.p50.toFixed(2)} s, p99 ${fresh.p99.toFixed(2)} s, max ${fresh.max.toFixed(2)} s (targets p50 <= 5 s, p99 <= 10 s)`,
+);
+console.log(
+  `processor CPU in Node while draining: ${drainCpuSeconds.map((s) => s.toFixed(2)).join(', ')} s (of ${drainRuns.map((s) => s.toFixed(2)).join(', ')} s wall; 2 cores shared with Trino and Postgres)`,
+);
 console.log(`rows landed by the processor (warm-up included): ${landed.rows[0].n}`);
 await pool.end();

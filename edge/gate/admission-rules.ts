@@ -15,13 +15,9 @@ export const KEY_REUSED_MESSAGE = 'This Idempotency-Key was already used with a 
 export function authenticates(config: CredentialConfig, request: AdmitRequest, now: number): boolean {
   // x-tenant-id may be absent (null) only where a provider signature stands in for it.
   const tenantClaimOk =
-    request.tenantClaim === undefined ||
-    (request.tenantClaim === null ? config.verification != null : request.tenantClaim === config.tenantId);
+    request.tenantClaim === undefined || (request.tenantClaim === null ? config.verification != null : request.tenantClaim === config.tenantId);
   return (
-    !config.revoked &&
-    !(config.expiresAt !== null && config.expiresAt <= now) &&
-    timingSafeEqualHex(config.storedHashHex, request.hashHex) &&
-    tenantClaimOk
+    !config.revoked && !(config.expiresAt !== null && config.expiresAt <= now) && timingSafeEqualHex(config.storedHashHex, request.hashHex) && tenantClaimOk
   );
 }
 
@@ -41,7 +37,7 @@ export function signatureMissing(config: CredentialConfig, request: AdmitRequest
 
 export function ipRefusal(allowlist: IpAllowlist, clientIp: string | null): Refusal | undefined {
   if (allowlist.allows(clientIp)) return undefined;
-  return { kind: 'reject', code: 'ip_not_allowed', message: 'This address is not in the connection\'s allowed IP ranges.' };
+  return { kind: 'reject', code: 'ip_not_allowed', message: "This address is not in the connection's allowed IP ranges." };
 }
 
 export function rateLimited(limitPerMinute: number, taken: { state: RateLimitState; retryAfterSeconds: number }): Refusal {

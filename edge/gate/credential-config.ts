@@ -84,12 +84,7 @@ interface ApiKeyRow {
 }
 
 /** Returns null when no credential has this hash. Throws `database_unavailable` when Postgres cannot answer. */
-export async function loadCredentialConfig(
-  sql: SqlClient,
-  kind: CredentialKind,
-  hashHex: string,
-  options?: QueryOptions,
-): Promise<CredentialConfig | null> {
+export async function loadCredentialConfig(sql: SqlClient, kind: CredentialKind, hashHex: string, options?: QueryOptions): Promise<CredentialConfig | null> {
   if (kind === 'ingest') {
     const [row] = await sql.query<ConnectionRow>(CONNECTION_BY_TOKEN_HASH, [hashHex], options);
     if (row === undefined) return null;

@@ -7,7 +7,14 @@ import { createSqlClient } from '../db/sql-client.ts';
 import { createWebSocketSqlClient } from '../db/websocket-sql-client.ts';
 import { PostgresQueueWriter } from '../queue/postgres-queue-writer.ts';
 import {
-  authenticates, heldKeyAnswer, ipRefusal, KEY_REUSED_MESSAGE, principalOf, rateLimited, signatureMissing, sourceRefusal,
+  authenticates,
+  heldKeyAnswer,
+  ipRefusal,
+  KEY_REUSED_MESSAGE,
+  principalOf,
+  rateLimited,
+  signatureMissing,
+  sourceRefusal,
   type Refusal,
 } from './admission-rules.ts';
 import { ConfigCache, type CachedConfig, type ConfigSource } from './config-cache.ts';
@@ -15,9 +22,18 @@ import type { CredentialConfig } from './credential-config.ts';
 import { EnqueueBatcher, type BatchedResult } from './enqueue-batcher.ts';
 import { asEnqueueFailure, asGateFailure, logGateFailure, retryAfter } from './gate-failure.ts';
 import {
-  completeMessage, intoTable, UNAUTHORIZED_MESSAGE,
-  type AdmitDecision, type AdmitRequest, type DeadlinedMessage, type DeliveryAdmitRequest, type DeliveryGuess,
-  type EnqueueOutcome, type Gate, type IngestDecision, type MessageDraft,
+  completeMessage,
+  intoTable,
+  UNAUTHORIZED_MESSAGE,
+  type AdmitDecision,
+  type AdmitRequest,
+  type DeadlinedMessage,
+  type DeliveryAdmitRequest,
+  type DeliveryGuess,
+  type EnqueueOutcome,
+  type Gate,
+  type IngestDecision,
+  type MessageDraft,
 } from './gate-protocol.ts';
 import { IdempotencyStore } from './idempotency-store.ts';
 import { SignatureCheck } from './signature-check.ts';
@@ -42,9 +58,7 @@ export class CredentialGate extends DurableObject implements Gate {
     this.configs = new ConfigCache(configSource(this.edgeConfig));
     this.signatures = new SignatureCheck(this.edgeConfig);
     // Writes go over connections kept warm in this object; the rare config reads use the HTTP path.
-    this.batcher = new EnqueueBatcher(
-      Array.from({ length: WRITE_CONNECTIONS }, () => new PostgresQueueWriter(createWebSocketSqlClient(this.edgeConfig))),
-    );
+    this.batcher = new EnqueueBatcher(Array.from({ length: WRITE_CONNECTIONS }, () => new PostgresQueueWriter(createWebSocketSqlClient(this.edgeConfig))));
   }
 
   /**

@@ -49,11 +49,14 @@ export class EnqueueBatcher {
         resolve: (result) => settle(() => resolve(result)),
         reject: (error) => settle(() => reject(error)),
       };
-      const timer = setTimeout(() => {
-        const queued = this.waiting.indexOf(entry);
-        if (queued >= 0) this.waiting.splice(queued, 1);
-        entry.reject(noAnswerInTime(Date.now() - waitedFrom));
-      }, Math.max(0, deadlineAt - waitedFrom));
+      const timer = setTimeout(
+        () => {
+          const queued = this.waiting.indexOf(entry);
+          if (queued >= 0) this.waiting.splice(queued, 1);
+          entry.reject(noAnswerInTime(Date.now() - waitedFrom));
+        },
+        Math.max(0, deadlineAt - waitedFrom),
+      );
       function settle(answer: () => void): void {
         if (!entry.open) return;
         entry.open = false;
@@ -82,7 +85,10 @@ export class EnqueueBatcher {
     try {
       // The statement runs until the last of its requests stops waiting; those with earlier deadlines are answered
       // 503 at theirs by their own timers meanwhile.
-      results = await writer.enqueueBatch(batch.map((w) => w.message), { deadlineAt: latestDeadline(batch) });
+      results = await writer.enqueueBatch(
+        batch.map((w) => w.message),
+        { deadlineAt: latestDeadline(batch) },
+      );
     } catch (error) {
       // A value Postgres refuses (class 22, e.g. a number beyond numeric's range) fails the whole statement:
       // write the messages one by one, so only the offending request is refused.
@@ -111,7 +117,10 @@ export class EnqueueBatcher {
     let stored = new Set<string>();
     if (!isDataException(error)) {
       stored = await writer
-        .findStored(waiting.map((w) => w.message.messageId), { deadlineAt: latestDeadline(waiting) })
+        .findStored(
+          waiting.map((w) => w.message.messageId),
+          { deadlineAt: latestDeadline(waiting) },
+        )
         .catch(() => stored);
     }
     for (const w of waiting) {

@@ -4,9 +4,7 @@ import { DATABASE_RETRY_AFTER_SECONDS } from './gate-protocol.ts';
 
 /** Errors from the SQL clients are already classified (503 or 500); anything else is our bug, a 500. */
 export function asGateFailure(error: unknown): BoitataError {
-  return error instanceof BoitataError
-    ? error
-    : new BoitataError('internal_error', 'An unexpected error occurred in the gate.', { cause: error });
+  return error instanceof BoitataError ? error : new BoitataError('internal_error', 'An unexpected error occurred in the gate.', { cause: error });
 }
 
 /** A write Postgres refused for a value in the body is the sender's 400; any other failure is the gate's. */

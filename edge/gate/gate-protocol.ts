@@ -84,18 +84,16 @@ export interface DeliveryGuess {
 
 /** The draft in the connection's default table instead of the event type's (one object: one row). */
 export function intoTable(draft: MessageDraft, table: string): MessageDraft {
-  const receipt = 'tables' in draft.receipt && draft.receipt.status === 'queued' ? { ...draft.receipt, tables: [{ table, rows: draft.rowCount }] } : draft.receipt;
+  const receipt =
+    'tables' in draft.receipt && draft.receipt.status === 'queued' ? { ...draft.receipt, tables: [{ table, rows: draft.rowCount }] } : draft.receipt;
   return { ...draft, targetTable: table, receipt };
 }
 
 export type EnqueueOutcome =
   /** Committed in Postgres; `replayed` when the queue already held this Idempotency-Key with the same request. */
-  | { kind: 'stored'; body: string; replayed: boolean }
-  | { kind: 'reject'; code: ErrorCode; message: string; retryAfterSeconds?: number };
+  { kind: 'stored'; body: string; replayed: boolean } | { kind: 'reject'; code: ErrorCode; message: string; retryAfterSeconds?: number };
 
-export type IngestDecision =
-  | Exclude<AdmitDecision, { kind: 'proceed' }>
-  | { kind: 'stored'; body: string; replayed: boolean; rateLimit: RateLimitState };
+export type IngestDecision = Exclude<AdmitDecision, { kind: 'proceed' }> | { kind: 'stored'; body: string; replayed: boolean; rateLimit: RateLimitState };
 
 /** The gate as the Worker sees it; the Durable Object stub satisfies it. */
 export interface Gate {
@@ -107,7 +105,11 @@ export interface Gate {
    * for `guess.preset`. When the connection verifies another preset it answers `proceed`, stores nothing, and the
    * Worker prepares the delivery again for the right one.
    */
-  admitDelivery(request: DeliveryAdmitRequest, draft: MessageDraft, guess: DeliveryGuess): Promise<IngestDecision | Extract<AdmitDecision, { kind: 'proceed' }>>;
+  admitDelivery(
+    request: DeliveryAdmitRequest,
+    draft: MessageDraft,
+    guess: DeliveryGuess,
+  ): Promise<IngestDecision | Extract<AdmitDecision, { kind: 'proceed' }>>;
   /** Writes the message to the queue (batched with concurrent ones) and records the answer for its Idempotency-Key. */
   enqueue(message: DeadlinedMessage): Promise<EnqueueOutcome>;
   /**
@@ -126,5 +128,4 @@ export interface GateDirectory {
 /** What a 503 `database_unavailable` tells the sender to wait before retrying (with the same Idempotency-Key). */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
-export const UNAUTHORIZED_MESSAGE =
-  'Missing or invalid credentials: check the token or key, and the x-tenant-id header where the endpoint needs it.';
+export const UNAUTHORIZED_MESSAGE = 'Missing or invalid credentials: check the token or key, and the x-tenant-id header where the endpoint needs it.';

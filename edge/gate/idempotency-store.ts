@@ -9,11 +9,7 @@ export interface StoredResponse {
   body: string;
 }
 
-export type BeginResult =
-  | { kind: 'started' }
-  | { kind: 'in_flight' }
-  | { kind: 'mismatch' }
-  | { kind: 'replay'; response: StoredResponse };
+export type BeginResult = { kind: 'started' } | { kind: 'in_flight' } | { kind: 'mismatch' } | { kind: 'replay'; response: StoredResponse };
 
 interface Row extends Record<string, SqlStorageValue> {
   request_hash: string;

@@ -35,9 +35,20 @@ export class SignatureCheck {
     const valid = (await secrets).filter((s) => s.expiresAt === null || s.expiresAt > now).map((s) => s.secret);
     if (valid.length === 0) {
       // Every secret expired (an overlap ended with no newer secret): nothing can verify, and the sender must be told.
-      return { ok: false, code: 'signature_invalid', message: 'The connection has no valid signing secret: an operator must set one (`boitata connections rotate-secret`).' };
+      return {
+        ok: false,
+        code: 'signature_invalid',
+        message: 'The connection has no valid signing secret: an operator must set one (`boitata connections rotate-secret`).',
+      };
     }
-    return verifySignature({ preset: verification.preset, options: verification.options, secrets: valid, headers: signed.headers, body: signed.body, nowMs: now });
+    return verifySignature({
+      preset: verification.preset,
+      options: verification.options,
+      secrets: valid,
+      headers: signed.headers,
+      body: signed.body,
+      nowMs: now,
+    });
   }
 
   private async open(connectionId: string, verification: Verification): Promise<OpenSecret[]> {

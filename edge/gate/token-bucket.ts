@@ -7,9 +7,7 @@ export interface RateLimitState {
   resetSeconds: number;
 }
 
-export type TakeResult =
-  | { allowed: true; state: RateLimitState }
-  | { allowed: false; state: RateLimitState; retryAfterSeconds: number };
+export type TakeResult = { allowed: true; state: RateLimitState } | { allowed: false; state: RateLimitState; retryAfterSeconds: number };
 
 export class TokenBucket {
   private capacity: number;

@@ -8,7 +8,13 @@ import { buildIngestReceipt, type IngestReceipt } from '../../shared/queue-messa
 import type { HeaderMap } from '../../shared/webhooks/presets.ts';
 import { credentialDigest, sha256Hex } from '../auth/secrets.ts';
 import {
-  completeMessage, UNAUTHORIZED_MESSAGE, type AdmitDecision, type AdmitRequest, type Gate, type MessageDraft, type Principal,
+  completeMessage,
+  UNAUTHORIZED_MESSAGE,
+  type AdmitDecision,
+  type AdmitRequest,
+  type Gate,
+  type MessageDraft,
+  type Principal,
 } from '../gate/gate-protocol.ts';
 import { readBodyBytes } from '../http/read-json-body.ts';
 import { prepareDelivery, presetNamedBy, storedAsBase64, type PreparedDelivery } from './prepare-delivery.ts';

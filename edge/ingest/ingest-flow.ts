@@ -6,8 +6,13 @@ import type { PayloadFormat } from '../../shared/push-format.ts';
 import type { Endpoint, Receipt } from '../../shared/queue-message.ts';
 import { credentialDigest, sha256Hex } from '../auth/secrets.ts';
 import {
-  completeMessage, UNAUTHORIZED_MESSAGE,
-  type AdmitRequest, type EnqueueOutcome, type GateDirectory, type IngestDecision, type MessageDraft,
+  completeMessage,
+  UNAUTHORIZED_MESSAGE,
+  type AdmitRequest,
+  type EnqueueOutcome,
+  type GateDirectory,
+  type IngestDecision,
+  type MessageDraft,
 } from '../gate/gate-protocol.ts';
 import { rateLimitHeaders, type RateLimitState } from '../gate/token-bucket.ts';
 import { assertJsonContentType, decodeJsonBody, readBodyBytes, type JsonBody } from '../http/read-json-body.ts';

@@ -111,9 +111,7 @@ function routableEventType(preset: VerifyPreset, eventType: string | null): stri
   return eventType !== null && shape !== undefined && !shape.test(eventType) ? null : eventType;
 }
 
-type ReadJson =
-  | { kind: 'json'; text: string; value: unknown; problem: BoitataError | null; exact: boolean }
-  | { kind: 'unreadable'; problem: BoitataError };
+type ReadJson = { kind: 'json'; text: string; value: unknown; problem: BoitataError | null; exact: boolean } | { kind: 'unreadable'; problem: BoitataError };
 
 /**
  * The delivery's JSON: the body (application/json), or the `payload` field of a GitHub or Slack form post. Text that
@@ -177,11 +175,19 @@ function deadOnArrival(
   const problem = read.problem;
   const paths = problem.problems.slice(0, 5).map((p) => `${p.path}: ${p.message}`);
   const reason = `${problem.message}${paths.length > 0 ? ` (${paths.join('; ')})` : ''}`;
-  const targetTable = table ?? request.explicitTable ?? request.defaultTable ?? eventTableName(request.preset, routableEventType(request.preset, provenance.eventType));
+  const targetTable =
+    table ?? request.explicitTable ?? request.defaultTable ?? eventTableName(request.preset, routableEventType(request.preset, provenance.eventType));
   if (read.kind === 'unreadable') return storedAsBase64(request.body, provenance, targetTable, problem.code, reason);
   return {
-    kind: 'message', payloadFormat: 'object', targetTable, payloadText: read.text, payloadIsBody: read.exact, rowCount: 1, tables: [],
-    provenance, deadOnArrival: { code: problem.code, reason: cut(reason) },
+    kind: 'message',
+    payloadFormat: 'object',
+    targetTable,
+    payloadText: read.text,
+    payloadIsBody: read.exact,
+    rowCount: 1,
+    tables: [],
+    provenance,
+    deadOnArrival: { code: problem.code, reason: cut(reason) },
   };
 }
 

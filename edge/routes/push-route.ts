@@ -59,10 +59,7 @@ function pushMessage(body: JsonBody, { format, tables }: DetectedPayload): Prepa
 
 function explicitTableOf(query: string | undefined, header: string | undefined): string | undefined {
   if (query !== undefined && header !== undefined && query !== header) {
-    throw new BoitataError(
-      'ambiguous_payload',
-      `?table=${JSON.stringify(query)} and x-target-table ${JSON.stringify(header)} disagree: send one of them.`,
-    );
+    throw new BoitataError('ambiguous_payload', `?table=${JSON.stringify(query)} and x-target-table ${JSON.stringify(header)} disagree: send one of them.`);
   }
   return query ?? header;
 }

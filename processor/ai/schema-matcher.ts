@@ -40,33 +40,49 @@ export class AiSchemaMatcher {
     const columns = candidates.map((c) => ({ name: c.logical, type: c.type })).sort((a, b) => (a.name < b.name ? -1 : 1));
     const sortedFields = [...fields].sort((a, b) => (a.name < b.name ? -1 : 1));
     const key = createHash('sha256')
-      .update(JSON.stringify({
-        model: this.client.model, samples: this.settings.sendSamples,
-        fields: sortedFields.map((f) => [f.name, f.type]), columns: columns.map((c) => [c.name, c.type]),
-      }))
+      .update(
+        JSON.stringify({
+          model: this.client.model,
+          samples: this.settings.sendSamples,
+          fields: sortedFields.map((f) => [f.name, f.type]),
+          columns: columns.map((c) => [c.name, c.type]),
+        }),
+      )
       .digest('hex');
     const cached = await this.pool.query<{ answer: FieldAnswer[]; model: string }>(
-      'SELECT answer, model FROM boitata_model_answers WHERE tenant_id = $1 AND table_name = $2 AND question_key = $3', [tenantId, table, key]);
+      'SELECT answer, model FROM boitata_model_answers WHERE tenant_id = $1 AND table_name = $2 AND question_key = $3',
+      [tenantId, table, key],
+    );
     let answers = cached.rows[0]?.answer;
     let model = cached.rows[0]?.model ?? this.client.model;
     if (answers === undefined) {
       // A call is counted only while the budget lasts (UTC days).
-      const { rows: [usage] } = await this.pool.query<{ calls: number }>(
+      const {
+        rows: [usage],
+      } = await this.pool.query<{ calls: number }>(
         `INSERT INTO boitata_model_usage (tenant_id, day, calls) SELECT $1, (now() AT TIME ZONE 'UTC')::date, 1 WHERE $2 > 0
          ON CONFLICT (tenant_id, day) DO UPDATE SET calls = boitata_model_usage.calls + 1 WHERE boitata_model_usage.calls < $2
-         RETURNING calls`, [tenantId, this.settings.callsPerTenantPerDay]);
+         RETURNING calls`,
+        [tenantId, this.settings.callsPerTenantPerDay],
+      );
       if (usage === undefined) {
         return { decisions: [], unavailable: `the tenant's model budget (${this.settings.callsPerTenantPerDay} calls a day) is spent` };
       }
       try {
-        answers = await this.client.matchFields(table, sortedFields.map((f) => ({ name: f.name, type: f.type, ...(this.settings.sendSamples ? { samples: f.samples.slice(0, 3) } : {}) })), columns);
+        answers = await this.client.matchFields(
+          table,
+          sortedFields.map((f) => ({ name: f.name, type: f.type, ...(this.settings.sendSamples ? { samples: f.samples.slice(0, 3) } : {}) })),
+          columns,
+        );
       } catch (error) {
         return { decisions: [], unavailable: `the model did not answer: ${(error as Error).message}` };
       }
       model = this.client.model;
       await this.pool.query(
         `INSERT INTO boitata_model_answers (tenant_id, table_name, question_key, answer, model) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT DO NOTHING`, [tenantId, table, key, JSON.stringify(answers), model]);
+         ON CONFLICT DO NOTHING`,
+        [tenantId, table, key, JSON.stringify(answers), model],
+      );
     }
     const decisions = answers
       .filter((a) => a.column !== null && a.confidence >= this.settings.threshold)

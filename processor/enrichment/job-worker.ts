@@ -66,7 +66,10 @@ export class JobWorker {
     if (this.options.model === null) return; // no model: deterministic PII detection already ran at ADD COLUMN
     const columns = await catalog.columnsNamed(this.options.pool, job.tenant_id, job.table_name, job.payload.columns ?? []);
     if (columns.length === 0) return;
-    const facts = await this.options.model.describeColumns(job.table_name, columns.map((c) => ({ name: c.logical_name, type: c.data_type })));
+    const facts = await this.options.model.describeColumns(
+      job.table_name,
+      columns.map((c) => ({ name: c.logical_name, type: c.data_type })),
+    );
     const ref = this.options.warehouse.tableRef(job.tenant_id, job.table_name);
     for (const fact of facts) {
       const column = columns.find((c) => c.logical_name === fact.column)!;
@@ -81,7 +84,12 @@ export class JobWorker {
         }
         return flag;
       });
-      if (flagNow) this.options.log.info('column flagged as PII by the model; hashing its rows in place', { tenant: job.tenant_id, table: job.table_name, column: fact.column });
+      if (flagNow)
+        this.options.log.info('column flagged as PII by the model; hashing its rows in place', {
+          tenant: job.tenant_id,
+          table: job.table_name,
+          column: fact.column,
+        });
       await this.options.warehouse.commentColumn(ref, column.physical_name, fact.description);
     }
   }
@@ -89,7 +97,8 @@ export class JobWorker {
   private async hashInPlace(job: Job): Promise<void> {
     const [column] = await catalog.columnsNamed(this.options.pool, job.tenant_id, job.table_name, [job.payload.column ?? '']);
     if (column === undefined) return;
-    if (column.data_type !== 'varchar') throw new Error(`column ${job.payload.column} is ${column.data_type}: its values cannot be replaced by hashes in place`);
+    if (column.data_type !== 'varchar')
+      throw new Error(`column ${job.payload.column} is ${column.data_type}: its values cannot be replaced by hashes in place`);
     const ref = this.options.warehouse.tableRef(job.tenant_id, job.table_name);
     // Distinct values, not rows: one UPDATE rewrites every row holding them. The key never appears in SQL.
     let previous = '';
@@ -102,7 +111,13 @@ export class JobWorker {
       await this.options.warehouse.replaceValues(ref, column.physical_name, new Map(values.map((v) => [v, this.options.hasher.hash(job.tenant_id, v)])));
     }
     if ((job.payload.pass ?? 1) === 1) {
-      await catalog.enqueueJob(this.options.pool, job.tenant_id, job.table_name, { kind: 'hash_pii_column', column: job.payload.column!, pass: 2 }, this.options.sweepAgainAfterSeconds);
+      await catalog.enqueueJob(
+        this.options.pool,
+        job.tenant_id,
+        job.table_name,
+        { kind: 'hash_pii_column', column: job.payload.column!, pass: 2 },
+        this.options.sweepAgainAfterSeconds,
+      );
     }
   }
 }

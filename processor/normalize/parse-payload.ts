@@ -30,7 +30,5 @@ export function parsePayload(text: string): unknown {
 
 /** JSON.stringify that writes a `bigint` as its exact digits (JSON.stringify alone throws on one). */
 export function stringifyJson(value: unknown): string {
-  return JSON.stringify(value, (_key, current: unknown) =>
-    typeof current === 'bigint' ? losslessJson.rawJSON(current.toString()) : current,
-  );
+  return JSON.stringify(value, (_key, current: unknown) => (typeof current === 'bigint' ? losslessJson.rawJSON(current.toString()) : current));
 }

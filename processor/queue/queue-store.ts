@@ -113,7 +113,12 @@ export class QueueStore {
   async claimBatch(limits: ClaimLimits, options: { mayIsolate: boolean } = { mayIsolate: true }): Promise<ClaimedBatch> {
     const deadLettered: ClaimedBatch['deadLettered'] = [];
     const crashed = await this.pool.query<{ queue_id: string }>(DEAD_LETTER_CRASHED_SQL, [this.tenants]);
-    for (const row of crashed.rows) deadLettered.push({ queueId: row.queue_id, code: 'processing_crashed', reason: 'the processor died or hung twice while this message was alone in its batch' });
+    for (const row of crashed.rows)
+      deadLettered.push({
+        queueId: row.queue_id,
+        code: 'processing_crashed',
+        reason: 'the processor died or hung twice while this message was alone in its batch',
+      });
     const common = [this.owner, this.leaseSeconds, this.tenants, limits.messageTextBytes];
     let rows: ClaimedRow[] = [];
     let alone = false;
@@ -129,7 +134,9 @@ export class QueueStore {
     const messages: StoredMessage[] = [];
     for (const row of rows.sort((a, b) => (BigInt(a.queue_id) < BigInt(b.queue_id) ? -1 : 1))) {
       if (row.payload_text === null) {
-        const { rows: [size] } = await this.pool.query<{ bytes: number }>(PAYLOAD_TEXT_BYTES_SQL, [row.queue_id]);
+        const {
+          rows: [size],
+        } = await this.pool.query<{ bytes: number }>(PAYLOAD_TEXT_BYTES_SQL, [row.queue_id]);
         const reason = `its stored JSON reads back as ${size?.bytes ?? 'more'} bytes, over the ${limits.messageTextBytes}-byte limit (numbers with large exponents are written out in full)`;
         await this.deadLetter(row.queue_id, 'message_too_large', reason);
         deadLettered.push({ queueId: row.queue_id, code: 'message_too_large', reason });

@@ -32,29 +32,37 @@ export async function loadColumns(db: Sql, tenantId: string, table: string): Pro
 /** field → logical column */
 export async function loadAliases(db: Sql, tenantId: string, table: string): Promise<Map<string, string>> {
   const { rows } = await db.query<{ alias: string; column_name: string }>(
-    'SELECT alias, column_name FROM boitata_aliases WHERE tenant_id = $1 AND table_name = $2', [tenantId, table]);
+    'SELECT alias, column_name FROM boitata_aliases WHERE tenant_id = $1 AND table_name = $2',
+    [tenantId, table],
+  );
   return new Map(rows.map((r) => [r.alias, r.column_name]));
 }
 
 /** `field\u0000column` pairs an operator undid: never proposed again. */
 export async function loadRejections(db: Sql, tenantId: string, table: string): Promise<Set<string>> {
   const { rows } = await db.query<{ alias: string; column_name: string }>(
-    'SELECT alias, column_name FROM boitata_alias_rejections WHERE tenant_id = $1 AND table_name = $2', [tenantId, table]);
+    'SELECT alias, column_name FROM boitata_alias_rejections WHERE tenant_id = $1 AND table_name = $2',
+    [tenantId, table],
+  );
   return new Set(rows.map((r) => `${r.alias}\u0000${r.column_name}`));
 }
 
 export async function schemaVersion(db: Sql, tenantId: string, table: string): Promise<number | null> {
-  const { rows } = await db.query<{ schema_version: number }>(
-    'SELECT schema_version FROM boitata_tables WHERE tenant_id = $1 AND table_name = $2', [tenantId, table]);
+  const { rows } = await db.query<{ schema_version: number }>('SELECT schema_version FROM boitata_tables WHERE tenant_id = $1 AND table_name = $2', [
+    tenantId,
+    table,
+  ]);
   return rows[0]?.schema_version ?? null;
 }
 
 /** A table new to the registry, at version 0: its first bumpVersion makes it 1. */
 export async function registerTable(client: Sql, tenantId: string, table: string, ref: TableRef): Promise<void> {
-  await client.query(
-    `INSERT INTO boitata_tables (tenant_id, table_name, warehouse_schema, warehouse_table, schema_version) VALUES ($1, $2, $3, $4, 0)`,
-    [tenantId, table, ref.schema, ref.table],
-  );
+  await client.query(`INSERT INTO boitata_tables (tenant_id, table_name, warehouse_schema, warehouse_table, schema_version) VALUES ($1, $2, $3, $4, 0)`, [
+    tenantId,
+    table,
+    ref.schema,
+    ref.table,
+  ]);
 }
 
 /**
@@ -62,7 +70,9 @@ export async function registerTable(client: Sql, tenantId: string, table: string
  * Processors re-read a table whose version moved, so a change made here applies to their next batch.
  */
 export async function bumpVersion(client: Sql, tenantId: string, table: string, history: readonly HistoryEntry[], messageId: string | null): Promise<number> {
-  const { rows: [bumped] } = await client.query<{ version: number }>(
+  const {
+    rows: [bumped],
+  } = await client.query<{ version: number }>(
     `WITH bumped AS (UPDATE boitata_tables SET schema_version = schema_version + 1 WHERE tenant_id = $1 AND table_name = $2 RETURNING schema_version)
      INSERT INTO boitata_schema_versions (tenant_id, table_name, version, changes, message_id)
      SELECT $1, $2, schema_version, $3, $4 FROM bumped
@@ -73,7 +83,14 @@ export async function bumpVersion(client: Sql, tenantId: string, table: string, 
   return bumped.version;
 }
 
-export async function insertColumns(client: Sql, tenantId: string, table: string, columns: readonly NewColumn[], messageId: string, version: number): Promise<void> {
+export async function insertColumns(
+  client: Sql,
+  tenantId: string,
+  table: string,
+  columns: readonly NewColumn[],
+  messageId: string,
+  version: number,
+): Promise<void> {
   for (const column of columns) {
     await client.query(
       `INSERT INTO boitata_columns (tenant_id, table_name, logical_name, physical_name, data_type, origin, first_message_id, added_in_version, pii, pii_source)
@@ -84,13 +101,21 @@ export async function insertColumns(client: Sql, tenantId: string, table: string
 }
 
 export async function setColumnType(client: Sql, tenantId: string, table: string, logical: string, type: ColumnType): Promise<void> {
-  await client.query('UPDATE boitata_columns SET data_type = $4 WHERE tenant_id = $1 AND table_name = $2 AND logical_name = $3', [tenantId, table, logical, type]);
+  await client.query('UPDATE boitata_columns SET data_type = $4 WHERE tenant_id = $1 AND table_name = $2 AND logical_name = $3', [
+    tenantId,
+    table,
+    logical,
+    type,
+  ]);
 }
 
 export async function flagPii(client: Sql, tenantId: string, table: string, logical: string, source: PiiSource | 'model'): Promise<void> {
-  await client.query(
-    'UPDATE boitata_columns SET pii = true, pii_source = $4 WHERE tenant_id = $1 AND table_name = $2 AND logical_name = $3',
-    [tenantId, table, logical, source]);
+  await client.query('UPDATE boitata_columns SET pii = true, pii_source = $4 WHERE tenant_id = $1 AND table_name = $2 AND logical_name = $3', [
+    tenantId,
+    table,
+    logical,
+    source,
+  ]);
 }
 
 export async function insertAliases(client: Sql, tenantId: string, table: string, aliases: readonly AliasDecision[]): Promise<void> {
@@ -117,7 +142,8 @@ export async function enqueueJob(db: Sql, tenantId: string, table: string, job: 
  * warehouse already, and a Postgres that cannot take this fails the batch's acknowledgement next, not this.
  */
 export async function markLoaded(db: Sql, tenantId: string, table: string): Promise<void> {
-  await db.query('UPDATE boitata_tables SET last_loaded_at = clock_timestamp() WHERE tenant_id = $1 AND table_name = $2', [tenantId, table])
+  await db
+    .query('UPDATE boitata_tables SET last_loaded_at = clock_timestamp() WHERE tenant_id = $1 AND table_name = $2', [tenantId, table])
     .catch(() => undefined);
 }
 
@@ -126,24 +152,36 @@ export async function columnsNamed(db: Sql, tenantId: string, table: string, nam
   const { rows } = await db.query<{ logical_name: string; physical_name: string; data_type: string; pii: boolean }>(
     `SELECT logical_name, physical_name, data_type, pii FROM boitata_columns
       WHERE tenant_id = $1 AND table_name = $2 AND logical_name = ANY($3::text[])`,
-    [tenantId, table, names]);
+    [tenantId, table, names],
+  );
   return rows;
 }
 
 /** Locks a column's row for the transaction; whether it is personal data now (undefined: no such column). */
 export async function lockColumnPii(client: Sql, tenantId: string, table: string, logical: string): Promise<boolean | undefined> {
-  const { rows: [row] } = await client.query<{ pii: boolean }>(
-    'SELECT pii FROM boitata_columns WHERE tenant_id = $1 AND table_name = $2 AND logical_name = $3 FOR UPDATE', [tenantId, table, logical]);
+  const {
+    rows: [row],
+  } = await client.query<{ pii: boolean }>('SELECT pii FROM boitata_columns WHERE tenant_id = $1 AND table_name = $2 AND logical_name = $3 FOR UPDATE', [
+    tenantId,
+    table,
+    logical,
+  ]);
   return row?.pii;
 }
 
 /** What the model said of a column: its description and tags, and personal data (a flag never set back). */
-export async function saveColumnFacts(client: Sql, tenantId: string, table: string, fact: { column: string; description: string; tags: string[]; pii: boolean }): Promise<void> {
+export async function saveColumnFacts(
+  client: Sql,
+  tenantId: string,
+  table: string,
+  fact: { column: string; description: string; tags: string[]; pii: boolean },
+): Promise<void> {
   await client.query(
     `UPDATE boitata_columns SET description = $4, tags = $5, enriched_at = clock_timestamp(),
             pii = pii OR $6, pii_source = CASE WHEN pii THEN pii_source WHEN $6 THEN 'model' ELSE NULL END
       WHERE tenant_id = $1 AND table_name = $2 AND logical_name = $3`,
-    [tenantId, table, fact.column, fact.description, fact.tags, fact.pii]);
+    [tenantId, table, fact.column, fact.description, fact.tags, fact.pii],
+  );
 }
 
 export interface ClaimedJob {
@@ -157,14 +195,17 @@ export interface ClaimedJob {
 
 /** Claims the next runnable job (a lease of 10 minutes), of the given tenants or any; undefined when there is none. */
 export async function claimJob(db: Sql, tenants: readonly string[] | null): Promise<ClaimedJob | undefined> {
-  const { rows: [job] } = await db.query<ClaimedJob>(
+  const {
+    rows: [job],
+  } = await db.query<ClaimedJob>(
     `UPDATE boitata_jobs j SET status = 'running', attempts = j.attempts + 1, lease_expires_at = clock_timestamp() + interval '10 minutes'
       WHERE j.id = (SELECT id FROM boitata_jobs
                      WHERE (status = 'pending' OR (status = 'running' AND lease_expires_at < clock_timestamp()))
                        AND run_at <= clock_timestamp() AND ($1::text[] IS NULL OR tenant_id = ANY($1::text[]))
                      ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
      RETURNING j.id::text, j.kind, j.tenant_id, j.table_name, j.payload, j.attempts`,
-    [tenants]);
+    [tenants],
+  );
   return job;
 }
 
@@ -174,7 +215,10 @@ export async function finishJob(db: Sql, id: string): Promise<void> {
 
 /** A failed attempt: retried after `retryInSeconds`, or failed for good (`final`), with the error kept. */
 export async function failJob(db: Sql, id: string, error: string, retryInSeconds: number, final: boolean): Promise<void> {
-  await db.query(
-    `UPDATE boitata_jobs SET status = $2, last_error = $3, run_at = clock_timestamp() + make_interval(secs => $4) WHERE id = $1`,
-    [id, final ? 'failed' : 'pending', error.slice(0, 2000), retryInSeconds]);
+  await db.query(`UPDATE boitata_jobs SET status = $2, last_error = $3, run_at = clock_timestamp() + make_interval(secs => $4) WHERE id = $1`, [
+    id,
+    final ? 'failed' : 'pending',
+    error.slice(0, 2000),
+    retryInSeconds,
+  ]);
 }

@@ -2,13 +2,40 @@
 import { isIsoDate, isIsoTimestamp } from '../../shared/timestamps.ts';
 import { stringifyJson } from '../normalize/parse-payload.ts';
 import {
-  BIGINT, BIGINT_RANGE, BOOLEAN, DATE, DOUBLE, INFERRED_NUMBERS, MAX_DECIMAL_PRECISION, TIMESTAMP_TZ, VARCHAR, WIDE_INTEGER,
-  decimalType, parseDecimal, traitsOf, type ColumnType, type InferredType, type TypeTraits, type WholeRange,
+  BIGINT,
+  BIGINT_RANGE,
+  BOOLEAN,
+  DATE,
+  DOUBLE,
+  INFERRED_NUMBERS,
+  MAX_DECIMAL_PRECISION,
+  TIMESTAMP_TZ,
+  VARCHAR,
+  WIDE_INTEGER,
+  decimalType,
+  parseDecimal,
+  traitsOf,
+  type ColumnType,
+  type InferredType,
+  type TypeTraits,
+  type WholeRange,
 } from './type-table.ts';
 
 // The names and the table's own lookups live in type-table.ts; these importers of column-types.ts keep working.
 export {
-  BIGINT, BOOLEAN, DATE, DOUBLE, INTEGER, REAL, TIMESTAMP_TZ, VARCHAR, WIDE_INTEGER, canWiden, columnType, fitsAliasTarget, isLegalWidening,
+  BIGINT,
+  BOOLEAN,
+  DATE,
+  DOUBLE,
+  INTEGER,
+  REAL,
+  TIMESTAMP_TZ,
+  VARCHAR,
+  WIDE_INTEGER,
+  canWiden,
+  columnType,
+  fitsAliasTarget,
+  isLegalWidening,
 } from './type-table.ts';
 export type { ColumnType, DecimalType, ForeignType, InferredType, NamedType } from './type-table.ts';
 
@@ -87,7 +114,7 @@ export function coerceValue(value: unknown, column: ColumnType): Coercion {
     case 'timestamp':
       return typeof value === 'string' && isIsoTimestamp(value) ? { ok: true, cell: { type: column, text: canonicalTimestamp(value) } } : refuse();
     case 'number':
-      return typeof value === 'number' || typeof value === 'bigint' ? coerceNumber(value, column, traits!) ?? refuse() : refuse();
+      return typeof value === 'number' || typeof value === 'bigint' ? (coerceNumber(value, column, traits!) ?? refuse()) : refuse();
     case undefined:
       return refuse();
   }

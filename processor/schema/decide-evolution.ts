@@ -43,9 +43,7 @@ export type WarehouseStep =
   | { kind: 'ensure_metadata'; present: ReadonlySet<string>; provenance: boolean }
   | { kind: 'change'; change: SchemaChange };
 
-export type CatalogJob =
-  | { kind: 'enrich_columns'; columns: string[] }
-  | { kind: 'hash_pii_column'; column: string; pass: 1 | 2 };
+export type CatalogJob = { kind: 'enrich_columns'; columns: string[] } | { kind: 'hash_pii_column'; column: string; pass: 1 | 2 };
 
 export type HistoryEntry =
   | { kind: 'adopt_columns'; columns: RegisteredColumn[] }
@@ -86,7 +84,10 @@ export function adoptedColumns(state: TableState): RegisteredColumn[] {
 }
 
 /** The batch's one question for the model (fields with samples, the columns it may choose); null when there is none. */
-export function modelQuestion(state: TableState, batch: ObservedBatch): {
+export function modelQuestion(
+  state: TableState,
+  batch: ObservedBatch,
+): {
   fields: Array<{ name: string; type: ColumnType; samples: unknown[] }>;
   candidates: RegisteredColumn[];
 } | null {
@@ -102,7 +103,11 @@ export function modelQuestion(state: TableState, batch: ObservedBatch): {
 function resolve(state: TableState, batch: ObservedBatch, model?: ModelVerdict): MessagesResolution {
   const columns = [...(state.registered ?? []), ...adoptedColumns(state)];
   return resolveMessages({
-    columns, aliases: state.aliases, messages: batch.messages, rejected: state.rejected, room: MAX_COLUMNS_PER_TABLE - columns.length,
+    columns,
+    aliases: state.aliases,
+    messages: batch.messages,
+    rejected: state.rejected,
+    room: MAX_COLUMNS_PER_TABLE - columns.length,
     ...(model === undefined ? {} : { model: model.answer, offered: model.offered }),
   });
 }

@@ -66,9 +66,7 @@ export function toLoadRow(
 }
 
 function noColumnReason(schema: TableSchema): string {
-  return schema.columns.size >= MAX_COLUMNS_PER_TABLE
-    ? `table reached its ${MAX_COLUMNS_PER_TABLE}-column limit`
-    : 'no column for this field';
+  return schema.columns.size >= MAX_COLUMNS_PER_TABLE ? `table reached its ${MAX_COLUMNS_PER_TABLE}-column limit` : 'no column for this field';
 }
 
 export /** MERGE refuses two source rows for one target row: keep the last write per key (queue order, then row order). */

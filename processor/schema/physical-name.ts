@@ -90,7 +90,10 @@ const MAX_LENGTH = 128;
  * long names are cut and suffixed with a hash, and a name already taken gets `_2`, `_3`, ...
  */
 export function physicalColumnName(logical: string, taken: ReadonlySet<string>): string {
-  let base = logical.toLowerCase().replaceAll('.', '__').replace(/[^a-z0-9_]/g, '_');
+  let base = logical
+    .toLowerCase()
+    .replaceAll('.', '__')
+    .replace(/[^a-z0-9_]/g, '_');
   if (base === '' || base.startsWith('_boitata_')) base = `f${base}`;
   if (base.length > MAX_LENGTH - 4) base = `${base.slice(0, MAX_LENGTH - 13)}_${hash(logical)}`;
   let candidate = base;

@@ -1,6 +1,7 @@
 // Deterministic PII detection, before a column's first row lands: by its name, and by the shape of its values. Pure.
 
-const PII_NAMES = /(^|_)(e_?mail|mail|phone|telefone|telefono|celular|mobile|cell|cpf|cnpj|rg|ssn|social_security|passport|passaporte|tax_id|nif|dni|curp|iban|card_number|credit_card|cc_number|cartao|birth_?date|date_of_birth|dob|data_nascimento|fecha_nacimiento|full_name|first_name|last_name|surname|sobrenome|apellido|nome|nombre|address|endereco|direccion|ip_address|password|senha)($|_)/;
+const PII_NAMES =
+  /(^|_)(e_?mail|mail|phone|telefone|telefono|celular|mobile|cell|cpf|cnpj|rg|ssn|social_security|passport|passaporte|tax_id|nif|dni|curp|iban|card_number|credit_card|cc_number|cartao|birth_?date|date_of_birth|dob|data_nascimento|fecha_nacimiento|full_name|first_name|last_name|surname|sobrenome|apellido|nome|nombre|address|endereco|direccion|ip_address|password|senha)($|_)/;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/;
 const E164 = /^\+[1-9]\d{7,14}$/;

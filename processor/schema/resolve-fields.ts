@@ -72,7 +72,16 @@ function resolvePayload(
   rejected: ReadonlySet<string>,
   roomLeft: number | undefined,
 ): ResolutionPlan {
-  const plan: ResolutionPlan = { applied: new Map(), create: [], newColumns: [], forModel: [], candidates: [], dictionaryFallback: [], pastCap: [], reason: 'nothing_new' };
+  const plan: ResolutionPlan = {
+    applied: new Map(),
+    create: [],
+    newColumns: [],
+    forModel: [],
+    candidates: [],
+    dictionaryFallback: [],
+    pastCap: [],
+    reason: 'nothing_new',
+  };
   const present = new Set<string>();
   const unknown: Array<[string, InferredType]> = [];
   for (const [field, type] of fields) {
@@ -105,7 +114,11 @@ function resolvePayload(
     plan.dictionaryFallback = dictionaryMatches(examined, allowed, new Set()).decisions;
   } else {
     left = examined.filter(([field, type]) => {
-      const match = typoCandidate(field, type, allowed(field).filter((c) => !taken.has(c.logical)));
+      const match = typoCandidate(
+        field,
+        type,
+        allowed(field).filter((c) => !taken.has(c.logical)),
+      );
       if (match === null) return true;
       taken.add(match.column);
       plan.create.push({ field, column: match.column, decidedBy: 'typo', evidence: { distance: match.distance } });

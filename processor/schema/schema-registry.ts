@@ -58,13 +58,21 @@ export class SchemaRegistry {
    * holds each message's fields apart, in queue order: fields are resolved message by message (a payload is
    * what the schema rules look at), so where a field lands never depends on the rest of the batch.
    */
-  async prepare(tenantId: string, table: string, messages: readonly MessageFields[], messageId: string, options: { provenance?: boolean } = {}): Promise<TableSchema> {
+  async prepare(
+    tenantId: string,
+    table: string,
+    messages: readonly MessageFields[],
+    messageId: string,
+    options: { provenance?: boolean } = {},
+  ): Promise<TableSchema> {
     const key = `${tenantId}\u0000${table}`;
     const cached = this.cache.get(key);
     const provenance = options.provenance ?? false;
     const batch = observeBatch(messages);
     if (
-      cached !== undefined && (!provenance || cached.provenance) && !needsEvolution(cached, batch) &&
+      cached !== undefined &&
+      (!provenance || cached.provenance) &&
+      !needsEvolution(cached, batch) &&
       (await catalog.schemaVersion(this.pool, tenantId, table)) === cached.version
     ) {
       return cached;
@@ -141,11 +149,12 @@ export class SchemaRegistry {
   private async askModel(tenantId: string, table: string, batch: ObservedBatch, live: TableState['live']): Promise<AskedModel | undefined> {
     const question = modelQuestion(await this.stateBeforeLock(tenantId, table, live), batch);
     if (question === null) return undefined;
-    const outcome = question.candidates.length === 0
-      ? { decisions: [], unavailable: null }
-      : this.matcher === null
-        ? { decisions: [], unavailable: 'no model' }
-        : await this.matcher.decide(tenantId, table, question.fields, question.candidates);
+    const outcome =
+      question.candidates.length === 0
+        ? { decisions: [], unavailable: null }
+        : this.matcher === null
+          ? { decisions: [], unavailable: 'no model' }
+          : await this.matcher.decide(tenantId, table, question.fields, question.candidates);
     const answer = new Map<string, AliasDecision>();
     for (const decision of outcome.decisions) if (!answer.has(decision.field)) answer.set(decision.field, decision);
     return {
@@ -174,11 +183,19 @@ export class SchemaRegistry {
 }
 
 /** Writes the plan to the catalog inside the locked transaction; returns the table's version after it. */
-async function record(client: pg.PoolClient, tenantId: string, table: string, ref: TableSchema['ref'], plan: EvolutionPlan, messageId: string): Promise<number> {
+async function record(
+  client: pg.PoolClient,
+  tenantId: string,
+  table: string,
+  ref: TableSchema['ref'],
+  plan: EvolutionPlan,
+  messageId: string,
+): Promise<number> {
   if (!plan.exists) await catalog.registerTable(client, tenantId, table, ref);
-  const version = plan.history === null
-    ? ((await catalog.schemaVersion(client, tenantId, table)) ?? 0)
-    : await catalog.bumpVersion(client, tenantId, table, plan.history, messageId);
+  const version =
+    plan.history === null
+      ? ((await catalog.schemaVersion(client, tenantId, table)) ?? 0)
+      : await catalog.bumpVersion(client, tenantId, table, plan.history, messageId);
   await catalog.insertColumns(client, tenantId, table, plan.columns, messageId, version);
   for (const { logical, to } of plan.widened) await catalog.setColumnType(client, tenantId, table, logical, to);
   for (const { column, source } of plan.lateFlags) await catalog.flagPii(client, tenantId, table, column, source);

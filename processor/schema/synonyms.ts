@@ -21,7 +21,11 @@ const GROUP_OF = new Map<string, number>();
 GROUPS.forEach((group, index) => group.forEach((name) => GROUP_OF.set(normalize(name), index)));
 
 function normalize(name: string): string {
-  return name.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[\s.-]+/g, '_');
+  return name
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[\s.-]+/g, '_');
 }
 
 /** The dictionary group of a field name (its canonical member), or null when the name is not in it. */

@@ -28,8 +28,7 @@ export type ForeignType = string & { readonly [foreign]: true };
 export type ColumnType = NamedType | DecimalType | ForeignType;
 
 /** The types Boitatá infers from JSON values (column-types.ts, inferType). */
-export type InferredType =
-  | typeof BOOLEAN | typeof BIGINT | typeof WIDE_INTEGER | typeof DOUBLE | typeof VARCHAR | typeof DATE | typeof TIMESTAMP_TZ;
+export type InferredType = typeof BOOLEAN | typeof BIGINT | typeof WIDE_INTEGER | typeof DOUBLE | typeof VARCHAR | typeof DATE | typeof TIMESTAMP_TZ;
 
 /** The inferred number types from the most exact to the widest (bigint ⊂ decimal(38,0) ⊂ double). */
 export const INFERRED_NUMBERS: readonly InferredType[] = [BIGINT, WIDE_INTEGER, DOUBLE];
@@ -80,10 +79,25 @@ const REAL_MAX = 3.4028234663852886e38;
 
 export const TYPE_TABLE: Readonly<Record<NamedType, TypeTraits>> = {
   [BOOLEAN]: { family: 'boolean', text: BOOLEAN_TEXT, json: 'literal', duckdb: 'BOOLEAN' },
-  [INTEGER]: { family: 'number', range: INTEGER_RANGE, promotion: { to: BIGINT, for: [BIGINT], onlyBeyondRange: true }, text: INTEGER_TEXT, json: 'literal', duckdb: 'INTEGER' },
+  [INTEGER]: {
+    family: 'number',
+    range: INTEGER_RANGE,
+    promotion: { to: BIGINT, for: [BIGINT], onlyBeyondRange: true },
+    text: INTEGER_TEXT,
+    json: 'literal',
+    duckdb: 'INTEGER',
+  },
   [BIGINT]: { family: 'number', range: BIGINT_RANGE, text: INTEGER_TEXT, json: 'literal', duckdb: 'BIGINT' },
   // real keeps fewer digits than the double any JSON number is: every number widens it.
-  [REAL]: { family: 'number', magnitude: REAL_MAX, promotion: { to: DOUBLE, for: INFERRED_NUMBERS }, text: NUMBER_TEXT, json: 'literal', duckdb: 'REAL', duckdbAlso: ['FLOAT'] },
+  [REAL]: {
+    family: 'number',
+    magnitude: REAL_MAX,
+    promotion: { to: DOUBLE, for: INFERRED_NUMBERS },
+    text: NUMBER_TEXT,
+    json: 'literal',
+    duckdb: 'REAL',
+    duckdbAlso: ['FLOAT'],
+  },
   [DOUBLE]: { family: 'number', text: NUMBER_TEXT, json: 'literal', duckdb: 'DOUBLE' },
   [VARCHAR]: { family: 'text', text: null, json: 'string', duckdb: 'VARCHAR' },
   // JSON has no dates: they travel as strings and the SQL casts them.

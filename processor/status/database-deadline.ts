@@ -26,7 +26,10 @@ export async function withDatabaseDeadline<T>(pool: pg.Pool, ms: number, work: (
     try {
       client = await Promise.race([connecting, expired]);
     } catch (error) {
-      connecting.then((late) => late.release(), () => undefined);
+      connecting.then(
+        (late) => late.release(),
+        () => undefined,
+      );
       throw error;
     }
     const running = work(client);

@@ -96,7 +96,11 @@ SELECT tenant_id, table_name, count(*)::int AS columns, count(*) OVER ()::int AS
  GROUP BY tenant_id, table_name HAVING count(*) >= $2
  ORDER BY count(*) DESC, tenant_id, table_name LIMIT $3`;
 
-export interface TenantRow { id: string; name: string; table_count: number }
+export interface TenantRow {
+  id: string;
+  name: string;
+  table_count: number;
+}
 
 export async function readTenantsPage(client: pg.ClientBase, page: number): Promise<{ total: number; rows: TenantRow[] }> {
   const { rows } = await client.query<TenantRow>(TENANTS_SQL, [L.tenantsPerPage, (page - 1) * L.tenantsPerPage, L.nameLength]);
@@ -114,13 +118,25 @@ export async function readTenant(client: pg.ClientBase, tenant: string): Promise
  */
 export async function readTables(client: pg.ClientBase, tenant: string, page: number, table?: string): Promise<{ total: number; tables: TableStatus[] }> {
   const one = table !== undefined;
-  const { rows } = await client.query<TableRow>(TABLES_SQL,
-    [tenant, one ? 1 : L.tablesPerPage, one ? 0 : (page - 1) * L.tablesPerPage, table ?? null]);
+  const { rows } = await client.query<TableRow>(TABLES_SQL, [tenant, one ? 1 : L.tablesPerPage, one ? 0 : (page - 1) * L.tablesPerPage, table ?? null]);
   const names = rows.map((row) => row.table_name);
   const [columnsLimit, columnsFrom] = one ? [L.columnsPerPage, (page - 1) * L.columnsPerPage] : [L.columnPreview, 0];
   const [aliasesLimit, aliasesFrom] = one ? [L.aliasesPerPage, (page - 1) * L.aliasesPerPage] : [L.aliasPreview, 0];
-  const columns = names.length === 0 ? [] : (await client.query<ColumnRow>(COLUMNS_SQL,
-    [tenant, names, columnsLimit, columnsFrom, L.nameLength, L.descriptionLength, L.tagLength, L.tagsPerColumn])).rows;
+  const columns =
+    names.length === 0
+      ? []
+      : (
+          await client.query<ColumnRow>(COLUMNS_SQL, [
+            tenant,
+            names,
+            columnsLimit,
+            columnsFrom,
+            L.nameLength,
+            L.descriptionLength,
+            L.tagLength,
+            L.tagsPerColumn,
+          ])
+        ).rows;
   const aliases = names.length === 0 ? [] : (await client.query<AliasRow>(ALIASES_SQL, [tenant, names, aliasesLimit, aliasesFrom, L.nameLength])).rows;
   const total = (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM boitata_tables WHERE tenant_id = $1', [tenant])).rows[0]!.n;
   return {
@@ -136,31 +152,69 @@ export async function readTables(client: pg.ClientBase, tenant: string, page: nu
       alias_count: row.alias_count,
       near_column_cap: row.column_count >= L.columnWarningAt,
       columns_from: columnsFrom,
-      columns: columns.filter((c) => c.table_name === row.table_name).map((c) => ({
-        logical: c.logical_name, physical: c.physical_name, type: c.data_type, origin: c.origin, pii: c.pii, pii_source: c.pii_source,
-        description: c.description === null ? null : c.description_cut ? `${c.description}…` : c.description, tags: c.tags,
-      })),
+      columns: columns
+        .filter((c) => c.table_name === row.table_name)
+        .map((c) => ({
+          logical: c.logical_name,
+          physical: c.physical_name,
+          type: c.data_type,
+          origin: c.origin,
+          pii: c.pii,
+          pii_source: c.pii_source,
+          description: c.description === null ? null : c.description_cut ? `${c.description}…` : c.description,
+          tags: c.tags,
+        })),
       aliases_from: aliasesFrom,
-      aliases: aliases.filter((a) => a.table_name === row.table_name).map((a) => ({
-        field: a.alias, column: a.column_name, decided_by: a.decided_by,
-        why: explainAlias(a.decided_by, a.evidence), created_at: a.created_at.toISOString(),
-      })),
+      aliases: aliases
+        .filter((a) => a.table_name === row.table_name)
+        .map((a) => ({
+          field: a.alias,
+          column: a.column_name,
+          decided_by: a.decided_by,
+          why: explainAlias(a.decided_by, a.evidence),
+          created_at: a.created_at.toISOString(),
+        })),
     })),
   };
 }
 
 export async function readColumnWarnings(client: pg.ClientBase, tenant: string | null): Promise<{ total: number; tables: ColumnWarning[] }> {
-  const { rows } = await client.query<{ tenant_id: string; table_name: string; columns: number; total: number }>(
-    COLUMN_WARNINGS_SQL, [tenant, L.columnWarningAt, L.columnWarnings]);
+  const { rows } = await client.query<{ tenant_id: string; table_name: string; columns: number; total: number }>(COLUMN_WARNINGS_SQL, [
+    tenant,
+    L.columnWarningAt,
+    L.columnWarnings,
+  ]);
   return { total: rows[0]?.total ?? 0, tables: rows.map((row) => ({ tenant_id: row.tenant_id, table: row.table_name, columns: row.columns })) };
 }
 
 interface TableRow {
-  table_name: string; warehouse_schema: string; warehouse_table: string; schema_version: number; created_at: Date; last_loaded_at: Date | null;
-  column_count: number; pii_count: number; alias_count: number;
+  table_name: string;
+  warehouse_schema: string;
+  warehouse_table: string;
+  schema_version: number;
+  created_at: Date;
+  last_loaded_at: Date | null;
+  column_count: number;
+  pii_count: number;
+  alias_count: number;
 }
 interface ColumnRow {
-  table_name: string; logical_name: string; physical_name: string; data_type: string; origin: string;
-  pii: boolean; pii_source: string | null; description: string | null; description_cut: boolean | null; tags: string[];
+  table_name: string;
+  logical_name: string;
+  physical_name: string;
+  data_type: string;
+  origin: string;
+  pii: boolean;
+  pii_source: string | null;
+  description: string | null;
+  description_cut: boolean | null;
+  tags: string[];
 }
-interface AliasRow { table_name: string; alias: string; column_name: string; decided_by: string; evidence: unknown; created_at: Date }
+interface AliasRow {
+  table_name: string;
+  alias: string;
+  column_name: string;
+  decided_by: string;
+  evidence: unknown;
+  created_at: Date;
+}

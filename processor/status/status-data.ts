@@ -110,7 +110,12 @@ SELECT d.id::text AS id, d.tenant_id, d.message_id::text AS message_id, d.error_
  WHERE d.replayed_at IS NULL AND ($2::text IS NULL OR d.tenant_id = $2) AND ($3::bigint IS NULL OR d.id < $3)
  ORDER BY d.id DESC LIMIT $1`;
 
-export async function loadStatusSnapshot(pool: pg.Pool, metrics: ProcessorMetrics, view: StatusView, options: { replayEnabled: boolean }): Promise<StatusSnapshot> {
+export async function loadStatusSnapshot(
+  pool: pg.Pool,
+  metrics: ProcessorMetrics,
+  view: StatusView,
+  options: { replayEnabled: boolean },
+): Promise<StatusSnapshot> {
   const processor = await readCounters(metrics);
   return withDatabaseDeadline(pool, STATUS_DATABASE_DEADLINE_MS, async (client) => {
     // One snapshot of the database: the per-tenant figures add up to the totals.
@@ -144,22 +149,37 @@ async function readSnapshot(client: pg.PoolClient, view: StatusView, processor: 
     const one = view.kind === 'table' ? view.table : undefined;
     const read = await readTables(client, view.tenant, view.page, one);
     if (one !== undefined && read.tables.length === 0) {
-      throw new BoitataError('not_found', `tenant ${view.tenant} has no table ${JSON.stringify(one.slice(0, L.nameLength))}: pick one from /status?tenant=${encodeURIComponent(view.tenant)}`);
+      throw new BoitataError(
+        'not_found',
+        `tenant ${view.tenant} has no table ${JSON.stringify(one.slice(0, L.nameLength))}: pick one from /status?tenant=${encodeURIComponent(view.tenant)}`,
+      );
     }
     const table = read.tables[0];
-    tables = one !== undefined && table !== undefined
-      ? { total: 1, page: view.page, per_page: L.columnsPerPage, items: read.tables,
-          pages: Math.max(pageCount(table.column_count, L.columnsPerPage), pageCount(table.alias_count, L.aliasesPerPage)) }
-      : { total: read.total, page: view.page, per_page: L.tablesPerPage, pages: pageCount(read.total, L.tablesPerPage), items: read.tables };
+    tables =
+      one !== undefined && table !== undefined
+        ? {
+            total: 1,
+            page: view.page,
+            per_page: L.columnsPerPage,
+            items: read.tables,
+            pages: Math.max(pageCount(table.column_count, L.columnsPerPage), pageCount(table.alias_count, L.aliasesPerPage)),
+          }
+        : { total: read.total, page: view.page, per_page: L.tablesPerPage, pages: pageCount(read.total, L.tablesPerPage), items: read.tables };
   }
   const ids = tenantRows.map((row) => row.id);
   const now = (await client.query<{ now: Date }>('SELECT now()')).rows[0]!.now;
   const queue = (await client.query<{ pending: number; processing: number; oldest: number | null }>(QUEUE_TOTAL_SQL)).rows[0]!;
-  const queueOf = new Map((await client.query<{ tenant_id: string; pending: number; processing: number; oldest: number }>(QUEUE_BY_TENANT_SQL, [ids])).rows
-    .map((row) => [row.tenant_id, { pending: row.pending, processing: row.processing, oldest_waiting_seconds: row.oldest }]));
+  const queueOf = new Map(
+    (await client.query<{ tenant_id: string; pending: number; processing: number; oldest: number }>(QUEUE_BY_TENANT_SQL, [ids])).rows.map((row) => [
+      row.tenant_id,
+      { pending: row.pending, processing: row.processing, oldest_waiting_seconds: row.oldest },
+    ]),
+  );
   const buckets = (await client.query<BucketCount>(THROUGHPUT_SQL, [THROUGHPUT_BUCKET_SECONDS, THROUGHPUT_WINDOW_SECONDS])).rows;
   const open = (await client.query<{ open: number }>(OPEN_DEAD_LETTERS_SQL, [tenantId])).rows[0]!.open;
-  const openOf = new Map((await client.query<{ tenant_id: string; open: number }>(OPEN_DEAD_LETTERS_BY_TENANT_SQL, [ids])).rows.map((row) => [row.tenant_id, row.open]));
+  const openOf = new Map(
+    (await client.query<{ tenant_id: string; open: number }>(OPEN_DEAD_LETTERS_BY_TENANT_SQL, [ids])).rows.map((row) => [row.tenant_id, row.open]),
+  );
   const latest = (await client.query<DeadLetterRow>(LATEST_DEAD_LETTERS_SQL, [L.deadLetters + 1, tenantId, view.deadLettersBefore])).rows;
   const shown = latest.slice(0, L.deadLetters);
   const warnings = await readColumnWarnings(client, tenantId);
@@ -175,14 +195,22 @@ async function readSnapshot(client: pg.PoolClient, view: StatusView, processor: 
       open,
       limit: L.deadLetters,
       latest: shown.map((row) => ({
-        id: row.id, tenant_id: row.tenant_id, message_id: row.message_id, error_code: row.error_code,
-        reason: redactReason(row.reason, L.reasonLength), attempts: row.attempts, dead_at: row.dead_at.toISOString(),
+        id: row.id,
+        tenant_id: row.tenant_id,
+        message_id: row.message_id,
+        error_code: row.error_code,
+        reason: redactReason(row.reason, L.reasonLength),
+        attempts: row.attempts,
+        dead_at: row.dead_at.toISOString(),
       })),
       older: latest.length > L.deadLetters ? shown.at(-1)!.id : null,
     },
     column_warnings: warnings,
     tenants: {
-      total: tenantTotal, page, per_page: L.tenantsPerPage, pages: pageCount(tenantTotal, L.tenantsPerPage),
+      total: tenantTotal,
+      page,
+      per_page: L.tenantsPerPage,
+      pages: pageCount(tenantTotal, L.tenantsPerPage),
       items: tenantRows.map((tenant) => ({
         id: tenant.id,
         name: tenant.name,
@@ -197,7 +225,10 @@ async function readSnapshot(client: pg.PoolClient, view: StatusView, processor: 
 }
 
 async function readCounters(metrics: ProcessorMetrics): Promise<ProcessorCounters> {
-  const byLabel = async (metric: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, string | number | undefined> }> }> }, label: string) => {
+  const byLabel = async (
+    metric: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, string | number | undefined> }> }> },
+    label: string,
+  ) => {
     const out: Record<string, number> = {};
     for (const { value, labels } of (await metric.get()).values) out[String(labels[label])] = value;
     return out;
@@ -213,4 +244,12 @@ async function readCounters(metrics: ProcessorMetrics): Promise<ProcessorCounter
   };
 }
 
-interface DeadLetterRow { id: string; tenant_id: string; message_id: string; error_code: string; reason: string; attempts: number; dead_at: Date }
+interface DeadLetterRow {
+  id: string;
+  tenant_id: string;
+  message_id: string;
+  error_code: string;
+  reason: string;
+  attempts: number;
+  dead_at: Date;
+}

@@ -38,7 +38,12 @@ export function createStatusRoutes(options: StatusRoutesOptions) {
         status = failure.status;
         body = renderStatusUnavailable(failure.message, new Date(), failure.status === 503 ? 'Status unavailable' : 'Not shown');
       }
-      response.writeHead(status, { ...COMMON_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': STATUS_PAGE_CSP, 'x-frame-options': 'DENY' });
+      response.writeHead(status, {
+        ...COMMON_HEADERS,
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': STATUS_PAGE_CSP,
+        'x-frame-options': 'DENY',
+      });
       response.end(body);
     },
 
@@ -59,18 +64,27 @@ export function createStatusRoutes(options: StatusRoutesOptions) {
       const verdict = guard.check(request.headers.authorization);
       switch (verdict) {
         case 'disabled':
-          return sendError(response, 403, 'replay_disabled',
-            'Replaying dead letters is disabled: this processor has no admin token (set PROCESSOR_ADMIN_TOKEN). The status page is read-only.');
+          return sendError(
+            response,
+            403,
+            'replay_disabled',
+            'Replaying dead letters is disabled: this processor has no admin token (set PROCESSOR_ADMIN_TOKEN). The status page is read-only.',
+          );
         case 'missing':
-          return sendError(response, 401, 'unauthorized', 'Send the admin token as "Authorization: Bearer <token>".', { 'www-authenticate': 'Bearer realm="boitata-processor"' });
+          return sendError(response, 401, 'unauthorized', 'Send the admin token as "Authorization: Bearer <token>".', {
+            'www-authenticate': 'Bearer realm="boitata-processor"',
+          });
         case 'wrong':
-          return sendError(response, 401, 'unauthorized', 'The admin token is not valid.', { 'www-authenticate': 'Bearer realm="boitata-processor", error="invalid_token"' });
+          return sendError(response, 401, 'unauthorized', 'The admin token is not valid.', {
+            'www-authenticate': 'Bearer realm="boitata-processor", error="invalid_token"',
+          });
         case 'allowed':
           break;
         default:
           assertNever(verdict);
       }
-      if (!/^[1-9]\d{0,17}$/.test(id)) return sendError(response, 400, 'invalid_id', `dead letter id ${JSON.stringify(id)}: use the numeric id the status page shows`);
+      if (!/^[1-9]\d{0,17}$/.test(id))
+        return sendError(response, 400, 'invalid_id', `dead letter id ${JSON.stringify(id)}: use the numeric id the status page shows`);
       try {
         const replayed = await replayDeadLetters(options.pool, { ids: [id] });
         if (replayed === 0) return sendError(response, 404, 'not_found', `no open dead letter ${id}: it does not exist or was replayed already`);

@@ -55,7 +55,8 @@ export function parseStatusView(query: URLSearchParams): ParsedView {
   if (!PAGE.test(pageText)) return { ok: false, message: `page=${JSON.stringify(pageText)}: use a page number from 1` };
   const page = Number(pageText);
   const before = query.get('dead_letters_before');
-  if (before !== null && !ID.test(before)) return { ok: false, message: `dead_letters_before=${JSON.stringify(before)}: use a dead letter id the page links to` };
+  if (before !== null && !ID.test(before))
+    return { ok: false, message: `dead_letters_before=${JSON.stringify(before)}: use a dead letter id the page links to` };
   const deadLettersBefore = before;
   const tenant = query.get('tenant');
   const table = query.get('table');
@@ -68,7 +69,12 @@ export function parseStatusView(query: URLSearchParams): ParsedView {
 }
 
 /** The query string of a view ('' for the overview's first page), for links between pages. */
-export function viewQuery(view: { tenant?: string | undefined; table?: string | undefined; page?: number | undefined; deadLettersBefore?: string | null | undefined }): string {
+export function viewQuery(view: {
+  tenant?: string | undefined;
+  table?: string | undefined;
+  page?: number | undefined;
+  deadLettersBefore?: string | null | undefined;
+}): string {
   const query = new URLSearchParams();
   if (view.tenant !== undefined) query.set('tenant', view.tenant);
   if (view.table !== undefined) query.set('table', view.table);

@@ -44,14 +44,21 @@ export function fillThroughput(counts: readonly BucketCount[], now: Date, bucket
   const buckets: ThroughputBucket[] = [];
   for (let age = size - 1; age >= 0; age -= 1) {
     buckets.push({
-      start: at((age + 1) * bucketSeconds), end: at(age * bucketSeconds),
-      rows: rows[age]!, messages: messages[age]!, rows_per_second: rows[age]! / bucketSeconds,
+      start: at((age + 1) * bucketSeconds),
+      end: at(age * bucketSeconds),
+      rows: rows[age]!,
+      messages: messages[age]!,
+      rows_per_second: rows[age]! / bucketSeconds,
     });
   }
   const lastMinute = buckets.slice(-Math.max(1, Math.round(60 / bucketSeconds)));
   return {
-    unit: 'rows/s', bucket_seconds: bucketSeconds, window_seconds: size * bucketSeconds, buckets,
-    rows: sum(rows), messages: sum(messages),
+    unit: 'rows/s',
+    bucket_seconds: bucketSeconds,
+    window_seconds: size * bucketSeconds,
+    buckets,
+    rows: sum(rows),
+    messages: sum(messages),
     rows_per_second_last_minute: sum(lastMinute.map((b) => b.rows)) / (lastMinute.length * bucketSeconds),
   };
 }

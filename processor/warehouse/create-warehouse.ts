@@ -10,7 +10,10 @@ import type { Warehouse } from './warehouse.ts';
 export const duckDbPath = (config: ProcessorConfig): string => config.DUCKDB_PATH ?? join(config.BOITATA_DATA_DIR, 'warehouse.duckdb');
 
 /** Trino/Iceberg when TRINO_URL is set; otherwise the embedded DuckDB file. */
-export function createWarehouse(config: ProcessorConfig, options: { idleCloseMs?: number; readOnly?: boolean } = {}): { warehouse: Warehouse; description: string } {
+export function createWarehouse(
+  config: ProcessorConfig,
+  options: { idleCloseMs?: number; readOnly?: boolean } = {},
+): { warehouse: Warehouse; description: string } {
   if (config.TRINO_URL === undefined) {
     const path = duckDbPath(config);
     return {

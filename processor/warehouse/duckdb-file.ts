@@ -134,9 +134,12 @@ export class DuckDbFile {
         if (!message.includes('Could not set lock on file')) throw error;
         if (Date.now() >= deadline) {
           const holder = /Conflicting lock is held in (.*?)(?:\. See also|$)/.exec(message)?.[1] ?? 'another process';
-          throw new WarehouseError('transient', 'WAREHOUSE_LOCKED',
+          throw new WarehouseError(
+            'transient',
+            'WAREHOUSE_LOCKED',
             `the DuckDB warehouse file ${this.path} is held by another process (${holder}); still locked after ${lockWaitMs} ms, try again later`,
-            { cause: error });
+            { cause: error },
+          );
         }
         await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
       }

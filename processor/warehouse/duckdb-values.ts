@@ -1,13 +1,36 @@
 // Cells as typed DuckDB values for the staging appender, and DuckDB result values as JSON-friendly JS. Pure.
 import {
-  decimalValue, dateValue, timestampTZValue, DuckDBArrayValue, DuckDBDateValue, DuckDBDecimalValue, DuckDBListValue,
-  DuckDBMapValue, DuckDBStructValue, DuckDBTimestampTZValue, DuckDBTimestampValue, type DuckDBValue,
+  decimalValue,
+  dateValue,
+  timestampTZValue,
+  DuckDBArrayValue,
+  DuckDBDateValue,
+  DuckDBDecimalValue,
+  DuckDBListValue,
+  DuckDBMapValue,
+  DuckDBStructValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  type DuckDBValue,
 } from '@duckdb/node-api';
 import type { Cell } from '../schema/column-types.ts';
 import { metadataKeys, type MetadataKey } from '../schema/physical-name.ts';
 import {
-  BIGINT, BIGINT_RANGE, DATE, DATE_TEXT, INTEGER, INTEGER_RANGE, INTEGER_TEXT, isWritable, parseDecimal, TIMESTAMP_TEXT, TIMESTAMP_TZ, traitsOf,
-  type ColumnType, type TypeTraits, type WholeRange,
+  BIGINT,
+  BIGINT_RANGE,
+  DATE,
+  DATE_TEXT,
+  INTEGER,
+  INTEGER_RANGE,
+  INTEGER_TEXT,
+  isWritable,
+  parseDecimal,
+  TIMESTAMP_TEXT,
+  TIMESTAMP_TZ,
+  traitsOf,
+  type ColumnType,
+  type TypeTraits,
+  type WholeRange,
 } from '../schema/type-table.ts';
 import { WarehouseError, type LoadRow } from './warehouse.ts';
 

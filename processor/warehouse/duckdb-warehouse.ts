@@ -6,9 +6,21 @@ import { isWritable, VARCHAR, type ColumnType } from '../schema/type-table.ts';
 import type { SchemaChange } from '../schema/plan-schema-change.ts';
 import { duckDbFile, type DuckDbAccess, type DuckDbFile } from './duckdb-file.ts';
 import {
-  DESCRIBE_SQL, STAGING_TABLE, portType, renderAddColumn, renderCommentColumn, renderCreateSchema, renderCreateTable,
-  renderDropStaging, renderInsertFromStaging, renderLandedRows, renderMergeFromStaging, renderReplaceValues, renderSchemaChange,
-  renderStagingTable, renderUnhashedValues,
+  DESCRIBE_SQL,
+  STAGING_TABLE,
+  portType,
+  renderAddColumn,
+  renderCommentColumn,
+  renderCreateSchema,
+  renderCreateTable,
+  renderDropStaging,
+  renderInsertFromStaging,
+  renderLandedRows,
+  renderMergeFromStaging,
+  renderReplaceValues,
+  renderSchemaChange,
+  renderStagingTable,
+  renderUnhashedValues,
 } from './duckdb-sql.ts';
 import { cellValue, jsonFriendly, metadataValues } from './duckdb-values.ts';
 import type { LoadRow, MetadataOptions, QueryResult, TableRef, Warehouse } from './warehouse.ts';
@@ -72,7 +84,9 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async ensureMetadataColumns(ref: TableRef, existing: ReadonlySet<string>, options: MetadataOptions = {}): Promise<void> {
-    const statements = metadataColumnTypes(options.provenance ?? true).filter(([name]) => !existing.has(name)).map(([name, type]) => renderAddColumn(ref, name, type));
+    const statements = metadataColumnTypes(options.provenance ?? true)
+      .filter(([name]) => !existing.has(name))
+      .map(([name, type]) => renderAddColumn(ref, name, type));
     await this.write(async (c) => {
       for (const statement of statements) await c.run(statement);
     });
@@ -85,18 +99,25 @@ export class DuckDbWarehouse implements Warehouse {
 
   async landedRows(ref: TableRef, messageIds: readonly string[]): Promise<Set<string>> {
     if (messageIds.length === 0) return new Set();
-    const rows = await this.write(async (c) =>
-      (await c.runAndReadAll(renderLandedRows(ref), [listValue([...messageIds])], [LIST(DUCKDB_VARCHAR)])).getRows());
+    const rows = await this.write(async (c) => (await c.runAndReadAll(renderLandedRows(ref), [listValue([...messageIds])], [LIST(DUCKDB_VARCHAR)])).getRows());
     return new Set(rows.map(([messageId, rowId]) => `${String(messageId)}:${String(rowId)}`));
   }
 
   async insertRows(ref: TableRef, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>, options: MetadataOptions = {}): Promise<void> {
     if (rows.length === 0) return;
-    const data = cellColumns(rows).map((name) => [name, tableColumns.get(name) ?? VARCHAR] as const).filter(([, type]) => isWritable(type));
+    const data = cellColumns(rows)
+      .map((name) => [name, tableColumns.get(name) ?? VARCHAR] as const)
+      .filter(([, type]) => isWritable(type));
     await this.writeStaged(rows, data, options, (columns) => renderInsertFromStaging(ref, columns));
   }
 
-  async mergeRows(ref: TableRef, keyColumn: string, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>, options: MetadataOptions = {}): Promise<void> {
+  async mergeRows(
+    ref: TableRef,
+    keyColumn: string,
+    rows: readonly LoadRow[],
+    tableColumns: ReadonlyMap<string, ColumnType>,
+    options: MetadataOptions = {},
+  ): Promise<void> {
     if (rows.length === 0) return;
     // Every writable column, so an update replaces the item with its latest version (absent fields become NULL).
     const data = [...tableColumns].filter(([, type]) => isWritable(type)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -109,7 +130,9 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async unhashedValues(ref: TableRef, physical: string, limit: number): Promise<string[]> {
-    const rows = await this.write(async (c) => (await c.runAndReadAll(renderUnhashedValues(ref, physical), [BigInt(Math.max(0, Math.trunc(limit)))])).getRows());
+    const rows = await this.write(async (c) =>
+      (await c.runAndReadAll(renderUnhashedValues(ref, physical), [BigInt(Math.max(0, Math.trunc(limit)))])).getRows(),
+    );
     return rows.map((row) => String(row[0]));
   }
 

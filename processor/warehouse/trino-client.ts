@@ -25,9 +25,17 @@ export interface StatementResult {
 // user error (permissions, a missing table or column, unsupported operations) is about the table or the
 // cluster and is retried with backoff, so a revoked grant does not dead-letter every message.
 const DATA_ERRORS = new Set([
-  'CONSTRAINT_VIOLATION', 'INVALID_CAST_ARGUMENT', 'NUMERIC_VALUE_OUT_OF_RANGE', 'INVALID_FUNCTION_ARGUMENT',
-  'INVALID_LITERAL', 'DIVISION_BY_ZERO', 'MERGE_TARGET_ROW_MULTIPLE_MATCHES', 'QUERY_TEXT_TOO_LARGE',
-  'INVALID_ARGUMENTS', 'TYPE_MISMATCH', 'GENERIC_USER_ERROR',
+  'CONSTRAINT_VIOLATION',
+  'INVALID_CAST_ARGUMENT',
+  'NUMERIC_VALUE_OUT_OF_RANGE',
+  'INVALID_FUNCTION_ARGUMENT',
+  'INVALID_LITERAL',
+  'DIVISION_BY_ZERO',
+  'MERGE_TARGET_ROW_MULTIPLE_MATCHES',
+  'QUERY_TEXT_TOO_LARGE',
+  'INVALID_ARGUMENTS',
+  'TYPE_MISMATCH',
+  'GENERIC_USER_ERROR',
 ]);
 
 const TERMINAL_STATES = new Set(['FINISHED', 'FAILED']);

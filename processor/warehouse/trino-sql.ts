@@ -165,7 +165,11 @@ export function renderInserts(
   const columns = [...metadataColumnTypes(provenance), ...data];
   const head = `INSERT INTO ${qualifiedName(ref)} (${columns.map(([name]) => quoteIdentifier(name)).join(', ')}) `;
   const render = (documents: string[]) => head + renderSource(columns, documents);
-  return chunk(rows.map((row) => rowDocument(row, data, provenance)), maxLength - render([]).length - 16, render);
+  return chunk(
+    rows.map((row) => rowDocument(row, data, provenance)),
+    maxLength - render([]).length - 16,
+    render,
+  );
 }
 
 /**
@@ -194,7 +198,11 @@ export function renderMerges(
     `WHEN NOT MATCHED THEN INSERT (${q.join(', ')}) VALUES (${q.map((c) => `s.${c}`).join(', ')})`;
   const head = `MERGE INTO ${qualifiedName(ref)} t USING (`;
   const render = (documents: string[]) => `${head}${renderSource(columns, documents)}) s${tail}`;
-  return chunk(rows.map((row) => rowDocument(row, data, provenance)), maxLength - render([]).length - 16, render);
+  return chunk(
+    rows.map((row) => rowDocument(row, data, provenance)),
+    maxLength - render([]).length - 16,
+    render,
+  );
 }
 
 // Groups row documents so that each statement's payload literal (quotes doubled) stays under the budget.

@@ -5,7 +5,14 @@ import type { SchemaChange } from '../schema/plan-schema-change.ts';
 import { TrinoStatementRunner, type TrinoSettings } from './trino-client.ts';
 import { quoteIdentifier, quoteString } from './sql-quote.ts';
 import {
-  qualifiedName, renderAddColumn, renderCreateSchema, renderCreateTable, renderDescribe, renderInserts, renderLandedRows, renderMerges,
+  qualifiedName,
+  renderAddColumn,
+  renderCreateSchema,
+  renderCreateTable,
+  renderDescribe,
+  renderInserts,
+  renderLandedRows,
+  renderMerges,
   renderSchemaChange,
 } from './trino-sql.ts';
 import type { LoadRow, MetadataOptions, QueryResult, TableRef, Warehouse } from './warehouse.ts';
@@ -17,7 +24,6 @@ export interface TrinoWarehouseSettings extends TrinoSettings {
   maxQueryLength: number;
   snapshotRetention: string;
 }
-
 
 export class TrinoWarehouse implements Warehouse {
   private readonly runner: TrinoStatementRunner;
@@ -84,7 +90,13 @@ export class TrinoWarehouse implements Warehouse {
     for (const statement of renderInserts(ref, rows, tableColumns, this.settings.maxQueryLength, options.provenance)) await this.runner.run(statement);
   }
 
-  async mergeRows(ref: TableRef, keyColumn: string, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>, options: MetadataOptions = {}): Promise<void> {
+  async mergeRows(
+    ref: TableRef,
+    keyColumn: string,
+    rows: readonly LoadRow[],
+    tableColumns: ReadonlyMap<string, ColumnType>,
+    options: MetadataOptions = {},
+  ): Promise<void> {
     for (const statement of renderMerges(ref, keyColumn, rows, tableColumns, this.settings.maxQueryLength, options.provenance)) {
       await this.runner.run(statement);
     }
@@ -97,7 +109,8 @@ export class TrinoWarehouse implements Warehouse {
   async unhashedValues(ref: TableRef, physical: string, limit: number): Promise<string[]> {
     const column = quoteIdentifier(physical);
     const { rows } = await this.runner.run(
-      `SELECT DISTINCT ${column} FROM ${qualifiedName(ref)} WHERE ${column} IS NOT NULL AND NOT regexp_like(${column}, '^[0-9a-f]{64}$') LIMIT ${Math.trunc(limit)}`);
+      `SELECT DISTINCT ${column} FROM ${qualifiedName(ref)} WHERE ${column} IS NOT NULL AND NOT regexp_like(${column}, '^[0-9a-f]{64}$') LIMIT ${Math.trunc(limit)}`,
+    );
     return rows.map((row) => String(row[0]));
   }
 
@@ -133,4 +146,3 @@ export class TrinoWarehouse implements Warehouse {
 
   async close(): Promise<void> {}
 }
-

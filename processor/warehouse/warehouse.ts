@@ -75,7 +75,13 @@ export interface Warehouse {
    * by default only when a row has provenance. An upsert needs it said, so a plain update clears an item's.
    */
   insertRows(ref: TableRef, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>, options?: MetadataOptions): Promise<void>;
-  mergeRows(ref: TableRef, keyColumn: string, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>, options?: MetadataOptions): Promise<void>;
+  mergeRows(
+    ref: TableRef,
+    keyColumn: string,
+    rows: readonly LoadRow[],
+    tableColumns: ReadonlyMap<string, ColumnType>,
+    options?: MetadataOptions,
+  ): Promise<void>;
   /** Sets a column's description in the warehouse catalog. */
   commentColumn(ref: TableRef, physical: string, comment: string): Promise<void>;
   /** Up to `limit` distinct non-null values of a text column that do not look hashed yet. */

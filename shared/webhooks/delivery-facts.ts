@@ -32,9 +32,19 @@ export function deliveryFacts(preset: VerifyPreset, headers: HeaderMap, value: u
   const facts: Provenance = { provider: preset, deliveryId: null, eventType: null, providerTimestamp: null, shopDomain: null, hookId: null };
   switch (preset) {
     case 'stripe':
-      return { ...facts, deliveryId: fact(body['id'], MAX_DELIVERY_ID_LENGTH), eventType: fact(body['type']), providerTimestamp: fromUnixSeconds(body['created']) };
+      return {
+        ...facts,
+        deliveryId: fact(body['id'], MAX_DELIVERY_ID_LENGTH),
+        eventType: fact(body['type']),
+        providerTimestamp: fromUnixSeconds(body['created']),
+      };
     case 'github':
-      return { ...facts, deliveryId: fact(headers['x-github-delivery'], MAX_DELIVERY_ID_LENGTH), eventType: fact(headers['x-github-event']), hookId: fact(headers['x-github-hook-id']) };
+      return {
+        ...facts,
+        deliveryId: fact(headers['x-github-delivery'], MAX_DELIVERY_ID_LENGTH),
+        eventType: fact(headers['x-github-event']),
+        hookId: fact(headers['x-github-hook-id']),
+      };
     case 'shopify':
       // The `x-` headers are Shopify's webhooks; its newer event subscriptions send the same without the prefix.
       return {
@@ -73,9 +83,7 @@ export function deliveryFacts(preset: VerifyPreset, headers: HeaderMap, value: u
 
 /** The challenge to echo for Slack's `{"type": "url_verification", "challenge": …}`, else null. */
 export function slackChallenge(value: unknown): string | null {
-  return isRecord(value) && value['type'] === 'url_verification' && typeof value['challenge'] === 'string'
-    ? fact(value['challenge'])
-    : null;
+  return isRecord(value) && value['type'] === 'url_verification' && typeof value['challenge'] === 'string' ? fact(value['challenge']) : null;
 }
 
 /**

@@ -130,7 +130,14 @@ function slackEvent(nowSeconds: number): SampleEvent {
       token: 'XXYYZZ',
       team_id: 'T0001',
       api_app_id: 'A0001',
-      event: { type: 'app_mention', user: 'U0001', text: '<@U0LAN0Z89> is it everything a river should be?', ts: `${nowSeconds}.000200`, channel: 'C0001', event_ts: `${nowSeconds}.000200` },
+      event: {
+        type: 'app_mention',
+        user: 'U0001',
+        text: '<@U0LAN0Z89> is it everything a river should be?',
+        ts: `${nowSeconds}.000200`,
+        channel: 'C0001',
+        event_ts: `${nowSeconds}.000200`,
+      },
       type: 'event_callback',
       event_id: id,
       event_time: nowSeconds,
@@ -152,5 +159,9 @@ function standardWebhooksEvent(nowSeconds: number): SampleEvent {
 }
 
 function hmacEvent(nowSeconds: number): SampleEvent {
-  return { deliveryId: crypto.randomUUID(), headers: {}, body: { event: 'sample.created', id: crypto.randomUUID(), created_at: new Date(nowSeconds * 1000).toISOString() } };
+  return {
+    deliveryId: crypto.randomUUID(),
+    headers: {},
+    body: { event: 'sample.created', id: crypto.randomUUID(), created_at: new Date(nowSeconds * 1000).toISOString() },
+  };
 }

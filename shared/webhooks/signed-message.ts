@@ -25,12 +25,7 @@ export const MAX_SIGNATURES = 16;
 // Unix seconds as decimal digits: 12 digits reach the year 33658, and anything else is not a timestamp.
 const TIMESTAMP = /^\d{1,12}$/;
 
-export function readSignedMessage(
-  preset: VerifyPreset,
-  options: GenericHmacOptions | null,
-  headers: HeaderMap,
-  body: Uint8Array,
-): ReadResult {
+export function readSignedMessage(preset: VerifyPreset, options: GenericHmacOptions | null, headers: HeaderMap, body: Uint8Array): ReadResult {
   switch (preset) {
     case 'stripe':
       return readStripe(headers, body);
@@ -107,14 +102,7 @@ function readStandardWebhooks(headers: HeaderMap, body: Uint8Array): ReadResult 
 }
 
 /** One header holding `prefix` + the HMAC of the body (GitHub, Shopify, the generic preset). */
-function readPrefixed(
-  headers: HeaderMap,
-  body: Uint8Array,
-  header: string,
-  prefix: string,
-  encoding: 'hex' | 'base64',
-  label: string,
-): ReadResult {
+function readPrefixed(headers: HeaderMap, body: Uint8Array, header: string, prefix: string, encoding: 'hex' | 'base64', label: string): ReadResult {
   const value = present(headers[header]);
   if (value === null) return missing(`The ${label} header is missing: give the sender the connection's signing secret as its webhook secret.`);
   if (value.slice(0, prefix.length).toLowerCase() !== prefix.toLowerCase()) {

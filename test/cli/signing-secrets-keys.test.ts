@@ -11,12 +11,16 @@ beforeAll(addTenant);
 
 describe('provider webhook connections (boitata CLI): the secrets key and test deliveries', () => {
   it('refuses a missing or malformed secrets key, naming the variable and not its value', async () => {
-    const missing = await boitata(['connections', 'add', '--tenant', tenant, '--name', 'no-key', '--verify', 'stripe', '--signing-secret', '-'],
-      { stdin: whsec(), env: { BOITATA_SECRETS_KEY: undefined } });
+    const missing = await boitata(['connections', 'add', '--tenant', tenant, '--name', 'no-key', '--verify', 'stripe', '--signing-secret', '-'], {
+      stdin: whsec(),
+      env: { BOITATA_SECRETS_KEY: undefined },
+    });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/BOITATA_SECRETS_KEY is not set.*boitata secrets generate-key/s);
-    const malformed = await boitata(['connections', 'add', '--tenant', tenant, '--name', 'no-key', '--verify', 'stripe', '--signing-secret', '-'],
-      { stdin: whsec(), env: { BOITATA_SECRETS_KEY: 'not-a-key-at-all' } });
+    const malformed = await boitata(['connections', 'add', '--tenant', tenant, '--name', 'no-key', '--verify', 'stripe', '--signing-secret', '-'], {
+      stdin: whsec(),
+      env: { BOITATA_SECRETS_KEY: 'not-a-key-at-all' },
+    });
     expect(malformed.code).toBe(1);
     expect(malformed.stderr).toMatch(/BOITATA_SECRETS_KEY must be 32 random bytes in base64/);
     expect(malformed.stderr).not.toContain('not-a-key-at-all');
@@ -48,7 +52,10 @@ describe('provider webhook connections (boitata CLI): the secrets key and test d
       const token = `bt_ik_${randomBytes(32).toString('base64url')}`;
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/ingest/push/${token}`;
       const secret = whsec();
-      const sent = await boitata(['connections', 'test-delivery', '--url', url, '--verify', 'stripe', '--signing-secret', '-'], { stdin: secret, env: { DATABASE_URL: undefined } });
+      const sent = await boitata(['connections', 'test-delivery', '--url', url, '--verify', 'stripe', '--signing-secret', '-'], {
+        stdin: secret,
+        env: { DATABASE_URL: undefined },
+      });
       expect(sent.stderr).toBe('');
       expect(sent.code).toBe(0);
       expect(sent.stdout).toMatch(/Sent a signed stripe test delivery .*: 202\n\{"status":"queued"\}/);
@@ -58,7 +65,20 @@ describe('provider webhook connections (boitata CLI): the secrets key and test d
       expect(received[0]!.headers['stripe-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
 
       status = 401;
-      const refused = await boitata(['connections', 'test-delivery', '--url', url, '--verify', 'hmac-sha256', '--signature-header', 'x-sig', '--signature-encoding', 'hex', '--signing-secret-file', await secretFile('generic')]);
+      const refused = await boitata([
+        'connections',
+        'test-delivery',
+        '--url',
+        url,
+        '--verify',
+        'hmac-sha256',
+        '--signature-header',
+        'x-sig',
+        '--signature-encoding',
+        'hex',
+        '--signing-secret-file',
+        await secretFile('generic'),
+      ]);
       expect(refused.code).toBe(1);
       expect(refused.stdout).toMatch(/: 401\n.*signature_invalid/);
       expect(received[1]!.headers['x-sig']).toMatch(/^[0-9a-f]{64}$/);

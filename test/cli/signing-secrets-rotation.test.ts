@@ -12,7 +12,17 @@ describe('provider webhook connections (boitata CLI): rotating, updating and rek
   it('rotates a signing secret: the old one expires after the overlap, the new one does not', async () => {
     const added = await addWithFile('rotating', remember(whsec()), ['--verify', 'stripe']);
     const next = remember(whsec());
-    const rotated = await boitata(['connections', 'rotate-secret', '--id', added.id, '--signing-secret-file', await secretFile(next), '--overlap', '1h', '--json']);
+    const rotated = await boitata([
+      'connections',
+      'rotate-secret',
+      '--id',
+      added.id,
+      '--signing-secret-file',
+      await secretFile(next),
+      '--overlap',
+      '1h',
+      '--json',
+    ]);
     expect(rotated.code).toBe(0);
     expect(rotated.stdout).not.toContain(next);
     const [old, fresh] = await storedSecrets(added.id);
@@ -45,8 +55,9 @@ describe('provider webhook connections (boitata CLI): rotating, updating and rek
     const refused = await boitata(['connections', 'rotate-secret', '--id', plain.id, '--signing-secret', '-'], { stdin: 'whsec_abc' });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/verifies no signature.*--verify PRESET/);
-    expect((await boitata(['connections', 'rotate-secret', '--id', added.id, '--signing-secret', '-', '--overlap', 'soon'], { stdin: 'whsec_abc' })).stderr)
-      .toMatch(/--overlap must be a duration such as 30m, 24h, 2d/);
+    expect(
+      (await boitata(['connections', 'rotate-secret', '--id', added.id, '--signing-secret', '-', '--overlap', 'soon'], { stdin: 'whsec_abc' })).stderr,
+    ).toMatch(/--overlap must be a duration such as 30m, 24h, 2d/);
   });
 
   it('updates verification: a preset needs a secret, none deletes the secrets, the body limit is bounded', async () => {
@@ -56,7 +67,22 @@ describe('provider webhook connections (boitata CLI): rotating, updating and rek
     expect(noSecret.stderr).toMatch(/has no signing secret: --verify github needs the provider's signing secret in the same command/);
 
     const secret = remember(randomBytes(20).toString('hex'));
-    const verified = JSON.parse((await boitata(['connections', 'update', plain.id, '--verify', 'github', '--signing-secret-file', await secretFile(secret), '--max-body-bytes', '10485760', '--json'])).stdout) as Added;
+    const verified = JSON.parse(
+      (
+        await boitata([
+          'connections',
+          'update',
+          plain.id,
+          '--verify',
+          'github',
+          '--signing-secret-file',
+          await secretFile(secret),
+          '--max-body-bytes',
+          '10485760',
+          '--json',
+        ])
+      ).stdout,
+    ) as Added;
     expect(verified).toMatchObject({ verify_preset: 'github', signing_secrets: 1, max_body_bytes: 10_485_760 });
 
     const switching = await boitata(['connections', 'update', plain.id, '--verify', 'shopify']);
@@ -67,7 +93,9 @@ describe('provider webhook connections (boitata CLI): rotating, updating and rek
     expect(rotateInstead.stderr).toMatch(/rotate-secret/);
     expect(rotateInstead.stderr).not.toContain(secret);
 
-    const stopped = JSON.parse((await boitata(['connections', 'update', plain.id, '--verify', 'none', '--max-body-bytes', 'default', '--json'])).stdout) as Added;
+    const stopped = JSON.parse(
+      (await boitata(['connections', 'update', plain.id, '--verify', 'none', '--max-body-bytes', 'default', '--json'])).stdout,
+    ) as Added;
     expect(stopped).toMatchObject({ verify_preset: null, verify_options: null, signing_secrets: 0, max_body_bytes: null });
     expect(await storedSecrets(plain.id)).toEqual([]);
   });
@@ -75,8 +103,10 @@ describe('provider webhook connections (boitata CLI): rotating, updating and rek
   it('rekeys: secrets sealed with the previous key are re-sealed with the current one, or nothing is', async () => {
     const oldKey = generateSecretsKey();
     const secret = remember(whsec());
-    const result = await boitata(['connections', 'add', '--tenant', tenant, '--name', 'old-key', '--verify', 'stripe', '--signing-secret', '-', '--json'],
-      { stdin: secret, env: { BOITATA_SECRETS_KEY: oldKey } });
+    const result = await boitata(['connections', 'add', '--tenant', tenant, '--name', 'old-key', '--verify', 'stripe', '--signing-secret', '-', '--json'], {
+      stdin: secret,
+      env: { BOITATA_SECRETS_KEY: oldKey },
+    });
     const added = JSON.parse(result.stdout) as Added;
     const old = await parseSecretsKey(oldKey);
     const current = await parseSecretsKey(runKey);

@@ -24,11 +24,21 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-export interface Run { stdout: string; stderr: string; code: number }
+export interface Run {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
 
 /** `boitata …` as an operator runs it, with this run's secrets key unless `env` says otherwise. */
 export function boitata(args: string[], options: { stdin?: string; env?: Record<string, string | undefined> } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, BOITATA_SECRETS_KEY: runKey, BOITATA_SECRETS_KEY_PREVIOUS: undefined, ...options.env };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    BOITATA_SECRETS_KEY: runKey,
+    BOITATA_SECRETS_KEY_PREVIOUS: undefined,
+    ...options.env,
+  };
   for (const name of Object.keys(env)) if (env[name] === undefined) delete env[name];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/boitata.js', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -60,14 +70,35 @@ export const secrets: string[] = [];
 export const remember = (secret: string) => (secrets.push(secret), secret);
 
 export async function storedSecrets(connectionId: string): Promise<Array<{ key_id: string; sealed: Buffer; expires_at: Date | null }>> {
-  const { rows } = await db.query('SELECT key_id, sealed, expires_at FROM boitata_signing_secrets WHERE connection_id = $1 ORDER BY created_at', [connectionId]);
+  const { rows } = await db.query('SELECT key_id, sealed, expires_at FROM boitata_signing_secrets WHERE connection_id = $1 ORDER BY created_at', [
+    connectionId,
+  ]);
   return rows;
 }
 
-export interface Added { id: string; token: string; verify_preset: string | null; verify_options: unknown; max_body_bytes: number | null; signing_secrets: number; verified_headers?: string[] }
+export interface Added {
+  id: string;
+  token: string;
+  verify_preset: string | null;
+  verify_options: unknown;
+  max_body_bytes: number | null;
+  signing_secrets: number;
+  verified_headers?: string[];
+}
 
 export async function addWithFile(name: string, secret: string, flags: string[]): Promise<Added> {
-  const result = await boitata(['connections', 'add', '--tenant', tenant, '--name', name, ...flags, '--signing-secret-file', await secretFile(`${secret}\n`), '--json']);
+  const result = await boitata([
+    'connections',
+    'add',
+    '--tenant',
+    tenant,
+    '--name',
+    name,
+    ...flags,
+    '--signing-secret-file',
+    await secretFile(`${secret}\n`),
+    '--json',
+  ]);
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
   expect(result.stdout).not.toContain(secret);
@@ -78,14 +109,15 @@ export async function addWithFile(name: string, secret: string, flags: string[])
 export async function pgDump(): Promise<string> {
   const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
   const candidates = [...versions.map((v) => `/usr/lib/postgresql/${v}/bin/pg_dump`), 'pg_dump'].filter((path) => path === 'pg_dump' || existsSync(path));
-  const run = (bin: string) => new Promise<string>((resolve, reject) => {
-    const child = spawn(bin, ['--data-only', '--dbname', databaseUrl], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out).toString('utf8')) : reject(new Error(`${bin} exited ${code}: ${err}`))));
-  });
+  const run = (bin: string) =>
+    new Promise<string>((resolve, reject) => {
+      const child = spawn(bin, ['--data-only', '--dbname', databaseUrl], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      let err = '';
+      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out).toString('utf8')) : reject(new Error(`${bin} exited ${code}: ${err}`))));
+    });
   return run(candidates[0]!);
 }

@@ -22,8 +22,7 @@ async function copiedPaths(): Promise<string[]> {
   });
 }
 
-const isCopied = (file: string, copied: readonly string[]) =>
-  copied.some((source) => file === source || file.startsWith(`${source}/`));
+const isCopied = (file: string, copied: readonly string[]) => copied.some((source) => file === source || file.startsWith(`${source}/`));
 
 interface Closure {
   /** project-relative file → the file that first imported it (null for an entry point) */
@@ -38,7 +37,10 @@ function specifiers(source: string): string[] {
 }
 
 const packageName = (specifier: string) =>
-  specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /** Follows relative specifiers from the entry points; records the packages named on the way. */
 async function importClosure(entries: readonly string[]): Promise<Closure> {
@@ -52,7 +54,9 @@ async function importClosure(entries: readonly string[]): Promise<Closure> {
         if (!packages.has(packageName(specifier))) packages.set(packageName(specifier), file);
         continue;
       }
-      const target = relative(root, resolve(root, dirname(file), specifier)).split(sep).join('/');
+      const target = relative(root, resolve(root, dirname(file), specifier))
+        .split(sep)
+        .join('/');
       if (files.has(target)) continue;
       files.set(target, file);
       pending.push(target);

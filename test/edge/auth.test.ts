@@ -22,9 +22,7 @@ describe('authentication', () => {
       body: 'nonsense',
     });
 
-    const answers = await Promise.all(
-      [wrongTenant, wrongToken, missingTenant, malformed, wrongEverything].map(async (r) => [r.status, await r.text()]),
-    );
+    const answers = await Promise.all([wrongTenant, wrongToken, missingTenant, malformed, wrongEverything].map(async (r) => [r.status, await r.text()]));
     expect(answers[0]![0]).toBe(401);
     for (const answer of answers) expect(answer).toEqual(answers[0]);
     expect(await queueRows(conn.tenant)).toHaveLength(0);

@@ -10,14 +10,12 @@ import { PostgresQueueWriter } from '../../edge/queue/postgres-queue-writer.ts';
 import { BoitataError } from '../../shared/errors.ts';
 import { createConnection, pushPath, queueRows, send, testEnv } from './support.ts';
 
-const unreachable = () =>
-  createSqlClient({ databaseUrl: testEnv.UNREACHABLE_DATABASE_URL, neonHttpEndpoint: testEnv.NEON_HTTP_ENDPOINT });
+const unreachable = () => createSqlClient({ databaseUrl: testEnv.UNREACHABLE_DATABASE_URL, neonHttpEndpoint: testEnv.NEON_HTTP_ENDPOINT });
 
 describe('Postgres unreachable', () => {
   it('503 when the queue insert cannot reach Postgres; the retry with the same key then succeeds', async () => {
     const conn = await createConnection();
-    const pushOnce = () =>
-      send(pushPath(conn.token, '?table=t'), { headers: { 'x-tenant-id': conn.tenant, 'idempotency-key': 'retry-me' }, json: [{ a: 1 }] });
+    const pushOnce = () => send(pushPath(conn.token, '?table=t'), { headers: { 'x-tenant-id': conn.tenant, 'idempotency-key': 'retry-me' }, json: [{ a: 1 }] });
     expect((await pushOnce()).status).toBe(202); // the gate has read its config and written once
 
     // Postgres goes away under a running gate: its queue writer now points at a closed port.
@@ -27,8 +25,7 @@ describe('Postgres unreachable', () => {
       instance.batcher.replaceWriters(() => new PostgresQueueWriter(unreachable()));
       return previous;
     });
-    const other = () =>
-      send(pushPath(conn.token, '?table=t'), { headers: { 'x-tenant-id': conn.tenant, 'idempotency-key': 'second' }, json: [{ a: 2 }] });
+    const other = () => send(pushPath(conn.token, '?table=t'), { headers: { 'x-tenant-id': conn.tenant, 'idempotency-key': 'second' }, json: [{ a: 2 }] });
     const down = await other();
     expect(down.status).toBe(503);
     expect(((await down.json()) as { error: { code: string; message: string } }).error).toMatchObject({
@@ -48,8 +45,7 @@ describe('Postgres unreachable', () => {
 
   it('a commit whose acknowledgement is lost is found again and answered 202, stored once', async () => {
     const conn = await createConnection();
-    const pushOnce = (n: number) =>
-      send(pushPath(conn.token, '?table=t'), { headers: { 'x-tenant-id': conn.tenant }, json: [{ n }] });
+    const pushOnce = (n: number) => send(pushPath(conn.token, '?table=t'), { headers: { 'x-tenant-id': conn.tenant }, json: [{ n }] });
     expect((await pushOnce(1)).status).toBe(202);
     const gate = testEnv.GATE.get(testEnv.GATE.idFromName(`ingest:${await sha256Hex(conn.token)}`));
     // Fault injection around the real writer: the statement commits, then the connection "drops".

@@ -63,7 +63,7 @@ describe('events endpoint', () => {
     expect(await queueRows(key.tenant)).toHaveLength(0);
   });
 
-  it('403 when source_id is not the key\'s source', async () => {
+  it("403 when source_id is not the key's source", async () => {
     const key = await createKey('source', { sourceId: 'src_demo' });
     const response = await send('/v1/events/ingest', { headers: { 'x-api-key': key.secret }, json: { ...event, source_id: 'src_other' } });
     expect(response.status).toBe(403);

@@ -14,10 +14,8 @@ const wideRow = (fields: number, extra: Record<string, unknown> = {}) => ({
 });
 const tables = (n: number, rowsEach: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, rows(rowsEach)]));
 
-const push = (conn: ConnectionFixture, body: unknown, query = '') =>
-  send(pushPath(conn.token, query), { headers: { 'x-tenant-id': conn.tenant }, json: body });
-const webhook = (conn: ConnectionFixture, body: unknown) =>
-  send('/api/webhook/stream_t', { headers: { authorization: `Bearer ${conn.token}` }, json: body });
+const push = (conn: ConnectionFixture, body: unknown, query = '') => send(pushPath(conn.token, query), { headers: { 'x-tenant-id': conn.tenant }, json: body });
+const webhook = (conn: ConnectionFixture, body: unknown) => send('/api/webhook/stream_t', { headers: { authorization: `Bearer ${conn.token}` }, json: body });
 
 async function expectRefused(response: Response, code: string, paths: string[]): Promise<ErrorBody['error']> {
   const { error } = (await response.json()) as ErrorBody;

@@ -21,7 +21,13 @@ export const cases: Case[] = [
     timestamped: true,
     delivery() {
       const eventId = `evt_${hex(12)}`;
-      const body = JSON.stringify({ id: eventId, object: 'event', type: 'payment_intent.succeeded', created: 1_764_000_000, data: { object: { id: `pi_${hex(8)}`, amount: 2000, currency: 'brl' } } });
+      const body = JSON.stringify({
+        id: eventId,
+        object: 'event',
+        type: 'payment_intent.succeeded',
+        created: 1_764_000_000,
+        data: { object: { id: `pi_${hex(8)}`, amount: 2000, currency: 'brl' } },
+      });
       return { body, headers: {}, deliveryId: eventId, table: 'stripe_payment_intent_succeeded' };
     },
   },
@@ -32,7 +38,12 @@ export const cases: Case[] = [
     delivery() {
       const delivery = id();
       const body = JSON.stringify({ action: 'opened', number: 7, pull_request: { id: 1, title: 'Add webhooks' }, repository: { full_name: 'boitata/edge' } });
-      return { body, headers: { 'x-github-event': 'pull_request', 'x-github-delivery': delivery, 'x-github-hook-id': '4242' }, deliveryId: delivery, table: 'github_pull_request' };
+      return {
+        body,
+        headers: { 'x-github-event': 'pull_request', 'x-github-delivery': delivery, 'x-github-hook-id': '4242' },
+        deliveryId: delivery,
+        table: 'github_pull_request',
+      };
     },
   },
   {
@@ -56,7 +67,13 @@ export const cases: Case[] = [
     timestamped: true,
     delivery() {
       const eventId = `Ev${hex(5).toUpperCase()}`;
-      const body = JSON.stringify({ type: 'event_callback', team_id: 'T1', event_id: eventId, event_time: 1_764_000_000, event: { type: 'app_mention', text: 'hi', user: 'U1' } });
+      const body = JSON.stringify({
+        type: 'event_callback',
+        team_id: 'T1',
+        event_id: eventId,
+        event_time: 1_764_000_000,
+        event: { type: 'app_mention', text: 'hi', user: 'U1' },
+      });
       return { body, headers: {}, deliveryId: eventId, table: 'slack_app_mention' };
     },
   },
@@ -71,7 +88,12 @@ export const cases: Case[] = [
   },
 ];
 
-export async function deliver(conn: ConnectionFixture, c: Case, d: ReturnType<Case['delivery']>, options: { secret?: string; timestamp?: number; body?: string; extra?: Record<string, string> } = {}) {
+export async function deliver(
+  conn: ConnectionFixture,
+  c: Case,
+  d: ReturnType<Case['delivery']>,
+  options: { secret?: string; timestamp?: number; body?: string; extra?: Record<string, string> } = {},
+) {
   const signed = await providerSignature(c.preset, options.secret ?? c.secret, d.body, {
     ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
     ...(d.deliveryId === '' ? {} : { id: d.deliveryId }),

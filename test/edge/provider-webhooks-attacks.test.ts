@@ -13,7 +13,11 @@ describe('provider connections under attack', () => {
     const body = JSON.stringify({ type: 'user.created', data: { id: 'u1' } });
     const signed = await providerSignature('standard-webhooks', standard.secret, body, { svix: true, id: `msg_${hex(6)}` });
     const base = { 'content-type': 'application/json', ...signed };
-    for (const extra of [{}, { 'webhook-signature': '', 'webhook-id': 'attacker-1' }, { 'webhook-signature': ' ', 'webhook-id': 'attacker-2', 'webhook-timestamp': '1' }]) {
+    for (const extra of [
+      {},
+      { 'webhook-signature': '', 'webhook-id': 'attacker-1' },
+      { 'webhook-signature': ' ', 'webhook-id': 'attacker-2', 'webhook-timestamp': '1' },
+    ]) {
       const response = await send(pushPath(conn.token), { headers: { ...base, ...extra }, body });
       expect(response.status).toBe(202);
     }
@@ -27,7 +31,10 @@ describe('provider connections under attack', () => {
     const first = JSON.stringify({ id: eventId, type: 'charge.succeeded', pending_webhooks: 2, data: {} });
     const retry = JSON.stringify({ id: eventId, type: 'charge.succeeded', pending_webhooks: 1, data: {} });
     for (const body of [first, retry]) {
-      const response = await send(pushPath(conn.token), { headers: { 'content-type': 'application/json', ...(await providerSignature('stripe', stripe.secret, body)) }, body });
+      const response = await send(pushPath(conn.token), {
+        headers: { 'content-type': 'application/json', ...(await providerSignature('stripe', stripe.secret, body)) },
+        body,
+      });
       expect(response.status).toBe(202);
     }
     expect(await queueRows(conn.tenant)).toHaveLength(1);
@@ -36,7 +43,10 @@ describe('provider connections under attack', () => {
   it('a verified delivery holding a value Postgres cannot store is kept as a dead letter (base64), not refused', async () => {
     const conn = await createConnection({ verify: { preset: 'stripe', signingSecret: stripe.secret } });
     const body = `{"id":"evt_${hex(6)}","type":"x.y","amount":0.${'1'.repeat(17_000)},"emoji":"😀","emoji":"😀😀"}`;
-    const response = await send(pushPath(conn.token), { headers: { 'content-type': 'application/json', ...(await providerSignature('stripe', stripe.secret, body)) }, body });
+    const response = await send(pushPath(conn.token), {
+      headers: { 'content-type': 'application/json', ...(await providerSignature('stripe', stripe.secret, body)) },
+      body,
+    });
     expect(response.status).toBe(202);
     expect(await response.json()).toMatchObject({ status: 'dead_lettered' });
     const [row] = await queueRows(conn.tenant);

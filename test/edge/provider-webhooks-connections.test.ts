@@ -17,7 +17,7 @@ describe('provider connections', () => {
     expect(await queueRows(conn.tenant)).toHaveLength(1);
   });
 
-  it('a plain connection keeps today\'s rules: no x-tenant-id is a 401, signed or not', async () => {
+  it("a plain connection keeps today's rules: no x-tenant-id is a 401, signed or not", async () => {
     const conn = await createConnection();
     const response = await deliver(conn, stripe, stripe.delivery());
     expect(response.status).toBe(401);
@@ -48,7 +48,7 @@ describe('provider connections', () => {
     expect((await deliver(conn, github, github.delivery(), { secret: 'new-secret-0002' })).status).toBe(202);
   });
 
-  it('Slack\'s url_verification is answered with its challenge and stores nothing', async () => {
+  it("Slack's url_verification is answered with its challenge and stores nothing", async () => {
     const slack = cases[3]!;
     const conn = await createConnection({ verify: { preset: 'slack', signingSecret: slack.secret } });
     const body = JSON.stringify({ token: 'legacy', challenge: 'c3po-r2d2', type: 'url_verification' });
@@ -59,13 +59,16 @@ describe('provider connections', () => {
     expect(await queueRows(conn.tenant)).toEqual([]);
   });
 
-  it('GitHub\'s form encoding: the signature covers the form bytes, the JSON in payload= is stored', async () => {
+  it("GitHub's form encoding: the signature covers the form bytes, the JSON in payload= is stored", async () => {
     const github = cases[1]!;
     const conn = await createConnection({ verify: { preset: 'github', signingSecret: github.secret } });
     const d = github.delivery();
     const form = `payload=${encodeURIComponent(d.body)}`;
     const signed = await providerSignature('github', github.secret, form);
-    const response = await send(pushPath(conn.token), { headers: { 'content-type': 'application/x-www-form-urlencoded', ...d.headers, ...signed }, body: form });
+    const response = await send(pushPath(conn.token), {
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...d.headers, ...signed },
+      body: form,
+    });
     expect(response.status).toBe(202);
     const [row] = await queueRows(conn.tenant);
     expect(row!['payload']).toEqual(JSON.parse(d.body));
@@ -96,11 +99,14 @@ describe('provider connections', () => {
     const unsigned = await send(pushPath(conn.token, '?table=x'), { headers: { 'content-type': 'application/json', 'x-tenant-id': conn.tenant }, body });
     expect(unsigned.status).toBe(401);
     expect(await errorCode(unsigned)).toBe('signature_missing');
-    const signedWithTenant = await send(pushPath(conn.token, '?table=x'), { headers: { 'content-type': 'application/json', 'x-tenant-id': conn.tenant, ...signed }, body });
+    const signedWithTenant = await send(pushPath(conn.token, '?table=x'), {
+      headers: { 'content-type': 'application/json', 'x-tenant-id': conn.tenant, ...signed },
+      body,
+    });
     expect(signedWithTenant.status).toBe(202);
   });
 
-  it('a generic connection whose header looks like another provider\'s is still treated as generic', async () => {
+  it("a generic connection whose header looks like another provider's is still treated as generic", async () => {
     // The edge prepares a delivery for the preset its signature header names before the gate answers; the gate
     // checks that guess, and a wrong one is prepared again for the connection's real preset.
     const options = { header: 'x-hub-signature-256', encoding: 'hex' as const, prefix: 'sha256=' };
@@ -116,7 +122,7 @@ describe('provider connections', () => {
 
   it('a connection may raise its body limit for signed deliveries; past it, 413', async () => {
     const github = cases[1]!;
-    const conn = await createConnection({ verify: { preset: "github", signingSecret: github.secret, maxBodyBytes: 3 * 1_048_576 } });
+    const conn = await createConnection({ verify: { preset: 'github', signingSecret: github.secret, maxBodyBytes: 3 * 1_048_576 } });
     const big = JSON.stringify({ action: 'synchronize', blob: 'x'.repeat(2 * 1_048_576) });
     const d = { ...github.delivery(), body: big };
     const response = await deliver(conn, github, d);

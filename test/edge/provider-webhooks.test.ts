@@ -27,7 +27,9 @@ describe.each(cases)('$preset deliveries', (c) => {
     const tamperedText = await tampered.text();
     expect(JSON.parse(tamperedText).error.code).toBe('signature_invalid');
     expect(tamperedText).not.toContain(c.secret);
-    const wrong = await deliver(conn, c, c.delivery(), { secret: c.preset === 'standard-webhooks' ? `whsec_${btoa('another secret of 24 byt')}` : `${c.secret}x` });
+    const wrong = await deliver(conn, c, c.delivery(), {
+      secret: c.preset === 'standard-webhooks' ? `whsec_${btoa('another secret of 24 byt')}` : `${c.secret}x`,
+    });
     expect(wrong.status).toBe(401);
     expect(await errorCode(wrong)).toBe('signature_invalid');
     const missing = await send(pushPath(conn.token), { headers: { 'content-type': 'application/json', ...d.headers }, body: d.body });
@@ -70,5 +72,4 @@ describe.each(cases.filter((c) => c.timestamped))('$preset timestamps', (c) => {
     }
     expect(await queueRows(conn.tenant)).toEqual([]);
   });
-
 });

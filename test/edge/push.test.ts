@@ -103,8 +103,21 @@ describe('push endpoint: refused bodies say why', () => {
     { name: 'a scalar body', body: 42, query: '?table=t', code: 'invalid_payload', mentions: /object/ },
     { name: 'an invalid table name', body: [{ id: 1 }], query: '?table=drop%20table', code: 'invalid_payload', mentions: /table name/ },
     { name: 'an envelope with extra fields', body: { table: 't', rows: [{ a: 1 }], extra: 1 }, code: 'ambiguous_payload', mentions: /only/ },
-    { name: 'an envelope naming another table than ?table=', body: { table: 'a', rows: [{ a: 1 }] }, query: '?table=b', code: 'ambiguous_payload', mentions: /"a".*"b"/ },
-    { name: '?table= and x-target-table disagreeing', body: [{ a: 1 }], query: '?table=a', headers: { 'x-target-table': 'b' }, code: 'ambiguous_payload', mentions: /disagree/ },
+    {
+      name: 'an envelope naming another table than ?table=',
+      body: { table: 'a', rows: [{ a: 1 }] },
+      query: '?table=b',
+      code: 'ambiguous_payload',
+      mentions: /"a".*"b"/,
+    },
+    {
+      name: '?table= and x-target-table disagreeing',
+      body: [{ a: 1 }],
+      query: '?table=a',
+      headers: { 'x-target-table': 'b' },
+      code: 'ambiguous_payload',
+      mentions: /disagree/,
+    },
     { name: 'a multi-table key that is not a table name', body: { 'bad name!': [{ a: 1 }] }, code: 'invalid_payload', mentions: /table names/ },
   ];
 

@@ -12,9 +12,6 @@ it('payload_bytes is the UTF-8 length of the stored JSON text, multi-byte charac
     });
     expect(response.status).toBe(202);
   }
-  const rows = await query<{ payload_bytes: number | null }>(
-    'SELECT payload_bytes FROM boitata_inbound_queue WHERE tenant_id = $1 ORDER BY id',
-    [conn.tenant],
-  );
+  const rows = await query<{ payload_bytes: number | null }>('SELECT payload_bytes FROM boitata_inbound_queue WHERE tenant_id = $1 ORDER BY id', [conn.tenant]);
   expect(rows.map((row) => row.payload_bytes)).toEqual(bodies.map((body) => new TextEncoder().encode(body).byteLength));
 });

@@ -90,8 +90,7 @@ export async function createKey(kind: 'metrics' | 'source', options: { tenant?: 
 
 export const revokeKey = (id: string) => fixture('/keys/revoke', { id });
 export const revokeConnection = (id: string) => fixture('/connections/revoke', { id });
-export const rotateKey = (id: string, overlapSeconds: number) =>
-  fixture<{ key: { id: string }; secret: string }>('/keys/rotate', { id, overlapSeconds });
+export const rotateKey = (id: string, overlapSeconds: number) => fixture<{ key: { id: string }; secret: string }>('/keys/rotate', { id, overlapSeconds });
 
 export function query<Row = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<Row[]> {
   return fixture<Row[]>('/query', { sql, params });
@@ -117,7 +116,9 @@ export function send(
     body = JSON.stringify(options.json);
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
   }
-  return (exports as unknown as { default: Fetcher }).default.fetch(new Request(`https://edge.test${path}`, { method: options.method ?? 'POST', headers, body }));
+  return (exports as unknown as { default: Fetcher }).default.fetch(
+    new Request(`https://edge.test${path}`, { method: options.method ?? 'POST', headers, body }),
+  );
 }
 
 export const pushPath = (token: string, query = '') => `/v1/ingest/push/${token}${query}`;

@@ -11,7 +11,17 @@ describe('detectPushPayload', () => {
     ['envelope', { table: 'e', rows: [{ a: 1 }] }, undefined, undefined, 'envelope', [['e', 1]]],
     ['envelope without table + explicit', { rows: [{ a: 1 }] }, 't', undefined, 'envelope', [['t', 1]]],
     ['envelope without table + default', { rows: [{ a: 1 }] }, undefined, 'd', 'envelope', [['d', 1]]],
-    ['multi-table', { a: [{ x: 1 }], b: [{ y: 1 }, { y: 2 }] }, undefined, undefined, 'multi_table', [['a', 1], ['b', 2]]],
+    [
+      'multi-table',
+      { a: [{ x: 1 }], b: [{ y: 1 }, { y: 2 }] },
+      undefined,
+      undefined,
+      'multi_table',
+      [
+        ['a', 1],
+        ['b', 2],
+      ],
+    ],
     ['multi-table even with a default table', { a: [{ x: 1 }] }, undefined, 'd', 'multi_table', [['a', 1]]],
     ['object + explicit table', { id: 1, tags: ['x'] }, 't', undefined, 'object', [['t', 1]]],
     ['object + default table', { id: 1, name: 'n' }, undefined, 'd', 'object', [['d', 1]]],

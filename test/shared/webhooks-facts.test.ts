@@ -8,37 +8,84 @@ const none = { deliveryId: null, eventType: null, providerTimestamp: null, shopD
 
 describe('deliveryFacts', () => {
   const cases: Array<[string, VerifyPreset, HeaderMap, unknown, Partial<Provenance>]> = [
-    ['stripe: id, type and created from the event', 'stripe', {},
+    [
+      'stripe: id, type and created from the event',
+      'stripe',
+      {},
       { id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', object: 'event', type: 'payment_intent.succeeded', created: 1_686_089_970 },
-      { deliveryId: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', eventType: 'payment_intent.succeeded', providerTimestamp: '2023-06-06T22:19:30.000Z' }],
-    ['github: the delivery, event and hook headers; no timestamp', 'github',
+      { deliveryId: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', eventType: 'payment_intent.succeeded', providerTimestamp: '2023-06-06T22:19:30.000Z' },
+    ],
+    [
+      'github: the delivery, event and hook headers; no timestamp',
+      'github',
       { 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958', 'x-github-event': 'pull_request', 'x-github-hook-id': '292430182' },
       { action: 'opened', created_at: '2026-01-01T00:00:00Z' },
-      { deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958', eventType: 'pull_request', hookId: '292430182' }],
-    ['shopify: webhook id, topic, shop domain, triggered-at (nanoseconds cut to milliseconds)', 'shopify',
-      { 'x-shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043', 'x-shopify-topic': 'orders/create',
-        'x-shopify-shop-domain': 'shop.myshopify.com', 'x-shopify-triggered-at': '2023-03-29T18:00:27.877041743Z' },
+      { deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958', eventType: 'pull_request', hookId: '292430182' },
+    ],
+    [
+      'shopify: webhook id, topic, shop domain, triggered-at (nanoseconds cut to milliseconds)',
+      'shopify',
+      {
+        'x-shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+        'x-shopify-topic': 'orders/create',
+        'x-shopify-shop-domain': 'shop.myshopify.com',
+        'x-shopify-triggered-at': '2023-03-29T18:00:27.877041743Z',
+      },
       { id: 820982911946154500 },
-      { deliveryId: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043', eventType: 'orders/create', shopDomain: 'shop.myshopify.com', providerTimestamp: '2023-03-29T18:00:27.877Z' }],
-    ['shopify: the un-prefixed headers of event subscriptions', 'shopify',
-      { 'shopify-webhook-id': 'w-1', 'shopify-topic': 'products/update', 'shopify-shop-domain': 's.myshopify.com', 'shopify-triggered-at': '2026-11-29T13:00:00+01:00' },
+      {
+        deliveryId: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+        eventType: 'orders/create',
+        shopDomain: 'shop.myshopify.com',
+        providerTimestamp: '2023-03-29T18:00:27.877Z',
+      },
+    ],
+    [
+      'shopify: the un-prefixed headers of event subscriptions',
+      'shopify',
+      {
+        'shopify-webhook-id': 'w-1',
+        'shopify-topic': 'products/update',
+        'shopify-shop-domain': 's.myshopify.com',
+        'shopify-triggered-at': '2026-11-29T13:00:00+01:00',
+      },
       {},
-      { deliveryId: 'w-1', eventType: 'products/update', shopDomain: 's.myshopify.com', providerTimestamp: '2026-11-29T12:00:00.000Z' }],
-    ['slack: event_id, the inner event type, event_time', 'slack', { 'x-slack-request-timestamp': '1700000999' },
+      { deliveryId: 'w-1', eventType: 'products/update', shopDomain: 's.myshopify.com', providerTimestamp: '2026-11-29T12:00:00.000Z' },
+    ],
+    [
+      'slack: event_id, the inner event type, event_time',
+      'slack',
+      { 'x-slack-request-timestamp': '1700000999' },
       { type: 'event_callback', event_id: 'Ev08MFMKH6J7', event_time: 1_700_000_000, event: { type: 'app_mention' } },
-      { deliveryId: 'Ev08MFMKH6J7', eventType: 'app_mention', providerTimestamp: '2023-11-14T22:13:20.000Z' }],
-    ['slack: url_verification is its own type; the request timestamp when no event_time', 'slack', { 'x-slack-request-timestamp': '1700000000' },
+      { deliveryId: 'Ev08MFMKH6J7', eventType: 'app_mention', providerTimestamp: '2023-11-14T22:13:20.000Z' },
+    ],
+    [
+      'slack: url_verification is its own type; the request timestamp when no event_time',
+      'slack',
+      { 'x-slack-request-timestamp': '1700000000' },
       { type: 'url_verification', challenge: 'c', token: 't' },
-      { eventType: 'url_verification', providerTimestamp: '2023-11-14T22:13:20.000Z' }],
-    ['slack: event_callback without an event keeps the top-level type', 'slack', {}, { type: 'event_callback', event_id: 'Ev1' },
-      { deliveryId: 'Ev1', eventType: 'event_callback' }],
-    ['standard-webhooks: webhook-id, body type, webhook-timestamp', 'standard-webhooks',
+      { eventType: 'url_verification', providerTimestamp: '2023-11-14T22:13:20.000Z' },
+    ],
+    [
+      'slack: event_callback without an event keeps the top-level type',
+      'slack',
+      {},
+      { type: 'event_callback', event_id: 'Ev1' },
+      { deliveryId: 'Ev1', eventType: 'event_callback' },
+    ],
+    [
+      'standard-webhooks: webhook-id, body type, webhook-timestamp',
+      'standard-webhooks',
       { 'webhook-id': 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W', 'webhook-timestamp': '1674087231', 'webhook-signature': 'v1,x' },
       { type: 'user.created', data: {} },
-      { deliveryId: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W', eventType: 'user.created', providerTimestamp: '2023-01-19T00:13:51.000Z' }],
-    ['standard-webhooks: the svix-* headers', 'standard-webhooks',
-      { 'svix-id': 'msg_svix', 'svix-timestamp': '1674087231', 'svix-signature': 'v1,x' }, { type: 'email.sent' },
-      { deliveryId: 'msg_svix', eventType: 'email.sent', providerTimestamp: '2023-01-19T00:13:51.000Z' }],
+      { deliveryId: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W', eventType: 'user.created', providerTimestamp: '2023-01-19T00:13:51.000Z' },
+    ],
+    [
+      'standard-webhooks: the svix-* headers',
+      'standard-webhooks',
+      { 'svix-id': 'msg_svix', 'svix-timestamp': '1674087231', 'svix-signature': 'v1,x' },
+      { type: 'email.sent' },
+      { deliveryId: 'msg_svix', eventType: 'email.sent', providerTimestamp: '2023-01-19T00:13:51.000Z' },
+    ],
     ['hmac-sha256: nothing is known', 'hmac-sha256', { 'x-request-id': 'r' }, { id: 'x', type: 'y' }, {}],
   ];
   for (const [name, preset, headers, body, expected] of cases) {
@@ -59,7 +106,10 @@ describe('deliveryFacts', () => {
   }
 
   it('accepts an id of up to 1,024 characters (the edge hashes a long one into its key), a type of 255, and numbers', () => {
-    expect(deliveryFacts('stripe', {}, { id: 'e'.repeat(1024), type: 't'.repeat(255) })).toMatchObject({ deliveryId: 'e'.repeat(1024), eventType: 't'.repeat(255) });
+    expect(deliveryFacts('stripe', {}, { id: 'e'.repeat(1024), type: 't'.repeat(255) })).toMatchObject({
+      deliveryId: 'e'.repeat(1024),
+      eventType: 't'.repeat(255),
+    });
     expect(deliveryFacts('stripe', {}, { id: 7, type: 42 })).toMatchObject({ deliveryId: '7', eventType: '42' });
   });
 
@@ -69,7 +119,9 @@ describe('deliveryFacts', () => {
   });
 
   it('refuses a header timestamp that is not Unix seconds or an ISO instant', () => {
-    expect(deliveryFacts('standard-webhooks', { 'webhook-id': 'm', 'webhook-timestamp': 'soon', 'webhook-signature': 'v1,x' }, {}).providerTimestamp).toBeNull();
+    expect(
+      deliveryFacts('standard-webhooks', { 'webhook-id': 'm', 'webhook-timestamp': 'soon', 'webhook-signature': 'v1,x' }, {}).providerTimestamp,
+    ).toBeNull();
     expect(deliveryFacts('shopify', { 'x-shopify-triggered-at': 'yesterday' }, {}).providerTimestamp).toBeNull();
     expect(deliveryFacts('shopify', { 'x-shopify-triggered-at': '2023-02-30T00:00:00Z' }, {}).providerTimestamp).toBeNull();
   });
@@ -136,8 +188,9 @@ describe('eventTableName', () => {
 
 describe('slackChallenge', () => {
   it('returns the challenge of a url_verification body', () => {
-    expect(slackChallenge({ token: 'Jhj5dZrVaK7ZwHHjRyZWjbDl', challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' }))
-      .toBe('3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P');
+    expect(
+      slackChallenge({ token: 'Jhj5dZrVaK7ZwHHjRyZWjbDl', challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' }),
+    ).toBe('3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P');
   });
   const nothing: Array<[string, unknown]> = [
     ['an event_callback', { type: 'event_callback', challenge: 'x' }],

@@ -34,7 +34,9 @@ function shopifyValidator(secret: string) {
 /** Verifies with our verifier at the time it was signed; returns the provenance. */
 async function verifyOurs(preset: VerifyPreset, secret: string, delivery: { headers: Record<string, string>; body: string }, nowMs: number) {
   const body = new TextEncoder().encode(delivery.body);
-  expect(await verifySignature({ preset, options: preset === 'hmac-sha256' ? GENERIC : null, secrets: [secret], headers: delivery.headers, body, nowMs })).toEqual({ ok: true });
+  expect(
+    await verifySignature({ preset, options: preset === 'hmac-sha256' ? GENERIC : null, secrets: [secret], headers: delivery.headers, body, nowMs }),
+  ).toEqual({ ok: true });
   return deliveryFacts(preset, delivery.headers, JSON.parse(delivery.body));
 }
 
@@ -65,7 +67,7 @@ describe('sampleDelivery', () => {
   it('shopify: an orders/create webhook that @shopify/shopify-api webhooks.validate accepts', async () => {
     const secret = signers.shopify.newSecret();
     const delivery = await sampleDelivery({ preset: 'shopify', options: null, secret, nowMs });
-    expect(await (shopifyValidator(secret))(delivery.headers, delivery.body)).toMatchObject({ valid: true, topic: 'ORDERS_CREATE' });
+    expect(await shopifyValidator(secret)(delivery.headers, delivery.body)).toMatchObject({ valid: true, topic: 'ORDERS_CREATE' });
     const facts = await verifyOurs('shopify', secret, delivery, nowMs);
     expect(facts).toMatchObject({ eventType: 'orders/create', shopDomain: 'boitata-demo.myshopify.com', deliveryId: delivery.headers['x-shopify-webhook-id'] });
     expect(eventTableName('shopify', facts.eventType)).toBe('shopify_orders_create');
@@ -77,7 +79,10 @@ describe('sampleDelivery', () => {
     verifySlackRequest({
       signingSecret: secret,
       body: delivery.body,
-      headers: { 'x-slack-signature': delivery.headers['x-slack-signature']!, 'x-slack-request-timestamp': Number(delivery.headers['x-slack-request-timestamp']) },
+      headers: {
+        'x-slack-signature': delivery.headers['x-slack-signature']!,
+        'x-slack-request-timestamp': Number(delivery.headers['x-slack-request-timestamp']),
+      },
       nowMilliseconds: nowMs,
     });
     const facts = await verifyOurs('slack', secret, delivery, nowMs);
@@ -122,7 +127,12 @@ describe("the documented recipes for Shopify and Slack agree with their SDKs' ve
     const secret = signers.shopify.newSecret();
     const body = JSON.stringify({ id: 1, note: 'São Paulo ✓' });
     const { headers } = await signers.shopify.sign(secret, body, 0);
-    const required = { 'x-shopify-topic': 'orders/create', 'x-shopify-shop-domain': 's.myshopify.com', 'x-shopify-api-version': '2025-01', 'x-shopify-webhook-id': 'w1' };
+    const required = {
+      'x-shopify-topic': 'orders/create',
+      'x-shopify-shop-domain': 's.myshopify.com',
+      'x-shopify-api-version': '2025-01',
+      'x-shopify-webhook-id': 'w1',
+    };
     const validate = shopifyValidator(secret);
     expect(await validate({ ...headers, ...required }, body)).toMatchObject({ valid: true });
     expect(await validate({ ...headers, ...required }, body.replace('1', '2'))).toMatchObject({ valid: false });

@@ -176,8 +176,10 @@ describe('verifySignature: Standard Webhooks header forms', () => {
     const mixed = `v1a,abcd ${wrong} v2,${good.headers['webhook-signature']!.slice(3)} ${good.headers['webhook-signature']}`;
     expect(await verify('standard-webhooks', [secret], { ...good, headers: { ...good.headers, 'webhook-signature': mixed } })).toEqual({ ok: true });
     const onlyOthers = `v2,${good.headers['webhook-signature']!.slice(3)} ${wrong}`;
-    expect(await verify('standard-webhooks', [secret], { ...good, headers: { ...good.headers, 'webhook-signature': onlyOthers } }))
-      .toMatchObject({ ok: false, code: 'signature_invalid' });
+    expect(await verify('standard-webhooks', [secret], { ...good, headers: { ...good.headers, 'webhook-signature': onlyOthers } })).toMatchObject({
+      ok: false,
+      code: 'signature_invalid',
+    });
   });
 
   it('accepts the secret without its whsec_ prefix (bare base64)', async () => {
@@ -225,7 +227,10 @@ describe('verifySignature: GitHub, Shopify and the generic preset', () => {
     const headers: HeaderMap = { 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` };
     expect(await verifySignature({ preset: 'github', options: null, secrets: [secret], headers, body, nowMs: NOW_MS })).toEqual({ ok: true });
     body[body.length - 1] = 0x62;
-    expect(await verifySignature({ preset: 'github', options: null, secrets: [secret], headers, body, nowMs: NOW_MS })).toMatchObject({ ok: false, code: 'signature_invalid' });
+    expect(await verifySignature({ preset: 'github', options: null, secrets: [secret], headers, body, nowMs: NOW_MS })).toMatchObject({
+      ok: false,
+      code: 'signature_invalid',
+    });
   });
 
   it('shopify: the un-prefixed Shopify-Hmac-Sha256 of event subscriptions verifies too', async () => {
@@ -255,10 +260,17 @@ describe('verifySignature: GitHub, Shopify and the generic preset', () => {
 
   it('hmac-sha256 without settings, or a connection without a usable secret, is signature_invalid (not a throw)', async () => {
     const body = encoder.encode(BODY);
-    expect(await verifySignature({ preset: 'hmac-sha256', options: null, secrets: ['s'], headers: { 'x-signature': 'ab' }, body, nowMs: NOW_MS }))
-      .toMatchObject({ ok: false, code: 'signature_invalid' });
+    expect(
+      await verifySignature({ preset: 'hmac-sha256', options: null, secrets: ['s'], headers: { 'x-signature': 'ab' }, body, nowMs: NOW_MS }),
+    ).toMatchObject({ ok: false, code: 'signature_invalid' });
     const { headers } = await signers.github.sign('s', BODY, NOW);
-    expect(await verifySignature({ preset: 'github', options: null, secrets: [], headers, body, nowMs: NOW_MS })).toMatchObject({ ok: false, code: 'signature_invalid' });
-    expect(await verifySignature({ preset: 'github', options: null, secrets: [''], headers, body, nowMs: NOW_MS })).toMatchObject({ ok: false, code: 'signature_invalid' });
+    expect(await verifySignature({ preset: 'github', options: null, secrets: [], headers, body, nowMs: NOW_MS })).toMatchObject({
+      ok: false,
+      code: 'signature_invalid',
+    });
+    expect(await verifySignature({ preset: 'github', options: null, secrets: [''], headers, body, nowMs: NOW_MS })).toMatchObject({
+      ok: false,
+      code: 'signature_invalid',
+    });
   });
 });

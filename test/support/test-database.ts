@@ -48,9 +48,7 @@ export async function recreateTestDatabase(url: string): Promise<pg.Pool> {
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(
-      `Tests need a Postgres at ${admin.host} (set TEST_DATABASE_URL to use another): ${(error as Error).message}`,
-    );
+    throw new Error(`Tests need a Postgres at ${admin.host} (set TEST_DATABASE_URL to use another): ${(error as Error).message}`);
   }
   try {
     await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);

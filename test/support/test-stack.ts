@@ -66,13 +66,19 @@ export function acquireTestServices(): Promise<Shared<TestServices>> {
       stops.push(() => fixtures.close());
       const trino = await probeTrino();
       const edge = await startLocalEdge({
-        databaseUrl: url, port: Number(process.env['TEST_EDGE_PORT'] ?? 8797), vars: { GATE_CONFIG_TTL_SECONDS: '1', BOITATA_SECRETS_KEY: secretsKey },
+        databaseUrl: url,
+        port: Number(process.env['TEST_EDGE_PORT'] ?? 8797),
+        vars: { GATE_CONFIG_TTL_SECONDS: '1', BOITATA_SECRETS_KEY: secretsKey },
       });
       stops.push(() => edge.stop());
       return {
         value: {
-          neonSqlUrl: neon.sqlUrl, neonWsHost: neon.wsProxyHost, fixturesUrl: fixtures.url,
-          trinoUrl: trino.ready ? trino.url : '', trinoSkipReason: trino.reason, edgeUrl: edge.url,
+          neonSqlUrl: neon.sqlUrl,
+          neonWsHost: neon.wsProxyHost,
+          fixturesUrl: fixtures.url,
+          trinoUrl: trino.ready ? trino.url : '',
+          trinoSkipReason: trino.reason,
+          edgeUrl: edge.url,
         },
         stop,
       };

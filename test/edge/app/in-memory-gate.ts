@@ -2,9 +2,19 @@
 // Durable Object does, writes through a QueueWriter, and records every call the Worker makes (one call, one RPC).
 import { credentialDigest } from '../../../edge/auth/secrets.ts';
 import {
-  completeMessage, DATABASE_RETRY_AFTER_SECONDS, UNAUTHORIZED_MESSAGE,
-  type AdmitDecision, type AdmitRequest, type DeadlinedMessage, type DeliveryAdmitRequest, type EnqueueOutcome,
-  type Gate, type GateDirectory, type IngestDecision, type MessageDraft, type Principal,
+  completeMessage,
+  DATABASE_RETRY_AFTER_SECONDS,
+  UNAUTHORIZED_MESSAGE,
+  type AdmitDecision,
+  type AdmitRequest,
+  type DeadlinedMessage,
+  type DeliveryAdmitRequest,
+  type EnqueueOutcome,
+  type Gate,
+  type GateDirectory,
+  type IngestDecision,
+  type MessageDraft,
+  type Principal,
 } from '../../../edge/gate/gate-protocol.ts';
 import type { QueueWriter } from '../../../edge/queue/queue-writer.ts';
 import type { CredentialKind } from '../../../shared/credential-format.ts';
@@ -102,7 +112,7 @@ export class InMemoryGate implements Gate {
     if (this.rejectAdmission !== undefined) return this.rejectAdmission;
     const rateLimit = { ...RATE_LIMIT };
     if (request.sourceClaim !== undefined && request.sourceClaim !== credential.sourceId) {
-      return { kind: 'reject', code: 'source_not_allowed', message: 'Not this key\'s source.', rateLimit };
+      return { kind: 'reject', code: 'source_not_allowed', message: "Not this key's source.", rateLimit };
     }
     if (request.idempotency !== undefined) {
       const { key, requestHash } = request.idempotency;

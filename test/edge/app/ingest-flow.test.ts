@@ -167,7 +167,10 @@ describe('createApp: the default-table path refuses what it cannot store', () =>
   it('a rate-limited connection: 429 with Retry-After, whatever the body', async () => {
     const { app, gate, secret } = await appWith({ defaultTable: 'crm_contacts' });
     gate.rejectAdmission = {
-      kind: 'reject', code: 'rate_limited', message: 'Rate limit reached.', retryAfterSeconds: 7,
+      kind: 'reject',
+      code: 'rate_limited',
+      message: 'Rate limit reached.',
+      retryAfterSeconds: 7,
       rateLimit: { limit: 60, remaining: 0, resetSeconds: 7 },
     };
     const response = await push(app, secret, [{ id: 1 }, 2]);

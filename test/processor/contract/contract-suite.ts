@@ -9,15 +9,27 @@ export const columnsOf = (types: ReadonlyMap<string, ColumnType>) => [...types].
 
 /** The metadata every table had before the verified-credential columns: what an older table holds. */
 export const METADATA_BEFORE_CREDENTIAL = [
-  ['_boitata_message_id', 'varchar'], ['_boitata_row_id', 'integer'], ['_boitata_received_at', TS], ['_boitata_tenant_id', 'varchar'],
-  ['_boitata_endpoint', 'varchar'], ['_boitata_sequence', 'bigint'], ['_boitata_rescue', 'varchar'],
+  ['_boitata_message_id', 'varchar'],
+  ['_boitata_row_id', 'integer'],
+  ['_boitata_received_at', TS],
+  ['_boitata_tenant_id', 'varchar'],
+  ['_boitata_endpoint', 'varchar'],
+  ['_boitata_sequence', 'bigint'],
+  ['_boitata_rescue', 'varchar'],
 ] as const;
-export const CREDENTIAL_METADATA = [['_boitata_credential', 'varchar'], ['_boitata_source_id', 'varchar']] as const;
+export const CREDENTIAL_METADATA = [
+  ['_boitata_credential', 'varchar'],
+  ['_boitata_source_id', 'varchar'],
+] as const;
 /** The metadata every table had before the provider provenance columns (issue 11). */
 export const METADATA_BEFORE_PROVENANCE = [...METADATA_BEFORE_CREDENTIAL, ...CREDENTIAL_METADATA] as const;
 export const PROVENANCE_METADATA = [
-  ['_boitata_provider', 'varchar'], ['_boitata_delivery_id', 'varchar'], ['_boitata_event_type', 'varchar'],
-  ['_boitata_provider_timestamp', TS], ['_boitata_shop_domain', 'varchar'], ['_boitata_hook_id', 'varchar'],
+  ['_boitata_provider', 'varchar'],
+  ['_boitata_delivery_id', 'varchar'],
+  ['_boitata_event_type', 'varchar'],
+  ['_boitata_provider_timestamp', TS],
+  ['_boitata_shop_domain', 'varchar'],
+  ['_boitata_hook_id', 'varchar'],
 ] as const;
 export const METADATA = [...METADATA_BEFORE_PROVENANCE, ...PROVENANCE_METADATA] as const;
 export const PROVENANCE_SELECT = '_boitata_provider, _boitata_delivery_id, _boitata_event_type, _boitata_shop_domain, _boitata_hook_id';

@@ -83,8 +83,17 @@ function row(n: number, messageId = `m${n}`): LoadRow {
   const coerced = coerceValue(n, 'bigint');
   if (!coerced.ok) throw new Error(coerced.reason);
   return {
-    messageId, rowId: 0, receivedAt: canonicalTimestamp('2026-06-12T10:00:00Z'), tenantId: 'p', endpoint: 'e', sequence: String(n + 1),
-    rescue: null, credential: 'connection:00000000-0000-4000-8000-000000000001', sourceId: null, provenance: null, cells: new Map<string, Cell>([['n', coerced.cell]]),
+    messageId,
+    rowId: 0,
+    receivedAt: canonicalTimestamp('2026-06-12T10:00:00Z'),
+    tenantId: 'p',
+    endpoint: 'e',
+    sequence: String(n + 1),
+    rescue: null,
+    credential: 'connection:00000000-0000-4000-8000-000000000001',
+    sourceId: null,
+    provenance: null,
+    cells: new Map<string, Cell>([['n', coerced.cell]]),
   };
 }
 
@@ -134,7 +143,10 @@ describe('DuckDB: one writer process, readers in between', () => {
 
     const holder = startChild(HOLDER, { path });
     await holder.started;
-    const failure = await warehouse.insertRows(ref, [row(1)], types).then(() => null, (error: unknown) => error);
+    const failure = await warehouse.insertRows(ref, [row(1)], types).then(
+      () => null,
+      (error: unknown) => error,
+    );
     expect(failure).toBeInstanceOf(WarehouseError);
     expect(failure).toMatchObject({ kind: 'transient', errorName: 'WAREHOUSE_LOCKED' });
     expect((failure as Error).message).toContain(path);
@@ -151,9 +163,17 @@ describe('DuckDB: one writer process, readers in between', () => {
     const ref = warehouse.tableRef('acme', 'busy');
     await warehouse.createTable(ref, [{ physical: 'n', type: 'bigint' }]);
     await Promise.all([
-      warehouse.insertRows(ref, Array.from({ length: 100 }, (_, i) => row(i, `a${i}`)), types),
+      warehouse.insertRows(
+        ref,
+        Array.from({ length: 100 }, (_, i) => row(i, `a${i}`)),
+        types,
+      ),
       warehouse.applyChange(ref, { kind: 'add_column', logical: 'extra', physical: 'extra', type: 'varchar' }),
-      warehouse.insertRows(ref, Array.from({ length: 100 }, (_, i) => row(i, `b${i}`)), types),
+      warehouse.insertRows(
+        ref,
+        Array.from({ length: 100 }, (_, i) => row(i, `b${i}`)),
+        types,
+      ),
       warehouse.mergeRows(ref, 'n', [row(1000, 'c')], types),
       warehouse.maintain(ref),
     ]);
@@ -166,10 +186,13 @@ describe('DuckDB: one writer process, readers in between', () => {
     await warehouse.ensureSchema(warehouse.tableRef('acme', 'x')); // creates the file
     const { columns, rows } = await warehouse.query(
       "SELECT 42::BIGINT AS small, 9007199254740993::BIGINT AS big, TIMESTAMPTZ '2026-06-12 10:00:00.123456+05:30' AS at, " +
-      "DATE '2024-02-29' AS day, 12.30::DECIMAL(5,2) AS price, [1, 2] AS list, {'a': 1} AS struct, 'nan'::DOUBLE AS nan, " +
-      "TIMESTAMP '2026-01-01 00:00:00' AS naive, NULL AS nothing");
+        "DATE '2024-02-29' AS day, 12.30::DECIMAL(5,2) AS price, [1, 2] AS list, {'a': 1} AS struct, 'nan'::DOUBLE AS nan, " +
+        "TIMESTAMP '2026-01-01 00:00:00' AS naive, NULL AS nothing",
+    );
     expect(columns).toEqual(['small', 'big', 'at', 'day', 'price', 'list', 'struct', 'nan', 'naive', 'nothing']);
-    expect(rows).toEqual([[42, '9007199254740993', '2026-06-12T04:30:00.123456Z', '2024-02-29', '12.30', [1, 2], { a: 1 }, 'NaN', '2026-01-01T00:00:00.000000', null]]);
+    expect(rows).toEqual([
+      [42, '9007199254740993', '2026-06-12T04:30:00.123456Z', '2024-02-29', '12.30', [1, 2], { a: 1 }, 'NaN', '2026-01-01T00:00:00.000000', null],
+    ]);
     await warehouse.close();
   });
 
@@ -182,8 +205,12 @@ describe('DuckDB: one writer process, readers in between', () => {
     await warehouse.query("INSERT INTO p_acme.adopted VALUES (1, ['a'], 1, TIMESTAMP '2026-01-01 00:00:00', {'x': 1})");
     await warehouse.ensureMetadataColumns(ref, new Set(['n', 'tags', 'small', 'naive', 'point']));
     const described = (await warehouse.describeTable(ref))!;
-    expect([described.get('tags'), described.get('small'), described.get('naive'), described.get('point')])
-      .toEqual(['varchar[]', 'smallint', 'timestamp', 'struct(x integer)']);
+    expect([described.get('tags'), described.get('small'), described.get('naive'), described.get('point')]).toEqual([
+      'varchar[]',
+      'smallint',
+      'timestamp',
+      'struct(x integer)',
+    ]);
     // What the loader passes: the data columns (the registry's), types as described.
     const dataColumns = new Map([...described].filter(([name]) => !name.startsWith('_boitata_')));
     await warehouse.mergeRows(ref, 'n', [{ ...row(1), sequence: '5' }], dataColumns);
@@ -202,7 +229,7 @@ describe('DuckDB: one writer process, readers in between', () => {
 
 describe('DuckDB error classification', () => {
   it.each([
-    ['Conversion Error: Could not convert string \'abc\' to INT32', 'permanent', 'CONVERSION_ERROR'],
+    ["Conversion Error: Could not convert string 'abc' to INT32", 'permanent', 'CONVERSION_ERROR'],
     ['Constraint Error: NOT NULL constraint failed: t.a', 'permanent', 'CONSTRAINT_VIOLATION'],
     ['Out of Range Error: Overflow in multiplication of INT32', 'permanent', 'NUMERIC_VALUE_OUT_OF_RANGE'],
     ['TransactionContext Error: Conflict on update!', 'transient', 'TRANSACTION_CONFLICT'],

@@ -45,7 +45,8 @@ export const duckdb: Subject = {
   utcText: (column) => `strftime(timezone('UTC', ${column}), '%Y-%m-%d %H:%M:%S.%f')`,
   async readComment(warehouse, ref, column) {
     const { rows } = await warehouse.query(
-      `SELECT comment FROM duckdb_columns() WHERE schema_name = ${s(ref.schema)} AND table_name = ${s(ref.table)} AND column_name = ${s(column)}`);
+      `SELECT comment FROM duckdb_columns() WHERE schema_name = ${s(ref.schema)} AND table_name = ${s(ref.table)} AND column_name = ${s(column)}`,
+    );
     return (rows[0]?.[0] as string | null | undefined) ?? null;
   },
   cleanup: () => rmSync(duckDir, { recursive: true, force: true }),
@@ -55,10 +56,16 @@ const trinoUrl = inject('trinoUrl');
 export const trino: Subject = {
   title: 'Trino/Iceberg',
   skipReason: trinoUrl === '' ? inject('trinoSkipReason') : null,
-  open: () => new TrinoWarehouse({
-    url: trinoUrl, user: 'boitata-tests', statementTimeoutMs: 120_000, catalog: 'iceberg',
-    schemaPrefix: `ct${Date.now().toString(36)}_`, maxQueryLength: 1_000_000, snapshotRetention: '7d',
-  }),
+  open: () =>
+    new TrinoWarehouse({
+      url: trinoUrl,
+      user: 'boitata-tests',
+      statementTimeoutMs: 120_000,
+      catalog: 'iceberg',
+      schemaPrefix: `ct${Date.now().toString(36)}_`,
+      maxQueryLength: 1_000_000,
+      snapshotRetention: '7d',
+    }),
   name: (ref) => `${q(ref.catalog)}.${q(ref.schema)}.${q(ref.table)}`,
   ddlType: (type) => type,
   utcText: (column) => `substr(CAST(${column} AT TIME ZONE 'UTC' AS varchar), 1, 26)`,
@@ -88,7 +95,13 @@ export function loadRow(
   types: ReadonlyMap<string, ColumnType>,
   fields: Record<string, unknown>,
   identity: {
-    messageId: string; rowId?: number; sequence?: string; rescue?: string | null; receivedAt?: string; credential?: string; sourceId?: string | null;
+    messageId: string;
+    rowId?: number;
+    sequence?: string;
+    rescue?: string | null;
+    receivedAt?: string;
+    credential?: string;
+    sourceId?: string | null;
     provenance?: unknown;
   },
 ): LoadRow {

@@ -8,7 +8,14 @@ import { loadRow, newTenant, q, TS } from './subjects.ts';
 
 describeContract('rows', (subject, { warehouse, freshTable, rowsOf }) => {
   it('round-trips every type, NULLs and hostile text through insertRows', async () => {
-    const types = new Map<string, ColumnType>([['flag', 'boolean'], ['n', 'bigint'], ['x', 'double'], ['label', 'varchar'], ['day', 'date'], ['at', TS]]);
+    const types = new Map<string, ColumnType>([
+      ['flag', 'boolean'],
+      ['n', 'bigint'],
+      ['x', 'double'],
+      ['label', 'varchar'],
+      ['day', 'date'],
+      ['at', TS],
+    ]);
     const ref = await freshTable(types);
     const hostile = `it's "quoted" \\ back\nnew line ação 🦆 '; DROP TABLE x; --`;
     const samples: Array<Record<string, unknown>> = [
@@ -19,10 +26,15 @@ describeContract('rows', (subject, { warehouse, freshTable, rowsOf }) => {
       { flag: null, n: null, x: null, label: null, day: null, at: null },
       {}, // absent fields: NULL too
     ];
-    await warehouse.insertRows(ref, samples.map((fields, rowId) => loadRow(types, fields, { messageId: 'm1', rowId })), types);
+    await warehouse.insertRows(
+      ref,
+      samples.map((fields, rowId) => loadRow(types, fields, { messageId: 'm1', rowId })),
+      types,
+    );
     const rows = await rowsOf(
       `SELECT _boitata_row_id, flag, CAST(n AS varchar), x, label, CAST(day AS varchar), ${subject.utcText(q('at'))}, ${subject.utcText('_boitata_received_at')} ` +
-      `FROM ${subject.name(ref)} ORDER BY _boitata_row_id`);
+        `FROM ${subject.name(ref)} ORDER BY _boitata_row_id`,
+    );
     const received = '2026-06-12 04:30:00.123456';
     expect(rows).toEqual([
       [0, true, '9007199254740991', 0.1, hostile, '2024-02-29', '2026-06-12 04:30:00.123456', received],
@@ -39,8 +51,11 @@ describeContract('rows', (subject, { warehouse, freshTable, rowsOf }) => {
     const ref = await freshTable(types);
     const rescue = JSON.stringify({ 'odd field': { value: "it's [1,2]", reason: 'column is bigint, value is text' } });
     await warehouse.insertRows(ref, [loadRow(types, { a: 'x' }, { messageId: 'msg-1', rowId: 3, sequence: '9007199254740993', rescue })], types);
-    expect(await rowsOf(`SELECT _boitata_message_id, _boitata_row_id, _boitata_tenant_id, _boitata_endpoint, CAST(_boitata_sequence AS varchar), _boitata_rescue FROM ${subject.name(ref)}`))
-      .toEqual([['msg-1', 3, 'contract', 'contract-endpoint', '9007199254740993', rescue]]);
+    expect(
+      await rowsOf(
+        `SELECT _boitata_message_id, _boitata_row_id, _boitata_tenant_id, _boitata_endpoint, CAST(_boitata_sequence AS varchar), _boitata_rescue FROM ${subject.name(ref)}`,
+      ),
+    ).toEqual([['msg-1', 3, 'contract', 'contract-endpoint', '9007199254740993', rescue]]);
   });
 
   it('refuses a value that does not fit its column as permanent, writing nothing of the batch', async () => {
@@ -48,7 +63,10 @@ describeContract('rows', (subject, { warehouse, freshTable, rowsOf }) => {
     const ref = await freshTable(types);
     const good = loadRow(types, { small: 1 }, { messageId: 'good' });
     const bad: LoadRow = { ...loadRow(types, {}, { messageId: 'bad' }), cells: new Map([['small', { type: 'integer', text: '99999999999' }]]) };
-    const failure = await warehouse.insertRows(ref, [good, bad], types).then(() => null, (error: unknown) => error);
+    const failure = await warehouse.insertRows(ref, [good, bad], types).then(
+      () => null,
+      (error: unknown) => error,
+    );
     expect(failure).toBeInstanceOf(WarehouseError);
     expect((failure as WarehouseError).kind).toBe('permanent');
     expect(await rowsOf(`SELECT count(*) FROM ${subject.name(ref)}`)).toEqual([[0]]);
@@ -58,7 +76,10 @@ describeContract('rows', (subject, { warehouse, freshTable, rowsOf }) => {
     const types = new Map<string, ColumnType>([['a', 'varchar']]);
     const ref = warehouse.tableRef(newTenant(), 'missing');
     await warehouse.ensureSchema(ref);
-    const failure = await warehouse.insertRows(ref, [loadRow(types, { a: 'x' }, { messageId: 'm' })], types).then(() => null, (error: unknown) => error);
+    const failure = await warehouse.insertRows(ref, [loadRow(types, { a: 'x' }, { messageId: 'm' })], types).then(
+      () => null,
+      (error: unknown) => error,
+    );
     expect(failure).toBeInstanceOf(WarehouseError);
     expect((failure as WarehouseError).kind).toBe('transient');
   });
@@ -67,8 +88,10 @@ describeContract('rows', (subject, { warehouse, freshTable, rowsOf }) => {
     const types = new Map<string, ColumnType>([['a', 'varchar']]);
     const ref = await freshTable(types);
     const rows = [
-      loadRow(types, { a: 'x' }, { messageId: 'm1', rowId: 0 }), loadRow(types, { a: 'y' }, { messageId: 'm1', rowId: 1 }),
-      loadRow(types, { a: 'z' }, { messageId: 'm1', rowId: 2 }), loadRow(types, { a: 'w' }, { messageId: 'm2', rowId: 0 }),
+      loadRow(types, { a: 'x' }, { messageId: 'm1', rowId: 0 }),
+      loadRow(types, { a: 'y' }, { messageId: 'm1', rowId: 1 }),
+      loadRow(types, { a: 'z' }, { messageId: 'm1', rowId: 2 }),
+      loadRow(types, { a: 'w' }, { messageId: 'm2', rowId: 0 }),
       loadRow(types, { a: 'q' }, { messageId: "m'3", rowId: 0 }),
     ];
     await warehouse.insertRows(ref, rows, types);
@@ -78,21 +101,36 @@ describeContract('rows', (subject, { warehouse, freshTable, rowsOf }) => {
   });
 
   it('merges on the item key: inserts new keys, updates existing ones, and an older sequence never overwrites a newer one', async () => {
-    const types = new Map<string, ColumnType>([['id', 'varchar'], ['status', 'varchar'], ['amount', 'bigint']]);
+    const types = new Map<string, ColumnType>([
+      ['id', 'varchar'],
+      ['status', 'varchar'],
+      ['amount', 'bigint'],
+    ]);
     const ref = await freshTable(types, 'items');
     const item = (fields: Record<string, unknown>, sequence: string) => loadRow(types, fields, { messageId: `m${sequence}`, sequence });
     const read = () => rowsOf(`SELECT id, status, amount, CAST(_boitata_sequence AS varchar) FROM ${subject.name(ref)} ORDER BY id`);
 
     await warehouse.mergeRows(ref, 'id', [item({ id: 'a', status: 'new', amount: 1 }, '10'), item({ id: 'b', status: 'new', amount: 2 }, '10')], types);
-    expect(await read()).toEqual([['a', 'new', 1, '10'], ['b', 'new', 2, '10']]);
+    expect(await read()).toEqual([
+      ['a', 'new', 1, '10'],
+      ['b', 'new', 2, '10'],
+    ]);
 
     // An update replaces the item with its latest version: a field it no longer carries becomes NULL.
     await warehouse.mergeRows(ref, 'id', [item({ id: 'a', status: 'paid' }, '11'), item({ id: 'c', status: 'new', amount: 3 }, '11')], types);
-    expect(await read()).toEqual([['a', 'paid', null, '11'], ['b', 'new', 2, '10'], ['c', 'new', 3, '11']]);
+    expect(await read()).toEqual([
+      ['a', 'paid', null, '11'],
+      ['b', 'new', 2, '10'],
+      ['c', 'new', 3, '11'],
+    ]);
 
     // A re-delivered older message: b was written by sequence 10, this is 5.
     await warehouse.mergeRows(ref, 'id', [item({ id: 'b', status: 'stale', amount: 0 }, '5'), item({ id: 'a', status: 'refunded', amount: 7 }, '11')], types);
-    expect(await read()).toEqual([['a', 'refunded', 7, '11'], ['b', 'new', 2, '10'], ['c', 'new', 3, '11']]);
+    expect(await read()).toEqual([
+      ['a', 'refunded', 7, '11'],
+      ['b', 'new', 2, '10'],
+      ['c', 'new', 3, '11'],
+    ]);
   });
 
   it('lists values not hashed yet and replaces them in place', async () => {
@@ -100,14 +138,26 @@ describeContract('rows', (subject, { warehouse, freshTable, rowsOf }) => {
     const ref = await freshTable(types);
     const hashed = 'a'.repeat(64);
     const values = ['alice@example.com', "o'brien@example.com", 'alice@example.com', null, hashed];
-    await warehouse.insertRows(ref, values.map((email, rowId) => loadRow(types, { email }, { messageId: 'm', rowId })), types);
+    await warehouse.insertRows(
+      ref,
+      values.map((email, rowId) => loadRow(types, { email }, { messageId: 'm', rowId })),
+      types,
+    );
     expect((await warehouse.unhashedValues(ref, 'email', 10)).sort()).toEqual(['alice@example.com', "o'brien@example.com"]);
     expect(await warehouse.unhashedValues(ref, 'email', 1)).toHaveLength(1);
-    const mapping = new Map([['alice@example.com', 'b'.repeat(64)], ["o'brien@example.com", 'c'.repeat(64)]]);
+    const mapping = new Map([
+      ['alice@example.com', 'b'.repeat(64)],
+      ["o'brien@example.com", 'c'.repeat(64)],
+    ]);
     await warehouse.replaceValues(ref, 'email', mapping);
     expect(await warehouse.unhashedValues(ref, 'email', 10)).toEqual([]);
-    expect(await rowsOf(`SELECT email FROM ${subject.name(ref)} ORDER BY _boitata_row_id`))
-      .toEqual([['b'.repeat(64)], ['c'.repeat(64)], ['b'.repeat(64)], [null], [hashed]]);
+    expect(await rowsOf(`SELECT email FROM ${subject.name(ref)} ORDER BY _boitata_row_id`)).toEqual([
+      ['b'.repeat(64)],
+      ['c'.repeat(64)],
+      ['b'.repeat(64)],
+      [null],
+      [hashed],
+    ]);
   });
 
   it('runs maintenance on a table with rows', async () => {
@@ -126,8 +176,15 @@ describeContract('rows', (subject, { warehouse, freshTable, rowsOf }) => {
   it('takes writes to different tables from concurrent callers', async () => {
     const types = new Map<string, ColumnType>([['n', 'bigint']]);
     const refs = await Promise.all([0, 1, 2].map(() => freshTable(types)));
-    await Promise.all(refs.map((ref, i) =>
-      warehouse.insertRows(ref, Array.from({ length: 50 }, (_, rowId) => loadRow(types, { n: rowId * i }, { messageId: `m${i}`, rowId })), types)));
+    await Promise.all(
+      refs.map((ref, i) =>
+        warehouse.insertRows(
+          ref,
+          Array.from({ length: 50 }, (_, rowId) => loadRow(types, { n: rowId * i }, { messageId: `m${i}`, rowId })),
+          types,
+        ),
+      ),
+    );
     for (const ref of refs) expect(await rowsOf(`SELECT count(*) FROM ${subject.name(ref)}`)).toEqual([[50]]);
   });
 });

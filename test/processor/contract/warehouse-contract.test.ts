@@ -16,8 +16,15 @@ describeContract('tables and columns', (subject, { warehouse, freshTable, rowsOf
 
   it('creates a table with the metadata columns and reports every type in the port vocabulary', async () => {
     const types = new Map<string, ColumnType>([
-      ['flag', 'boolean'], ['n', 'bigint'], ['x', 'double'], ['label', 'varchar'], ['day', 'date'], ['at', TS],
-      ['small', 'integer'], ['ratio', 'real'], ['price', 'decimal(10,2)'],
+      ['flag', 'boolean'],
+      ['n', 'bigint'],
+      ['x', 'double'],
+      ['label', 'varchar'],
+      ['day', 'date'],
+      ['at', TS],
+      ['small', 'integer'],
+      ['ratio', 'real'],
+      ['price', 'decimal(10,2)'],
     ]);
     const ref = await freshTable(types);
     expect([...(await warehouse.describeTable(ref))!]).toEqual([...METADATA, ...types]);
@@ -43,7 +50,11 @@ describeContract('tables and columns', (subject, { warehouse, freshTable, rowsOf
   });
 
   it('widens integer → bigint, real → double and decimal precision, keeping the values', async () => {
-    const types = new Map<string, ColumnType>([['count', 'integer'], ['ratio', 'real'], ['price', 'decimal(5,2)']]);
+    const types = new Map<string, ColumnType>([
+      ['count', 'integer'],
+      ['ratio', 'real'],
+      ['price', 'decimal(5,2)'],
+    ]);
     const ref = await freshTable(types);
     await warehouse.insertRows(ref, [loadRow(types, { count: 2_000_000_000, ratio: 1.5, price: 123.45 }, { messageId: 'm1' })], types);
     await warehouse.applyChange(ref, { kind: 'widen_column', logical: 'count', physical: 'count', from: 'integer', to: 'bigint' });
@@ -51,17 +62,23 @@ describeContract('tables and columns', (subject, { warehouse, freshTable, rowsOf
     await warehouse.applyChange(ref, { kind: 'widen_column', logical: 'price', physical: 'price', from: 'decimal(5,2)', to: 'decimal(10,2)' });
     const widened = (await warehouse.describeTable(ref))!;
     expect([widened.get('count'), widened.get('ratio'), widened.get('price')]).toEqual(['bigint', 'double', 'decimal(10,2)']);
-    const now = new Map<string, ColumnType>([['count', 'bigint'], ['ratio', 'double'], ['price', 'decimal(10,2)']]);
+    const now = new Map<string, ColumnType>([
+      ['count', 'bigint'],
+      ['ratio', 'double'],
+      ['price', 'decimal(10,2)'],
+    ]);
     await warehouse.insertRows(ref, [loadRow(now, { count: 9_000_000_000_000, ratio: 0.1, price: 12345678.9 }, { messageId: 'm2' })], now);
-    expect(await rowsOf(`SELECT CAST(count AS varchar), ratio, CAST(price AS varchar) FROM ${subject.name(ref)} ORDER BY _boitata_message_id`))
-      .toEqual([['2000000000', 1.5, '123.45'], ['9000000000000', 0.1, '12345678.90']]);
+    expect(await rowsOf(`SELECT CAST(count AS varchar), ratio, CAST(price AS varchar) FROM ${subject.name(ref)} ORDER BY _boitata_message_id`)).toEqual([
+      ['2000000000', 1.5, '123.45'],
+      ['9000000000000', 0.1, '12345678.90'],
+    ]);
   });
 
   it('sets a column comment the catalog shows', async () => {
     const ref = await freshTable(new Map([['email', 'varchar']]));
     expect(await subject.readComment(warehouse, ref, 'email')).toBeNull();
-    await warehouse.commentColumn(ref, 'email', "The customer's e-mail address; \"PII\".");
-    expect(await subject.readComment(warehouse, ref, 'email')).toBe("The customer's e-mail address; \"PII\".");
+    await warehouse.commentColumn(ref, 'email', 'The customer\'s e-mail address; "PII".');
+    expect(await subject.readComment(warehouse, ref, 'email')).toBe('The customer\'s e-mail address; "PII".');
   });
 
   it('keeps tenants apart: the same table name in two tenants is two tables', async () => {
@@ -80,7 +97,10 @@ describeContract('tables and columns', (subject, { warehouse, freshTable, rowsOf
   // Lowercase: Trino folds identifiers to lowercase (physical names are lowercase for that reason).
   it('quotes identifiers: quotes, spaces and SQL in table and column names are only names', async () => {
     const column = `co"l 'x"; drop table y; --`;
-    const types = new Map<string, ColumnType>([[column, 'varchar'], ['plain', 'bigint']]);
+    const types = new Map<string, ColumnType>([
+      [column, 'varchar'],
+      ['plain', 'bigint'],
+    ]);
     const ref = await freshTable(types, `we"ird 'tab le`);
     await warehouse.applyChange(ref, { kind: 'add_column', logical: 'also odd', physical: `also "odd"`, type: 'boolean' });
     const all = new Map<string, ColumnType>([...types, [`also "odd"`, 'boolean']]);

@@ -39,8 +39,12 @@ function fillArray(row: (r: number) => string): { body: string; rows: number } {
 /** The four shapes tenant A sends through the real edge, each at a documented cap, each ~1 MiB. */
 export function edgeBodies(): EdgeBody[] {
   const perTable = MAX_ROWS_PER_MESSAGE / MAX_TABLES_PER_MESSAGE;
-  const tables = Array.from({ length: MAX_TABLES_PER_MESSAGE }, (_, t) => `"a_multi_${String(t).padStart(2, '0')}":${paddedRows(perTable, (BODY_BUDGET - 400) / MAX_TABLES_PER_MESSAGE, t * perTable)}`);
-  const wideRow = (r: number) => `{${Array.from({ length: MAX_FIELDS_PER_ROW }, (_, f) => `"f${String(f).padStart(4, '0')}":${r * MAX_FIELDS_PER_ROW + f}`).join(',')}}`;
+  const tables = Array.from(
+    { length: MAX_TABLES_PER_MESSAGE },
+    (_, t) => `"a_multi_${String(t).padStart(2, '0')}":${paddedRows(perTable, (BODY_BUDGET - 400) / MAX_TABLES_PER_MESSAGE, t * perTable)}`,
+  );
+  const wideRow = (r: number) =>
+    `{${Array.from({ length: MAX_FIELDS_PER_ROW }, (_, f) => `"f${String(f).padStart(4, '0')}":${r * MAX_FIELDS_PER_ROW + f}`).join(',')}}`;
   // Numbers with the largest exponent admitted: 6 bytes each in the request, ~52 characters once jsonb writes them out.
   const tinyFields = 10;
   const tinyRow = `{${Array.from({ length: tinyFields }, (_, f) => `"n${f}":1e-50`).join(',')}}`;
@@ -72,25 +76,44 @@ export function olderEdgeMessages(copies = 24): OlderEdgeMessage[] {
   const manyTables = Array.from({ length: 2000 }, (_, t) => `a_t${String(t).padStart(4, '0')}`);
   const keys = 50_000;
   // The small-but-slow ones first: with the empty-row messages ahead of them they would wait behind 8 M rows.
-  const messages: OlderEdgeMessage[] = [{
-    kind: '2,000 tables', format: 'multi_table', table: null, payload: `{${manyTables.map((t, i) => `"${t}":[{"v":${i}}]`).join(',')}}`,
-    rows: manyTables.length, tables: manyTables.map((table) => ({ table, rows: 1 })),
-  }, {
-    kind: '50,000 keys in one row', format: 'object', table: 'a_50k_keys',
-    payload: `{${Array.from({ length: keys }, (_, k) => `"k${String(k).padStart(5, '0')}":${k}`).join(',')}}`,
-    rows: 1, tables: [{ table: 'a_50k_keys', rows: 1 }],
-  }];
+  const messages: OlderEdgeMessage[] = [
+    {
+      kind: '2,000 tables',
+      format: 'multi_table',
+      table: null,
+      payload: `{${manyTables.map((t, i) => `"${t}":[{"v":${i}}]`).join(',')}}`,
+      rows: manyTables.length,
+      tables: manyTables.map((table) => ({ table, rows: 1 })),
+    },
+    {
+      kind: '50,000 keys in one row',
+      format: 'object',
+      table: 'a_50k_keys',
+      payload: `{${Array.from({ length: keys }, (_, k) => `"k${String(k).padStart(5, '0')}":${k}`).join(',')}}`,
+      rows: 1,
+      tables: [{ table: 'a_50k_keys', rows: 1 }],
+    },
+  ];
   for (let i = 0; i < copies; i++) {
     messages.push({
-      kind: `${emptyRows} empty rows`, format: 'array', table: 'a_empty_rows', payload: `[${Array(emptyRows).fill('{}').join(',')}]`,
-      rows: emptyRows, tables: [{ table: 'a_empty_rows', rows: emptyRows }],
+      kind: `${emptyRows} empty rows`,
+      format: 'array',
+      table: 'a_empty_rows',
+      payload: `[${Array(emptyRows).fill('{}').join(',')}]`,
+      rows: emptyRows,
+      tables: [{ table: 'a_empty_rows', rows: emptyRows }],
     });
   }
   return messages;
 }
 
 /** Inserts the messages straight into the queue, as the edge's enqueue statement would have (payload_bytes left NULL). */
-export async function enqueueAsOlderEdge(pool: pg.Pool, tenant: string, connectionId: string, messages: readonly OlderEdgeMessage[]): Promise<Array<{ messageId: string; kind: string }>> {
+export async function enqueueAsOlderEdge(
+  pool: pg.Pool,
+  tenant: string,
+  connectionId: string,
+  messages: readonly OlderEdgeMessage[],
+): Promise<Array<{ messageId: string; kind: string }>> {
   const inserted: Array<{ messageId: string; kind: string }> = [];
   for (const message of messages) {
     const messageId = randomUUID();
@@ -99,7 +122,8 @@ export async function enqueueAsOlderEdge(pool: pg.Pool, tenant: string, connecti
       `INSERT INTO boitata_inbound_queue
          (message_id, tenant_id, connection_id, endpoint, payload_format, target_table, payload, row_count, receipt, idempotency_scope)
        VALUES ($1, $2, $3, 'push', $4, $5, $6::jsonb, $7, $8::json, $3)`,
-      [messageId, tenant, connectionId, message.format, message.table, message.payload, message.rows, JSON.stringify(receipt)]);
+      [messageId, tenant, connectionId, message.format, message.table, message.payload, message.rows, JSON.stringify(receipt)],
+    );
     inserted.push({ messageId, kind: message.kind });
   }
   return inserted;

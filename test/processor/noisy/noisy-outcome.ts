@@ -7,16 +7,31 @@ import type { ScenarioWarehouse } from './noisy-scenario.ts';
 import type { TenantBAnswer } from './noisy-traffic.ts';
 
 /** A message put in the queue as an older edge would have, by id. */
-export interface OlderEdgeReceipt { messageId: string; kind: string }
+export interface OlderEdgeReceipt {
+  messageId: string;
+  kind: string;
+}
 
-export interface OlderEdgeOutcome { kind: string; status: string; attempts: number; errorCode: string | null; reason: string | null }
+export interface OlderEdgeOutcome {
+  kind: string;
+  status: string;
+  attempts: number;
+  errorCode: string | null;
+  reason: string | null;
+}
 
 function openWarehouse(wh: ScenarioWarehouse): { warehouse: Warehouse; table: (tenant: string, table: string) => string } {
   if (wh.kind === 'duckdb') {
     return { warehouse: new DuckDbWarehouse({ path: wh.path, schemaPrefix: 'tenant_' }), table: (t, n) => `"tenant_${t}"."${n}"` };
   }
   const warehouse = new TrinoWarehouse({
-    url: wh.url, user: 'boitata-noisy', statementTimeoutMs: 120_000, catalog: 'iceberg', schemaPrefix: 'tenant_', maxQueryLength: 1_000_000, snapshotRetention: '7d',
+    url: wh.url,
+    user: 'boitata-noisy',
+    statementTimeoutMs: 120_000,
+    catalog: 'iceberg',
+    schemaPrefix: 'tenant_',
+    maxQueryLength: 1_000_000,
+    snapshotRetention: '7d',
   });
   return { warehouse, table: (t, n) => `iceberg."tenant_${t}"."${n}"` };
 }
@@ -25,7 +40,9 @@ function openWarehouse(wh: ScenarioWarehouse): { warehouse: Warehouse; table: (t
 export async function readFreshness(pool: pg.Pool, bIds: readonly string[]): Promise<number[]> {
   const { rows } = await pool.query<{ message_id: string; status: string; seconds: number | null }>(
     `SELECT message_id::text, status, extract(epoch FROM processed_at - received_at)::float8 AS seconds
-       FROM boitata_inbound_queue WHERE message_id = ANY($1::uuid[])`, [bIds]);
+       FROM boitata_inbound_queue WHERE message_id = ANY($1::uuid[])`,
+    [bIds],
+  );
   const landed = new Map(rows.filter((r) => r.status === 'done').map((r) => [r.message_id, r.seconds!]));
   return bIds.map((id) => landed.get(id) ?? Infinity);
 }
@@ -50,11 +67,19 @@ export async function countMarkersInWarehouse(wh: ScenarioWarehouse, bTenant: st
 }
 
 /** A's messages and rows landed over the run, and its messages settled (landed or dead-lettered) after the window. */
-export async function readTenantALanded(pool: pg.Pool, aTenant: string, windowEnd: number): Promise<{ messages: number; rows: number; settledAfterWindow: number }> {
-  const { rows: [landed] } = await pool.query<{ messages: string; rows: string | null; settle: string }>(
+export async function readTenantALanded(
+  pool: pg.Pool,
+  aTenant: string,
+  windowEnd: number,
+): Promise<{ messages: number; rows: number; settledAfterWindow: number }> {
+  const {
+    rows: [landed],
+  } = await pool.query<{ messages: string; rows: string | null; settle: string }>(
     `SELECT count(*) FILTER (WHERE status = 'done') AS messages, sum(row_count) FILTER (WHERE status = 'done') AS rows,
             count(*) FILTER (WHERE processed_at > to_timestamp($2 / 1000.0)) AS settle
-       FROM boitata_inbound_queue WHERE tenant_id = $1`, [aTenant, windowEnd]);
+       FROM boitata_inbound_queue WHERE tenant_id = $1`,
+    [aTenant, windowEnd],
+  );
   return { messages: Number(landed!.messages), rows: Number(landed!.rows ?? 0), settledAfterWindow: Number(landed!.settle) };
 }
 
@@ -63,10 +88,18 @@ export async function readOlderEdgeOutcome(pool: pg.Pool, older: readonly OlderE
   const { rows } = await pool.query<{ message_id: string; status: string; attempts: number; error_code: string | null; reason: string | null }>(
     `SELECT q.message_id::text, q.status, q.attempts, d.error_code, coalesce(d.reason, q.last_error) AS reason
        FROM boitata_inbound_queue q LEFT JOIN boitata_dead_letters d ON d.message_id = q.message_id
-      WHERE q.message_id = ANY($1::uuid[])`, [older.map((o) => o.messageId)]);
+      WHERE q.message_id = ANY($1::uuid[])`,
+    [older.map((o) => o.messageId)],
+  );
   const byId = new Map(rows.map((r) => [r.message_id, r]));
   return older.map(({ messageId, kind }) => {
     const row = byId.get(messageId);
-    return { kind, status: row?.status ?? 'missing', attempts: row?.attempts ?? 0, errorCode: row?.error_code ?? null, reason: row?.reason?.slice(0, 300) ?? null };
+    return {
+      kind,
+      status: row?.status ?? 'missing',
+      attempts: row?.attempts ?? 0,
+      errorCode: row?.error_code ?? null,
+      reason: row?.reason?.slice(0, 300) ?? null,
+    };
   });
 }

@@ -5,8 +5,24 @@ import type pg from 'pg';
 import { addConnection } from '../../../cli/connections.ts';
 import { addTenant } from '../../../cli/tenants.ts';
 import { edgeBodies, enqueueAsOlderEdge, olderEdgeMessages } from './noisy-inputs.ts';
-import { countMarkersInWarehouse, readFreshness, readOlderEdgeOutcome, readTenantALanded, type OlderEdgeOutcome, type OlderEdgeReceipt } from './noisy-outcome.ts';
-import { finishWindow, startTenantA, startTenantBSchedule, type EdgeConnection, type TenantATally, type TenantBAnswer, type TenantBSchedule, type TrafficWindow } from './noisy-traffic.ts';
+import {
+  countMarkersInWarehouse,
+  readFreshness,
+  readOlderEdgeOutcome,
+  readTenantALanded,
+  type OlderEdgeOutcome,
+  type OlderEdgeReceipt,
+} from './noisy-outcome.ts';
+import {
+  finishWindow,
+  startTenantA,
+  startTenantBSchedule,
+  type EdgeConnection,
+  type TenantATally,
+  type TenantBAnswer,
+  type TenantBSchedule,
+  type TrafficWindow,
+} from './noisy-traffic.ts';
 import { superviseProcessor, type SupervisedProcessor } from './supervised-processor.ts';
 
 export type ScenarioWarehouse = { kind: 'duckdb'; path: string } | { kind: 'trino'; url: string };
@@ -32,7 +48,11 @@ export interface NoisyScenarioOptions {
   progress?: (line: string) => void;
 }
 
-export interface Percentiles { p50: number; p99: number; max: number }
+export interface Percentiles {
+  p50: number;
+  p99: number;
+  max: number;
+}
 
 export interface NoisyScenarioResult {
   tenants: { a: string; b: string };
@@ -64,7 +84,11 @@ export interface NoisyScenarioResult {
     columnsAddedDuringSettle: number;
   };
   olderEdge: OlderEdgeOutcome[];
-  processor: { peakRssBytes: number; crashes: Array<{ atMs: number; code: number | null; signal: string | null; peakRssBytes: number; stderrTail: string }>; problems: string[] };
+  processor: {
+    peakRssBytes: number;
+    crashes: Array<{ atMs: number; code: number | null; signal: string | null; peakRssBytes: number; stderrTail: string }>;
+    problems: string[];
+  };
   seconds: { window: number; settle: number };
 }
 
@@ -78,7 +102,9 @@ export function percentiles(values: readonly number[]): Percentiles {
   return { p50: rank(0.5), p99: rank(0.99), max: sorted.at(-1)! };
 }
 
-interface ScenarioTenant extends EdgeConnection { connectionId: string }
+interface ScenarioTenant extends EdgeConnection {
+  connectionId: string;
+}
 
 async function newTenant(pool: pg.Pool, role: string, rateLimitPerMinute: number): Promise<ScenarioTenant> {
   const id = `noisy${role}${Date.now().toString(36)}${randomUUID().slice(0, 4)}`;
@@ -137,16 +163,24 @@ async function startProcessor(options: NoisyScenarioOptions, tenants: readonly s
 
 /** Every 10 s until the settle ends: the processor's memory and crashes, B's messages sent and landed, A's accepted. */
 function startProgressReport(run: {
-  pool: pg.Pool; bTenant: string; window: TrafficWindow; processor: SupervisedProcessor;
-  bSchedule: TenantBSchedule; aTally: TenantATally; progress: (line: string) => void;
+  pool: pg.Pool;
+  bTenant: string;
+  window: TrafficWindow;
+  processor: SupervisedProcessor;
+  bSchedule: TenantBSchedule;
+  aTally: TenantATally;
+  progress: (line: string) => void;
 }): ReturnType<typeof setInterval> {
   const { pool, processor } = run;
-  const countDone = async (tenant: string) => Number((await pool.query<{ n: string }>(
-    `SELECT count(*) AS n FROM boitata_inbound_queue WHERE tenant_id = $1 AND status = 'done'`, [tenant])).rows[0]!.n);
+  const countDone = async (tenant: string) =>
+    Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM boitata_inbound_queue WHERE tenant_id = $1 AND status = 'done'`, [tenant])).rows[0]!.n);
   return setInterval(() => {
-    void countDone(run.bTenant).then((bDone) => run.progress(
-      `  ${((Date.now() - run.window.start) / 1000).toFixed(0).padStart(4)} s: processor RSS ${mb(processor.currentRssBytes())} (peak ${mb(processor.peakRssBytes())}), ` +
-      `crashes ${processor.crashes.length}; B sent ${run.bSchedule.sent.length}, landed ${bDone}; A accepted ${run.aTally.acceptedMessages} messages`));
+    void countDone(run.bTenant).then((bDone) =>
+      run.progress(
+        `  ${((Date.now() - run.window.start) / 1000).toFixed(0).padStart(4)} s: processor RSS ${mb(processor.currentRssBytes())} (peak ${mb(processor.peakRssBytes())}), ` +
+          `crashes ${processor.crashes.length}; B sent ${run.bSchedule.sent.length}, landed ${bDone}; A accepted ${run.aTally.acceptedMessages} messages`,
+      ),
+    );
   }, 10_000);
 }
 
@@ -155,13 +189,17 @@ function startProgressReport(run: {
  * Columns A gained meanwhile show progress on a 2,000-table message that has not settled yet.
  */
 async function settle(pool: pg.Pool, aTenant: string, messageIds: readonly string[], seconds: number): Promise<{ end: number; columnsAdded: number }> {
-  const registeredColumns = async () => Number((await pool.query<{ n: string }>(
-    'SELECT count(*) AS n FROM boitata_columns WHERE tenant_id = $1', [aTenant])).rows[0]!.n);
+  const registeredColumns = async () =>
+    Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM boitata_columns WHERE tenant_id = $1', [aTenant])).rows[0]!.n);
   const columnsAtWindowEnd = await registeredColumns();
   const start = Date.now();
   for (;;) {
-    const { rows: [open] } = await pool.query<{ n: string }>(
-      `SELECT count(*) AS n FROM boitata_inbound_queue WHERE message_id = ANY($1::uuid[]) AND status NOT IN ('done', 'dead')`, [messageIds]);
+    const {
+      rows: [open],
+    } = await pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM boitata_inbound_queue WHERE message_id = ANY($1::uuid[]) AND status NOT IN ('done', 'dead')`,
+      [messageIds],
+    );
     if (Number(open!.n) === 0 || Date.now() - start > seconds * 1000) break;
     await sleep(500);
   }
@@ -196,14 +234,24 @@ async function collectResult(options: NoisyScenarioOptions, run: FinishedRun, pr
   return {
     tenants: { a: run.a.tenant, b: run.b.tenant },
     b: {
-      sent: bAnswers.length, refused: bRefused, freshness: percentiles(freshness), notLanded: freshness.filter((s) => s === Infinity).length,
-      rowsPerMarker: markers.rowsPerMarker, unexpectedMarkers: markers.unexpectedMarkers, acceptLatencyMs: percentiles(bAnswers.map((r) => r.ms)),
+      sent: bAnswers.length,
+      refused: bRefused,
+      freshness: percentiles(freshness),
+      notLanded: freshness.filter((s) => s === Infinity).length,
+      rowsPerMarker: markers.rowsPerMarker,
+      unexpectedMarkers: markers.unexpectedMarkers,
+      acceptLatencyMs: percentiles(bAnswers.map((r) => r.ms)),
     },
     a: {
-      answers: aTally.answers, acceptedRows: aTally.acceptedRows, acceptedMessages: aTally.acceptedMessages, acceptLatencyMs: percentiles(aTally.latenciesMs),
-      landedRows: aLanded.rows, landedMessages: aLanded.messages,
+      answers: aTally.answers,
+      acceptedRows: aTally.acceptedRows,
+      acceptedMessages: aTally.acceptedMessages,
+      acceptLatencyMs: percentiles(aTally.latenciesMs),
+      landedRows: aLanded.rows,
+      landedMessages: aLanded.messages,
       landedRowsPerSecond: aLanded.rows / ((settled.end - window.start) / 1000),
-      settledDuringSettle: aLanded.settledAfterWindow, columnsAddedDuringSettle: settled.columnsAdded,
+      settledDuringSettle: aLanded.settledAfterWindow,
+      columnsAddedDuringSettle: settled.columnsAdded,
     },
     olderEdge,
     processor: { peakRssBytes: processor.peakRssBytes(), crashes: processor.crashes.map((c) => ({ ...c })), problems: processor.recentProblems.slice(-8) },

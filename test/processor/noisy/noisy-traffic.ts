@@ -3,12 +3,23 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EdgeBody } from './noisy-inputs.ts';
 
-export interface EdgeConnection { tenant: string; token: string }
+export interface EdgeConnection {
+  tenant: string;
+  token: string;
+}
 
 /** Epoch ms: both tenants send from `start` until `end`. */
-export interface TrafficWindow { start: number; end: number }
+export interface TrafficWindow {
+  start: number;
+  end: number;
+}
 
-export interface TenantBAnswer { marker: string; status: number; messageId: string | null; ms: number }
+export interface TenantBAnswer {
+  marker: string;
+  status: number;
+  messageId: string | null;
+  ms: number;
+}
 
 export interface TenantBSchedule {
   /** one answer per push, in the order sent; read live by the progress report */
@@ -27,7 +38,9 @@ export interface TenantATally {
 async function pushBody(edgeUrl: string, conn: EdgeConnection, table: string | null, body: string) {
   const query = table === null ? '' : `?table=${table}`;
   const response = await fetch(`${edgeUrl}/v1/ingest/push/${conn.token}${query}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', 'x-tenant-id': conn.tenant }, body,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-tenant-id': conn.tenant },
+    body,
     // The edge promises an answer within 15 s; one that never comes is reported (status 0), not waited on forever.
     signal: AbortSignal.timeout(30_000),
   });
@@ -35,7 +48,9 @@ async function pushBody(edgeUrl: string, conn: EdgeConnection, table: string | n
   let parsed: { message_id?: string; code?: string } = {};
   try {
     parsed = JSON.parse(text) as typeof parsed;
-  } catch { /* a non-JSON answer is reported by its status alone */ }
+  } catch {
+    /* a non-JSON answer is reported by its status alone */
+  }
   return { status: response.status, messageId: parsed.message_id ?? null, code: parsed.code ?? null };
 }
 
@@ -46,15 +61,23 @@ export function startTenantBSchedule(edgeUrl: string, b: EdgeConnection, window:
     if (Date.now() >= window.end) return;
     const marker = randomUUID();
     const sentAt = performance.now();
-    sent.push(pushBody(edgeUrl, b, 'canary', JSON.stringify([{ marker, seq: sent.length }]))
-      .then((r) => ({ marker, status: r.status, messageId: r.messageId, ms: performance.now() - sentAt }))
-      .catch(() => ({ marker, status: 0, messageId: null, ms: performance.now() - sentAt })));
+    sent.push(
+      pushBody(edgeUrl, b, 'canary', JSON.stringify([{ marker, seq: sent.length }]))
+        .then((r) => ({ marker, status: r.status, messageId: r.messageId, ms: performance.now() - sentAt }))
+        .catch(() => ({ marker, status: 0, messageId: null, ms: performance.now() - sentAt })),
+    );
   }, intervalMs);
   return { sent, stop: () => clearInterval(timer) };
 }
 
 /** A's one sender: `perSecond` pushes paced from the window's start, each waiting on its answer (slower when the edge is). */
-export function startTenantA(edgeUrl: string, a: EdgeConnection, window: TrafficWindow, perSecond: number, bodies: readonly EdgeBody[]): { tally: TenantATally; done: Promise<void> } {
+export function startTenantA(
+  edgeUrl: string,
+  a: EdgeConnection,
+  window: TrafficWindow,
+  perSecond: number,
+  bodies: readonly EdgeBody[],
+): { tally: TenantATally; done: Promise<void> } {
   const tally: TenantATally = { answers: Object.fromEntries(bodies.map((body) => [body.kind, {}])), acceptedRows: 0, acceptedMessages: 0, latenciesMs: [] };
   const done = (async () => {
     for (let i = 0; bodies.length > 0 && Date.now() < window.end; i++) {

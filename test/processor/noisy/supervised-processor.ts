@@ -63,8 +63,16 @@ interface SupervisorState {
 
 export function superviseProcessor(env: Record<string, string>): SupervisedProcessor {
   const state: SupervisorState = {
-    env, started: Date.now(), crashes: [], logCounts: new Map(), recentProblems: [],
-    child: null, stopping: false, peak: 0, current: 0, onStarted: null,
+    env,
+    started: Date.now(),
+    crashes: [],
+    logCounts: new Map(),
+    recentProblems: [],
+    child: null,
+    stopping: false,
+    peak: 0,
+    current: 0,
+    onStarted: null,
   };
   // A test runner that exits early must not leave a processor behind, claiming the test database's messages.
   const killOnExit = () => state.child?.kill('SIGKILL');
@@ -99,7 +107,10 @@ function startFirstIncarnation(state: SupervisorState): Promise<void> {
 
 /** Spawns one processor; when it dies unasked, records the crash and launches the next after `RESTART_AFTER_MS`. */
 function launchIncarnation(state: SupervisorState): void {
-  const proc = spawn(process.execPath, [MAIN], { env: { PATH: process.env['PATH'] ?? '', NODE_OPTIONS: PROCESSOR_NODE_OPTIONS, ...state.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env['PATH'] ?? '', NODE_OPTIONS: PROCESSOR_NODE_OPTIONS, ...state.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   state.child = proc;
   forEachLine(proc.stdout!, (line) => noteLogLine(state, line));
   let stderr = '';

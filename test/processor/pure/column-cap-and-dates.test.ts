@@ -9,8 +9,7 @@ import { PiiHasher } from '../../../processor/schema/pii-hasher.ts';
 import { planSchemaChange, type RegisteredColumn } from '../../../processor/schema/plan-schema-change.ts';
 import type { TableSchema } from '../../../processor/schema/schema-registry.ts';
 
-const columns = (count: number): RegisteredColumn[] =>
-  Array.from({ length: count }, (_, i) => ({ logical: `c${i}`, physical: `c${i}`, type: 'bigint' }));
+const columns = (count: number): RegisteredColumn[] => Array.from({ length: count }, (_, i) => ({ logical: `c${i}`, physical: `c${i}`, type: 'bigint' }));
 
 describe('the column cap', () => {
   it.each([
@@ -26,21 +25,52 @@ describe('the column cap', () => {
 
   it('still widens a registered column of a full table', () => {
     const full: RegisteredColumn[] = [...columns(MAX_COLUMNS_PER_TABLE - 1), { logical: 'small', physical: 'small', type: 'integer' }];
-    const plan = planSchemaChange(full, new Map<string, unknown[]>([['small', [2 ** 40]], ['new_one', [1]]]));
+    const plan = planSchemaChange(
+      full,
+      new Map<string, unknown[]>([
+        ['small', [2 ** 40]],
+        ['new_one', [1]],
+      ]),
+    );
     expect(plan.changes).toEqual([{ kind: 'widen_column', logical: 'small', physical: 'small', from: 'integer', to: 'bigint' }]);
     expect(plan.overCap).toEqual(['new_one']);
   });
 
   it('rescues the value of a field past the cap with the reason, and keeps the row', () => {
     const message: StoredMessage = {
-      queueId: '1', messageId: 'm', tenantId: 't', endpoint: 'push', payloadFormat: 'array', targetTable: 'x', itemKey: null,
-      payload: null, receivedAt: '2026-06-12T10:00:00Z', attempts: 1, failures: 0, credential: 'connection:c', sourceId: null, provenance: null,
+      queueId: '1',
+      messageId: 'm',
+      tenantId: 't',
+      endpoint: 'push',
+      payloadFormat: 'array',
+      targetTable: 'x',
+      itemKey: null,
+      payload: null,
+      receivedAt: '2026-06-12T10:00:00Z',
+      attempts: 1,
+      failures: 0,
+      credential: 'connection:c',
+      sourceId: null,
+      provenance: null,
     };
     const full: TableSchema = {
-      ref: { catalog: 'c', schema: 's', table: 'x' }, aliases: new Map(), version: 1, provenance: false,
+      ref: { catalog: 'c', schema: 's', table: 'x' },
+      aliases: new Map(),
+      version: 1,
+      provenance: false,
       columns: new Map(columns(MAX_COLUMNS_PER_TABLE).map((c) => [c.logical, c])),
     };
-    const row = toLoadRow(message, 0, new Map<string, unknown>([['c1', 5], ['extra', 'kept']]), [], full, new PiiHasher('sha256', Buffer.from('k')));
+    const row = toLoadRow(
+      message,
+      0,
+      new Map<string, unknown>([
+        ['c1', 5],
+        ['extra', 'kept'],
+      ]),
+      [],
+      full,
+      new PiiHasher('sha256', Buffer.from('k')),
+    );
     expect(row.cells.get('c1')).toEqual({ type: 'bigint', text: '5' });
     expect(JSON.parse(row.rescue!)).toEqual({ extra: { value: 'kept', reason: `table reached its ${MAX_COLUMNS_PER_TABLE}-column limit` } });
   });
@@ -71,7 +101,9 @@ describe('ISO dates in the proleptic Gregorian calendar (years 0–99 included)'
   it('types and coerces 0000-02-29 as a date', () => {
     expect(inferType('0000-02-29')).toBe('date');
     expect(coerceValue('0000-02-29', 'date')).toEqual({ ok: true, cell: { type: 'date', text: '0000-02-29' } });
-    expect(coerceValue('0000-02-29T23:59:59+01:00', 'timestamp(6) with time zone'))
-      .toEqual({ ok: true, cell: { type: 'timestamp(6) with time zone', text: '0000-02-29 23:59:59.000000 +01:00' } });
+    expect(coerceValue('0000-02-29T23:59:59+01:00', 'timestamp(6) with time zone')).toEqual({
+      ok: true,
+      cell: { type: 'timestamp(6) with time zone', text: '0000-02-29 23:59:59.000000 +01:00' },
+    });
   });
 });

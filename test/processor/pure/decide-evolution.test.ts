@@ -6,7 +6,12 @@ import { observeBatch } from '../../../processor/schema/observe-batch.ts';
 import type { RegisteredColumn } from '../../../processor/schema/table-schema.ts';
 import { columnType } from '../../../processor/schema/type-table.ts';
 
-const col = (logical: string, type: string, pii?: boolean): RegisteredColumn => ({ logical, physical: logical, type: columnType(type), ...(pii === undefined ? {} : { pii }) });
+const col = (logical: string, type: string, pii?: boolean): RegisteredColumn => ({
+  logical,
+  physical: logical,
+  type: columnType(type),
+  ...(pii === undefined ? {} : { pii }),
+});
 const registered = (columns: RegisteredColumn[], extra: Partial<TableState> = {}): TableState => ({
   registered: columns,
   aliases: new Map(),
@@ -35,10 +40,16 @@ const cases: Case[] = [
     messages: [{ id: 1, note: 'hi' }],
     expected: {
       exists: false,
-      warehouse: [{ kind: 'create_table', columns: [
-        { kind: 'add_column', logical: 'id', physical: 'id', type: 'bigint' },
-        { kind: 'add_column', logical: 'note', physical: 'note', type: 'varchar' },
-      ] as never, provenance: false }],
+      warehouse: [
+        {
+          kind: 'create_table',
+          columns: [
+            { kind: 'add_column', logical: 'id', physical: 'id', type: 'bigint' },
+            { kind: 'add_column', logical: 'note', physical: 'note', type: 'varchar' },
+          ] as never,
+          provenance: false,
+        },
+      ],
       columns: [
         { kind: 'add_column', logical: 'id', physical: 'id', type: 'bigint', origin: 'payload', piiSource: null },
         { kind: 'add_column', logical: 'note', physical: 'note', type: 'varchar', origin: 'payload', piiSource: null },
@@ -108,7 +119,18 @@ const cases: Case[] = [
   },
   {
     name: 'a table created outside Boitatá: its columns are adopted (a personal-data name is flagged), then the new field added',
-    state: { registered: null, aliases: new Map(), rejected: new Set(), live: new Map([['id', 'bigint'], ['phone', 'varchar'], ['_boitata_message_id', 'varchar']].map(([n, t]) => [n!, columnType(t!)])) },
+    state: {
+      registered: null,
+      aliases: new Map(),
+      rejected: new Set(),
+      live: new Map(
+        [
+          ['id', 'bigint'],
+          ['phone', 'varchar'],
+          ['_boitata_message_id', 'varchar'],
+        ].map(([n, t]) => [n!, columnType(t!)]),
+      ),
+    },
     messages: [{ id: 1, phone: '+5581999990000', id2: 3 }],
     expected: {
       exists: false,
@@ -118,9 +140,18 @@ const cases: Case[] = [
         { kind: 'add_column', logical: 'id2', physical: 'id2', type: 'bigint', origin: 'payload', piiSource: null },
       ] as never,
       lateFlags: [{ column: 'phone', source: 'name' }],
-      jobs: [{ kind: 'hash_pii_column', column: 'phone', pass: 1 }, { kind: 'enrich_columns', columns: ['id', 'phone', 'id2'] }],
+      jobs: [
+        { kind: 'hash_pii_column', column: 'phone', pass: 1 },
+        { kind: 'enrich_columns', columns: ['id', 'phone', 'id2'] },
+      ],
       history: [
-        { kind: 'adopt_columns', columns: [{ logical: 'id', physical: 'id', type: 'bigint' }, { logical: 'phone', physical: 'phone', type: 'varchar' }] },
+        {
+          kind: 'adopt_columns',
+          columns: [
+            { logical: 'id', physical: 'id', type: 'bigint' },
+            { logical: 'phone', physical: 'phone', type: 'varchar' },
+          ],
+        },
         { kind: 'add_column', logical: 'id2', physical: 'id2', type: 'bigint' },
         { kind: 'flag_pii', column: 'phone', source: 'name' },
       ],
@@ -128,7 +159,12 @@ const cases: Case[] = [
   },
   {
     name: 'a column whose DDL ran before a crash: registered with the warehouse type, no DDL again, the version does not move',
-    state: registered([col('id', 'bigint')], { live: new Map([['id', columnType('bigint')], ['score', columnType('double')]]) }),
+    state: registered([col('id', 'bigint')], {
+      live: new Map([
+        ['id', columnType('bigint')],
+        ['score', columnType('double')],
+      ]),
+    }),
     messages: [{ id: 1, score: 7 }],
     expected: {
       columns: [{ logical: 'score', physical: 'score', type: 'double', origin: 'payload', piiSource: null }] as never,
@@ -158,7 +194,10 @@ const cases: Case[] = [
     name: 'an operator-undone alias is never proposed again: the field becomes its own column',
     state: registered(customers, { rejected: new Set(['phnoe\u0000phone']) }),
     messages: [{ id: 1, phnoe: 'x' }],
-    expected: { aliases: [], columns: [{ kind: 'add_column', logical: 'phnoe', physical: 'phnoe', type: 'varchar', origin: 'payload', piiSource: null }] as never },
+    expected: {
+      aliases: [],
+      columns: [{ kind: 'add_column', logical: 'phnoe', physical: 'phnoe', type: 'varchar', origin: 'payload', piiSource: null }] as never,
+    },
   },
 ];
 

@@ -8,16 +8,32 @@ import { WarehouseError } from '../../../processor/warehouse/warehouse.ts';
 
 describe('DuckDB types', () => {
   it.each([
-    ['BOOLEAN', 'boolean'], ['BIGINT', 'bigint'], ['INTEGER', 'integer'], ['DOUBLE', 'double'], ['FLOAT', 'real'],
-    ['VARCHAR', 'varchar'], ['DATE', 'date'], ['TIMESTAMP WITH TIME ZONE', 'timestamp(6) with time zone'],
-    ['DECIMAL(10,2)', 'decimal(10,2)'], ['SMALLINT', 'smallint'], ['TIMESTAMP', 'timestamp'], ['VARCHAR[]', 'varchar[]'],
+    ['BOOLEAN', 'boolean'],
+    ['BIGINT', 'bigint'],
+    ['INTEGER', 'integer'],
+    ['DOUBLE', 'double'],
+    ['FLOAT', 'real'],
+    ['VARCHAR', 'varchar'],
+    ['DATE', 'date'],
+    ['TIMESTAMP WITH TIME ZONE', 'timestamp(6) with time zone'],
+    ['DECIMAL(10,2)', 'decimal(10,2)'],
+    ['SMALLINT', 'smallint'],
+    ['TIMESTAMP', 'timestamp'],
+    ['VARCHAR[]', 'varchar[]'],
   ])('%s is described as %s', (duckdb, port) => {
     expect(portType(duckdb)).toBe(port);
   });
 
   it.each([
-    ['boolean', 'BOOLEAN'], ['integer', 'INTEGER'], ['bigint', 'BIGINT'], ['real', 'REAL'], ['double', 'DOUBLE'],
-    ['varchar', 'VARCHAR'], ['date', 'DATE'], ['timestamp(6) with time zone', 'TIMESTAMPTZ'], ['decimal(10, 2)', 'DECIMAL(10,2)'],
+    ['boolean', 'BOOLEAN'],
+    ['integer', 'INTEGER'],
+    ['bigint', 'BIGINT'],
+    ['real', 'REAL'],
+    ['double', 'DOUBLE'],
+    ['varchar', 'VARCHAR'],
+    ['date', 'DATE'],
+    ['timestamp(6) with time zone', 'TIMESTAMPTZ'],
+    ['decimal(10, 2)', 'DECIMAL(10,2)'],
   ])('%s is created as %s', (port, duckdb) => {
     expect(renderType(columnType(port))).toBe(duckdb);
   });
@@ -47,8 +63,15 @@ describe('cells as DuckDB values', () => {
   });
 
   it.each([
-    ['integer', '2147483648'], ['bigint', '9223372036854775808'], ['boolean', 'yes'], ['double', '1e400'], ['real', '1e39'],
-    ['date', '2026-02-30'], ['timestamp(6) with time zone', '2026-06-12T10:00:00Z'], ['decimal(5,2)', '1234.5'], ['decimal(5,2)', '1.234'],
+    ['integer', '2147483648'],
+    ['bigint', '9223372036854775808'],
+    ['boolean', 'yes'],
+    ['double', '1e400'],
+    ['real', '1e39'],
+    ['date', '2026-02-30'],
+    ['timestamp(6) with time zone', '2026-06-12T10:00:00Z'],
+    ['decimal(5,2)', '1234.5'],
+    ['decimal(5,2)', '1.234'],
   ])('refuses %s text %s as permanent bad data', (name, text) => {
     const type = columnType(name);
     expect(() => cellValue({ type, text }, type)).toThrow(WarehouseError);

@@ -74,7 +74,11 @@ describe('coerceValue of wide integers', () => {
   it.each([
     ['bigint', 9007199254740993n, { ok: true, cell: { type: 'bigint', text: '9007199254740993' } }],
     ['bigint', -9223372036854775808n, { ok: true, cell: { type: 'bigint', text: '-9223372036854775808' } }],
-    ['bigint', 18446744073709551616n, { ok: false, reason: '18446744073709551616 is out of range for bigint (beyond 64 bits; a bigint column cannot become a decimal)' }],
+    [
+      'bigint',
+      18446744073709551616n,
+      { ok: false, reason: '18446744073709551616 is out of range for bigint (beyond 64 bits; a bigint column cannot become a decimal)' },
+    ],
     ['integer', 9007199254740993n, { ok: false, reason: '9007199254740993 is out of range for integer' }],
     ['decimal(38,0)', 18446744073709551616n, { ok: true, cell: { type: 'decimal(38,0)', text: '18446744073709551616' } }],
     ['decimal(38,0)', 9007199254740993n, { ok: true, cell: { type: 'decimal(38,0)', text: '9007199254740993' } }],
@@ -92,15 +96,33 @@ describe('planSchemaChange with wide integers', () => {
   const registered: RegisteredColumn[] = [{ logical: 'id', physical: 'id', type: 'bigint' }];
 
   it('types a column first seen with integers beyond 64 bits decimal(38,0), and leaves a bigint column as it is', () => {
-    const plan = planSchemaChange(registered, new Map<string, unknown[]>([['id', [2n ** 64n]], ['wide', [1, 2n ** 64n]]]));
+    const plan = planSchemaChange(
+      registered,
+      new Map<string, unknown[]>([
+        ['id', [2n ** 64n]],
+        ['wide', [1, 2n ** 64n]],
+      ]),
+    );
     expect(plan.changes).toEqual([{ kind: 'add_column', logical: 'wide', physical: 'wide', type: 'decimal(38,0)' }]);
   });
 });
 
 describe('the loader keeps wide integers exact', () => {
   const message: StoredMessage = {
-    queueId: '7', messageId: 'm1', tenantId: 't1', endpoint: 'push', payloadFormat: 'array', targetTable: 'x', itemKey: null,
-    payload: null, receivedAt: '2026-06-12T10:00:00Z', attempts: 1, failures: 0, credential: 'connection:c', sourceId: null, provenance: null,
+    queueId: '7',
+    messageId: 'm1',
+    tenantId: 't1',
+    endpoint: 'push',
+    payloadFormat: 'array',
+    targetTable: 'x',
+    itemKey: null,
+    payload: null,
+    receivedAt: '2026-06-12T10:00:00Z',
+    attempts: 1,
+    failures: 0,
+    credential: 'connection:c',
+    sourceId: null,
+    provenance: null,
   };
   const schema: TableSchema = {
     ref: { catalog: 'c', schema: 's', table: 'x' },
@@ -127,7 +149,7 @@ describe('the loader keeps wide integers exact', () => {
     expect(row.cells.has('k')).toBe(false);
     expect(row.rescue).toBe(
       '{"k":{"value":18446744073709551616,"reason":"18446744073709551616 is out of range for bigint (beyond 64 bits; a bigint column cannot become a decimal)"},' +
-      '"other.x":{"value":9007199254740993,"reason":"no column for this field"}}',
+        '"other.x":{"value":9007199254740993,"reason":"no column for this field"}}',
     );
   });
 

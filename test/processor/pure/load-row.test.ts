@@ -10,19 +10,42 @@ import { columnType } from '../../../processor/schema/type-table.ts';
 const hasher = new PiiHasher('sha256', Buffer.from('k'));
 const hash = (value: unknown) => hasher.hash('t', value);
 const message: StoredMessage = {
-  queueId: '7', messageId: 'm1', tenantId: 't', endpoint: 'push', payloadFormat: 'array', targetTable: 'x', itemKey: null,
-  payload: null, receivedAt: '2026-06-12T10:00:00Z', attempts: 1, failures: 0, credential: 'connection:c', sourceId: null, provenance: null,
+  queueId: '7',
+  messageId: 'm1',
+  tenantId: 't',
+  endpoint: 'push',
+  payloadFormat: 'array',
+  targetTable: 'x',
+  itemKey: null,
+  payload: null,
+  receivedAt: '2026-06-12T10:00:00Z',
+  attempts: 1,
+  failures: 0,
+  credential: 'connection:c',
+  sourceId: null,
+  provenance: null,
 };
 const col = (logical: string, type: string, pii = false): RegisteredColumn => ({ logical, physical: `p_${logical}`, type: columnType(type), pii });
 const schema: TableSchema = {
   ref: { catalog: 'c', schema: 's', table: 'x' },
-  columns: new Map([col('id', 'bigint'), col('phone', 'varchar', true), col('age', 'bigint'), col('ssn', 'bigint', true), col('day', 'date')].map((c) => [c.logical, c])),
-  aliases: new Map([['celular', 'phone'], ['idade', 'age']]),
+  columns: new Map(
+    [col('id', 'bigint'), col('phone', 'varchar', true), col('age', 'bigint'), col('ssn', 'bigint', true), col('day', 'date')].map((c) => [c.logical, c]),
+  ),
+  aliases: new Map([
+    ['celular', 'phone'],
+    ['idade', 'age'],
+  ]),
   version: 3,
   provenance: false,
 };
 
-const cases: Array<{ name: string; fields: Record<string, unknown>; collisions?: Array<{ field: string; value: unknown }>; cells: Record<string, unknown>; rescue: Record<string, unknown> | null }> = [
+const cases: Array<{
+  name: string;
+  fields: Record<string, unknown>;
+  collisions?: Array<{ field: string; value: unknown }>;
+  cells: Record<string, unknown>;
+  rescue: Record<string, unknown> | null;
+}> = [
   {
     name: 'values coerced into their columns, nothing rescued',
     fields: { id: 1, age: 30, day: '2026-01-02' },
@@ -68,7 +91,10 @@ const cases: Array<{ name: string; fields: Record<string, unknown>; collisions?:
   {
     name: 'a field name repeated by flattening is rescued as its second occurrence, hashed when personal data',
     fields: { id: 1 },
-    collisions: [{ field: 'celular', value: '+5581999990001' }, { field: 'note', value: 'n' }],
+    collisions: [
+      { field: 'celular', value: '+5581999990001' },
+      { field: 'note', value: 'n' },
+    ],
     cells: { p_id: { type: 'bigint', text: '1' } },
     rescue: {
       'celular#2': { value: hash('+5581999990001'), reason: 'the same field name appears twice after flattening' },

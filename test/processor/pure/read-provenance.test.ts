@@ -9,15 +9,30 @@ const NONE = { provider: null, deliveryId: null, eventType: null, providerTimest
 
 describe('readProvenance', () => {
   it('reads what the edge records, with the timestamp in canonical form', () => {
-    expect(readProvenance({
-      provider: 'stripe', delivery_id: 'evt_1', event_type: 'payment_intent.succeeded',
-      provider_timestamp: '2026-11-29T13:00:00.000Z', shop_domain: null, hook_id: null,
-    })).toEqual({
-      provider: 'stripe', deliveryId: 'evt_1', eventType: 'payment_intent.succeeded',
-      providerTimestamp: '2026-11-29 13:00:00.000000 +00:00', shopDomain: null, hookId: null,
+    expect(
+      readProvenance({
+        provider: 'stripe',
+        delivery_id: 'evt_1',
+        event_type: 'payment_intent.succeeded',
+        provider_timestamp: '2026-11-29T13:00:00.000Z',
+        shop_domain: null,
+        hook_id: null,
+      }),
+    ).toEqual({
+      provider: 'stripe',
+      deliveryId: 'evt_1',
+      eventType: 'payment_intent.succeeded',
+      providerTimestamp: '2026-11-29 13:00:00.000000 +00:00',
+      shopDomain: null,
+      hookId: null,
     });
-    expect(readProvenance({ provider: 'github', delivery_id: 'd', event_type: 'push', hook_id: '42' }))
-      .toEqual({ ...NONE, provider: 'github', deliveryId: 'd', eventType: 'push', hookId: '42' });
+    expect(readProvenance({ provider: 'github', delivery_id: 'd', event_type: 'push', hook_id: '42' })).toEqual({
+      ...NONE,
+      provider: 'github',
+      deliveryId: 'd',
+      eventType: 'push',
+      hookId: '42',
+    });
   });
 
   it('is null for a message that is not a provider delivery', () => {
@@ -33,9 +48,16 @@ describe('readProvenance', () => {
   ])('gives no values for a provenance that is %s', (_name, stored) => expect(readProvenance(stored)).toBeNull());
 
   it('keeps each readable value and makes each unreadable one null, on its own', () => {
-    expect(readProvenance({
-      provider: 12, delivery_id: { id: 'evt' }, event_type: '', provider_timestamp: 'yesterday', shop_domain: 'x'.repeat(1025), hook_id: 292430182,
-    })).toEqual({ ...NONE, hookId: '292430182' });
+    expect(
+      readProvenance({
+        provider: 12,
+        delivery_id: { id: 'evt' },
+        event_type: '',
+        provider_timestamp: 'yesterday',
+        shop_domain: 'x'.repeat(1025),
+        hook_id: 292430182,
+      }),
+    ).toEqual({ ...NONE, hookId: '292430182' });
     expect(readProvenance({ providerTimestamp: '2026-11-29T13:00:00Z', deliveryId: 'evt_1' })).toEqual(NONE); // camelCase is not the queue's shape
     expect(readProvenance({})).toEqual(NONE);
   });
@@ -64,11 +86,23 @@ describe('toLoadRow', () => {
   const schema = { ref: { catalog: 'c', schema: 's', table: 't' }, columns: new Map(), aliases: new Map(), version: 1, provenance: true };
   const hasher = new PiiHasher('hmac', Buffer.from('k'.repeat(32)));
   const message = (provenance: StoredMessage['provenance']): StoredMessage => ({
-    queueId: '1', messageId: 'm', tenantId: 't', endpoint: 'push', payloadFormat: 'object', targetTable: 't', itemKey: null,
-    payload: null, receivedAt: '2026-06-12T10:00:00Z', attempts: 1, failures: 0, credential: 'connection:c', sourceId: null, provenance,
+    queueId: '1',
+    messageId: 'm',
+    tenantId: 't',
+    endpoint: 'push',
+    payloadFormat: 'object',
+    targetTable: 't',
+    itemKey: null,
+    payload: null,
+    receivedAt: '2026-06-12T10:00:00Z',
+    attempts: 1,
+    failures: 0,
+    credential: 'connection:c',
+    sourceId: null,
+    provenance,
   });
 
-  it('gives every row of the message its provenance, and none to a plain message\'s', () => {
+  it("gives every row of the message its provenance, and none to a plain message's", () => {
     const provenance = readProvenance({ provider: 'slack', delivery_id: 'Ev1', event_type: 'app_mention' });
     for (const rowId of [0, 1]) expect(toLoadRow(message(provenance), rowId, new Map(), [], schema, hasher).provenance).toEqual(provenance);
     expect(toLoadRow(message(null), 0, new Map(), [], schema, hasher).provenance).toBeNull();

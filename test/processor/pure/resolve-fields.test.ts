@@ -19,7 +19,15 @@ const fields = (entries: Array<[string, InferredType | null]>) => new Map(entrie
 
 describe('resolveFields: the rules for one payload', () => {
   it('maps a typo onto the unfilled column it misspells, with its distance', () => {
-    const plan = resolveFields({ columns, aliases: new Map(), fields: fields([['id', 'bigint'], ['phnoe', 'varchar'], ['email', 'varchar']]) });
+    const plan = resolveFields({
+      columns,
+      aliases: new Map(),
+      fields: fields([
+        ['id', 'bigint'],
+        ['phnoe', 'varchar'],
+        ['email', 'varchar'],
+      ]),
+    });
     expect(plan.create).toEqual([{ field: 'phnoe', column: 'phone', decidedBy: 'typo', evidence: { distance: 2 } }]);
     expect(plan.forModel).toEqual([]);
   });
@@ -31,12 +39,31 @@ describe('resolveFields: the rules for one payload', () => {
   });
 
   it('full coverage: every registered column present → the extra fields are new columns, no matching at all', () => {
-    const plan = resolveFields({ columns, aliases: new Map(), fields: fields([['id', 'bigint'], ['phone', 'varchar'], ['email', 'varchar'], ['age', 'bigint'], ['lat', 'double'], ['phnoe', 'varchar']]) });
+    const plan = resolveFields({
+      columns,
+      aliases: new Map(),
+      fields: fields([
+        ['id', 'bigint'],
+        ['phone', 'varchar'],
+        ['email', 'varchar'],
+        ['age', 'bigint'],
+        ['lat', 'double'],
+        ['phnoe', 'varchar'],
+      ]),
+    });
     expect(plan).toMatchObject({ reason: 'full_coverage', newColumns: ['phnoe'], create: [], forModel: [] });
   });
 
   it('never maps onto a column the payload fills itself', () => {
-    const plan = resolveFields({ columns, aliases: new Map(), fields: fields([['id', 'bigint'], ['phone', 'varchar'], ['phnoe', 'varchar']]) });
+    const plan = resolveFields({
+      columns,
+      aliases: new Map(),
+      fields: fields([
+        ['id', 'bigint'],
+        ['phone', 'varchar'],
+        ['phnoe', 'varchar'],
+      ]),
+    });
     expect(plan.create).toEqual([]);
     expect(plan.forModel).toEqual(['phnoe']);
     expect(plan.candidates.map((c) => c.logical)).toEqual(['email']); // unfilled and able to hold text
@@ -53,27 +80,45 @@ describe('resolveFields: the rules for one payload', () => {
   });
 
   it('treats a field that differs only in case as the same column, and never proposes a pair an operator undid', () => {
-    expect(resolveFields({ columns, aliases: new Map(), fields: fields([['Phone', 'varchar']]) }).create)
-      .toEqual([{ field: 'Phone', column: 'phone', decidedBy: 'typo', evidence: { distance: 0 } }]);
+    expect(resolveFields({ columns, aliases: new Map(), fields: fields([['Phone', 'varchar']]) }).create).toEqual([
+      { field: 'Phone', column: 'phone', decidedBy: 'typo', evidence: { distance: 0 } },
+    ]);
     const plan = resolveFields({ columns, aliases: new Map(), fields: fields([['phnoe', 'varchar']]), rejected: new Set(['phnoe\u0000phone']) });
     expect(plan.create).toEqual([]);
     expect(plan.forModel).toEqual(['phnoe']);
   });
 
   it('gives a column to one field of a payload only: two spellings of phone in one payload are not both aliased', () => {
-    const plan = resolveFields({ columns, aliases: new Map(), fields: fields([['phnoe', 'varchar'], ['Phone', 'varchar']]) });
+    const plan = resolveFields({
+      columns,
+      aliases: new Map(),
+      fields: fields([
+        ['phnoe', 'varchar'],
+        ['Phone', 'varchar'],
+      ]),
+    });
     expect(plan.create).toEqual([{ field: 'Phone', column: 'phone', decidedBy: 'typo', evidence: { distance: 0 } }]);
     expect(plan.forModel).toEqual(['phnoe']);
   });
 
   it('refuses a tie between two equally close columns', () => {
-    const twins: RegisteredColumn[] = [{ logical: 'code_a', physical: 'code_a', type: 'varchar' }, { logical: 'code_b', physical: 'code_b', type: 'varchar' }];
+    const twins: RegisteredColumn[] = [
+      { logical: 'code_a', physical: 'code_a', type: 'varchar' },
+      { logical: 'code_b', physical: 'code_b', type: 'varchar' },
+    ];
     expect(typoCandidate('code_c', 'varchar', twins)).toBeNull();
     expect(typoCandidate('code_aa', 'varchar', twins)).toEqual({ column: 'code_a', distance: 1 });
   });
 
   it('maps a dictionary synonym (celular → phone, correo → email) at no cost when 1 or 2 fields are new', () => {
-    const plan = resolveFields({ columns, aliases: new Map(), fields: fields([['celular', 'varchar'], ['correo', 'varchar']]) });
+    const plan = resolveFields({
+      columns,
+      aliases: new Map(),
+      fields: fields([
+        ['celular', 'varchar'],
+        ['correo', 'varchar'],
+      ]),
+    });
     expect(plan.create).toEqual([
       { field: 'celular', column: 'phone', decidedBy: 'dictionary', evidence: { group: 'phone' } },
       { field: 'correo', column: 'email', decidedBy: 'dictionary', evidence: { group: 'email' } },
@@ -81,7 +126,16 @@ describe('resolveFields: the rules for one payload', () => {
   });
 
   it('sends every new field to the model when more than 2 are new; the dictionary is only its fallback', () => {
-    const plan = resolveFields({ columns, aliases: new Map(), fields: fields([['celular', 'varchar'], ['birth_place', 'varchar'], ['hobby', 'varchar'], ['phnoe', 'varchar']]) });
+    const plan = resolveFields({
+      columns,
+      aliases: new Map(),
+      fields: fields([
+        ['celular', 'varchar'],
+        ['birth_place', 'varchar'],
+        ['hobby', 'varchar'],
+        ['phnoe', 'varchar'],
+      ]),
+    });
     expect(plan.create).toEqual([]);
     expect(plan.forModel).toEqual(['birth_place', 'celular', 'hobby', 'phnoe']);
     expect(plan.dictionaryFallback).toEqual([{ field: 'celular', column: 'phone', decidedBy: 'dictionary', evidence: { group: 'phone' } }]);
@@ -115,8 +169,13 @@ describe('resolveMessages: each message is its own payload, in queue order', () 
     if (oracle === undefined) return {};
     const offered = new Set(plan.question.candidates.map((c) => c.logical));
     if (oracle === 'down') return { model: 'unavailable' as const, offered };
-    const model = new Map(plan.question.fields.flatMap((field) => (oracle[field] !== undefined && offered.has(oracle[field])
-      ? [[field, { field, column: oracle[field], decidedBy: 'model' as const, evidence: {} }] as const] : [])));
+    const model = new Map(
+      plan.question.fields.flatMap((field) =>
+        oracle[field] !== undefined && offered.has(oracle[field])
+          ? [[field, { field, column: oracle[field], decidedBy: 'model' as const, evidence: {} }] as const]
+          : [],
+      ),
+    );
     return { model, offered };
   };
   const inOneBatch = (table: typeof people, messages: Message[], oracle?: Record<string, string> | 'down') => {
@@ -142,31 +201,158 @@ describe('resolveMessages: each message is its own payload, in queue order', () 
 
   it('the issue: msg1 [{"id":2,"NAME":"y"}] and msg2 [{"id":3,"name":"z"}] against {id, name} → NAME aliased to name in either order, no name_2', () => {
     const table = people.slice(0, 2);
-    const msg1: Message = [['id', 'bigint'], ['NAME', 'varchar']];
-    const msg2: Message = [['id', 'bigint'], ['name', 'varchar']];
-    for (const order of [[msg1, msg2], [msg2, msg1]]) {
+    const msg1: Message = [
+      ['id', 'bigint'],
+      ['NAME', 'varchar'],
+    ];
+    const msg2: Message = [
+      ['id', 'bigint'],
+      ['name', 'varchar'],
+    ];
+    for (const order of [
+      [msg1, msg2],
+      [msg2, msg1],
+    ]) {
       expect(inOneBatch(table, order)).toEqual({ newColumns: {}, aliases: { NAME: 'name (typo)' }, pastCap: [] });
     }
   });
 
   it('still follows the payload rules: a message that fills name itself gets NAME as its own column (full coverage)', () => {
     const table = people.slice(0, 2);
-    expect(inOneBatch(table, [[['id', 'bigint'], ['NAME', 'varchar'], ['name', 'varchar']]]))
-      .toEqual({ newColumns: { NAME: 'varchar' }, aliases: {}, pastCap: [] });
+    expect(
+      inOneBatch(table, [
+        [
+          ['id', 'bigint'],
+          ['NAME', 'varchar'],
+          ['name', 'varchar'],
+        ],
+      ]),
+    ).toEqual({ newColumns: { NAME: 'varchar' }, aliases: {}, pastCap: [] });
   });
 
   const cases: Array<[string, typeof people, Message[], (Record<string, string> | 'down')?]> = [
-    ['a typo next to a message that fills its column', people, [[['id', 'bigint'], ['phnoe', 'varchar']], [['id', 'bigint'], ['phone', 'varchar'], ['name', 'varchar']]]],
-    ['full coverage next to a message with a typo', people, [[['id', 'bigint'], ['name', 'varchar'], ['phone', 'varchar'], ['nmae', 'varchar']], [['nmae', 'varchar']]]],
-    ['a field one message makes a column is a column for the next', people, [[['id', 'bigint'], ['name', 'varchar'], ['phone', 'varchar'], ['city', 'varchar']], [['id', 'bigint'], ['citty', 'varchar']]]],
-    ['an alias one message makes applies to the next, even where it fills the column', people, [[['NAME', 'varchar']], [['NAME', 'varchar'], ['name', 'varchar']]]],
-    ['a new table: the first message makes the columns, the next message\'s typo lands in them', [], [[['id', 'bigint'], ['phone', 'varchar']], [['id', 'bigint'], ['phnoe', 'varchar']]]],
-    ['more than 2 new fields go to the model, next to a message with 1', people, [[['celular', 'varchar'], ['hobby', 'varchar'], ['shoe', 'bigint']], [['id', 'bigint'], ['celular', 'varchar']]]],
-    ['the model, valid for one message and not for another that fills the column', people,
-      [[['id', 'bigint'], ['phone', 'varchar'], ['celular', 'varchar'], ['hobby', 'varchar'], ['shoe', 'bigint']], [['celular', 'varchar'], ['apelido', 'varchar'], ['x', 'bigint']]],
-      { celular: 'phone', apelido: 'name' }],
-    ['the model down: the dictionary decides per message', people,
-      [[['id', 'bigint'], ['phone', 'varchar'], ['celular', 'varchar'], ['hobby', 'varchar'], ['shoe', 'bigint']], [['celular', 'varchar'], ['nombre', 'varchar'], ['x', 'bigint']]], 'down'],
+    [
+      'a typo next to a message that fills its column',
+      people,
+      [
+        [
+          ['id', 'bigint'],
+          ['phnoe', 'varchar'],
+        ],
+        [
+          ['id', 'bigint'],
+          ['phone', 'varchar'],
+          ['name', 'varchar'],
+        ],
+      ],
+    ],
+    [
+      'full coverage next to a message with a typo',
+      people,
+      [
+        [
+          ['id', 'bigint'],
+          ['name', 'varchar'],
+          ['phone', 'varchar'],
+          ['nmae', 'varchar'],
+        ],
+        [['nmae', 'varchar']],
+      ],
+    ],
+    [
+      'a field one message makes a column is a column for the next',
+      people,
+      [
+        [
+          ['id', 'bigint'],
+          ['name', 'varchar'],
+          ['phone', 'varchar'],
+          ['city', 'varchar'],
+        ],
+        [
+          ['id', 'bigint'],
+          ['citty', 'varchar'],
+        ],
+      ],
+    ],
+    [
+      'an alias one message makes applies to the next, even where it fills the column',
+      people,
+      [
+        [['NAME', 'varchar']],
+        [
+          ['NAME', 'varchar'],
+          ['name', 'varchar'],
+        ],
+      ],
+    ],
+    [
+      "a new table: the first message makes the columns, the next message's typo lands in them",
+      [],
+      [
+        [
+          ['id', 'bigint'],
+          ['phone', 'varchar'],
+        ],
+        [
+          ['id', 'bigint'],
+          ['phnoe', 'varchar'],
+        ],
+      ],
+    ],
+    [
+      'more than 2 new fields go to the model, next to a message with 1',
+      people,
+      [
+        [
+          ['celular', 'varchar'],
+          ['hobby', 'varchar'],
+          ['shoe', 'bigint'],
+        ],
+        [
+          ['id', 'bigint'],
+          ['celular', 'varchar'],
+        ],
+      ],
+    ],
+    [
+      'the model, valid for one message and not for another that fills the column',
+      people,
+      [
+        [
+          ['id', 'bigint'],
+          ['phone', 'varchar'],
+          ['celular', 'varchar'],
+          ['hobby', 'varchar'],
+          ['shoe', 'bigint'],
+        ],
+        [
+          ['celular', 'varchar'],
+          ['apelido', 'varchar'],
+          ['x', 'bigint'],
+        ],
+      ],
+      { celular: 'phone', apelido: 'name' },
+    ],
+    [
+      'the model down: the dictionary decides per message',
+      people,
+      [
+        [
+          ['id', 'bigint'],
+          ['phone', 'varchar'],
+          ['celular', 'varchar'],
+          ['hobby', 'varchar'],
+          ['shoe', 'bigint'],
+        ],
+        [
+          ['celular', 'varchar'],
+          ['nombre', 'varchar'],
+          ['x', 'bigint'],
+        ],
+      ],
+      'down',
+    ],
   ];
 
   it.each(cases)('%s: one batch lands as each message alone, in queue order (both orders)', (_name, table, messages, oracle) => {
@@ -182,24 +368,71 @@ describe('resolveMessages: each message is its own payload, in queue order', () 
     ['hobby', 'varchar', 'its own column'],
   ] as const)('%s (%s), alone in its message → %s, whatever the other messages of the batch hold', (field, type, expected) => {
     const others: Message[] = [
-      [['id', 'bigint'], ['name', 'varchar']], // fills `name`
-      [['id', 'bigint'], ['name', 'varchar'], ['phone', 'varchar']], // every column present
-      [['id', 'bigint'], ['a_new', 'varchar'], ['b_new', 'bigint'], ['c_new', 'boolean']], // more than 2 new fields
-      [['name', 'varchar'], ['phone', 'varchar']], // fills the columns the field could go to
+      [
+        ['id', 'bigint'],
+        ['name', 'varchar'],
+      ], // fills `name`
+      [
+        ['id', 'bigint'],
+        ['name', 'varchar'],
+        ['phone', 'varchar'],
+      ], // every column present
+      [
+        ['id', 'bigint'],
+        ['a_new', 'varchar'],
+        ['b_new', 'bigint'],
+        ['c_new', 'boolean'],
+      ], // more than 2 new fields
+      [
+        ['name', 'varchar'],
+        ['phone', 'varchar'],
+      ], // fills the columns the field could go to
     ];
     const where = (plan: Outcome) => plan.aliases[field] ?? (plan.newColumns[field] !== undefined ? 'its own column' : 'nowhere');
     for (const other of others) {
-      expect(where(inOneBatch(people, [[['id', 'bigint'], [field, type]], other]))).toBe(expected);
-      expect(where(inOneBatch(people, [other, [['id', 'bigint'], [field, type]]]))).toBe(expected);
+      expect(
+        where(
+          inOneBatch(people, [
+            [
+              ['id', 'bigint'],
+              [field, type],
+            ],
+            other,
+          ]),
+        ),
+      ).toBe(expected);
+      expect(
+        where(
+          inOneBatch(people, [
+            other,
+            [
+              ['id', 'bigint'],
+              [field, type],
+            ],
+          ]),
+        ),
+      ).toBe(expected);
     }
   });
 
-  it('asks the model one question for the batch: every message\'s fields for it and the columns each left open (those an earlier message made included)', () => {
+  it("asks the model one question for the batch: every message's fields for it and the columns each left open (those an earlier message made included)", () => {
     const plan = resolveMessages({
-      columns: people, aliases: new Map(),
+      columns: people,
+      aliases: new Map(),
       messages: [
-        fields([['id', 'bigint'], ['name', 'varchar'], ['celular', 'varchar'], ['hobby', 'varchar'], ['shoe', 'bigint']]),
-        fields([['phone', 'varchar'], ['apelido', 'varchar'], ['born_in', 'varchar'], ['x', 'boolean']]),
+        fields([
+          ['id', 'bigint'],
+          ['name', 'varchar'],
+          ['celular', 'varchar'],
+          ['hobby', 'varchar'],
+          ['shoe', 'bigint'],
+        ]),
+        fields([
+          ['phone', 'varchar'],
+          ['apelido', 'varchar'],
+          ['born_in', 'varchar'],
+          ['x', 'boolean'],
+        ]),
       ],
     });
     expect(plan.question.fields).toEqual(['celular', 'hobby', 'shoe', 'apelido', 'born_in', 'x']);
@@ -208,12 +441,26 @@ describe('resolveMessages: each message is its own payload, in queue order', () 
   });
 
   it('offers the model what each message alone would: a column another message just matched is still open for this one (phnoe, then ip)', () => {
-    const contacts: RegisteredColumn[] = [{ logical: 'id', physical: 'id', type: 'bigint' }, { logical: 'phone', physical: 'phone', type: 'varchar' }, { logical: 'city', physical: 'city', type: 'varchar' }];
-    const phnoe = fields([['id', 'bigint'], ['phnoe', 'varchar'], ['city', 'varchar']]);
-    const ip = fields([['ip', 'varchar'], ['city', 'varchar']]);
+    const contacts: RegisteredColumn[] = [
+      { logical: 'id', physical: 'id', type: 'bigint' },
+      { logical: 'phone', physical: 'phone', type: 'varchar' },
+      { logical: 'city', physical: 'city', type: 'varchar' },
+    ];
+    const phnoe = fields([
+      ['id', 'bigint'],
+      ['phnoe', 'varchar'],
+      ['city', 'varchar'],
+    ]);
+    const ip = fields([
+      ['ip', 'varchar'],
+      ['city', 'varchar'],
+    ]);
     const alone = resolveMessages({ columns: contacts, aliases: new Map(), messages: [ip] }).question;
     expect(alone).toEqual({ fields: ['ip'], candidates: [expect.objectContaining({ logical: 'phone' })] });
-    for (const messages of [[phnoe, ip], [ip, phnoe]]) {
+    for (const messages of [
+      [phnoe, ip],
+      [ip, phnoe],
+    ]) {
       const plan = resolveMessages({ columns: contacts, aliases: new Map(), messages });
       expect(plan.create).toEqual([{ field: 'phnoe', column: 'phone', decidedBy: 'typo', evidence: { distance: 2 } }]);
       expect(plan.question).toEqual(alone);
@@ -222,7 +469,17 @@ describe('resolveMessages: each message is its own payload, in queue order', () 
 
   it('at the cap, a later message finds no room left by an earlier one', () => {
     const many = Array.from({ length: 998 }, (_, i): RegisteredColumn => ({ logical: `f${String(i).padStart(4, '0')}`, physical: `f${i}`, type: 'varchar' }));
-    const plan = resolveMessages({ columns: many, aliases: new Map(), messages: [fields([['zz_a', 'varchar'], ['zz_b', 'bigint']]), fields([['zz_c', 'varchar']])] });
+    const plan = resolveMessages({
+      columns: many,
+      aliases: new Map(),
+      messages: [
+        fields([
+          ['zz_a', 'varchar'],
+          ['zz_b', 'bigint'],
+        ]),
+        fields([['zz_c', 'varchar']]),
+      ],
+    });
     expect([...plan.newColumns.keys()]).toEqual(['zz_a', 'zz_b']);
     expect(plan.pastCap).toEqual(['zz_c']);
   });
@@ -233,7 +490,16 @@ describe('the column cap bounds resolution', () => {
     Array.from({ length: count }, (_, i) => ({ logical: `${prefix}${String(i).padStart(4, '0')}`, physical: `${prefix}${i}`, type: 'varchar' }));
 
   it('examines only as many new fields as the table has room for (by name); the rest are past the cap', () => {
-    const plan = resolveFields({ columns: many(998), aliases: new Map(), fields: fields([['zz_c', 'varchar'], ['zz_a', 'varchar'], ['zz_b', 'varchar'], ['f0001', 'varchar']]) });
+    const plan = resolveFields({
+      columns: many(998),
+      aliases: new Map(),
+      fields: fields([
+        ['zz_c', 'varchar'],
+        ['zz_a', 'varchar'],
+        ['zz_b', 'varchar'],
+        ['f0001', 'varchar'],
+      ]),
+    });
     expect(plan.forModel).toEqual(['zz_a', 'zz_b']);
     expect(plan.pastCap).toEqual(['zz_c']);
     expect(plan.create).toEqual([]);
@@ -241,8 +507,13 @@ describe('the column cap bounds resolution', () => {
 
   it('at the cap, a new field gets no typo match either, but a known alias and an exact name still apply', () => {
     const plan = resolveFields({
-      columns: many(1000), aliases: new Map([['F0001', 'f0001']]),
-      fields: fields([['f0002', 'varchar'], ['F0001', 'varchar'], ['f00003', 'varchar']]),
+      columns: many(1000),
+      aliases: new Map([['F0001', 'f0001']]),
+      fields: fields([
+        ['f0002', 'varchar'],
+        ['F0001', 'varchar'],
+        ['f00003', 'varchar'],
+      ]),
     });
     expect([...plan.applied]).toEqual([['F0001', 'f0001']]);
     expect(plan).toMatchObject({ create: [], forModel: [], pastCap: ['f00003'] });
@@ -272,13 +543,18 @@ describe('boundedDistance', () => {
 
 describe('detectPii', () => {
   it.each([
-    ['email', [], 'name'], ['customer_phone', [], 'name'], ['cpf', [], 'name'], ['ssn', [], 'name'], ['Data Nascimento', [], 'name'],
+    ['email', [], 'name'],
+    ['customer_phone', [], 'name'],
+    ['cpf', [], 'name'],
+    ['ssn', [], 'name'],
+    ['Data Nascimento', [], 'name'],
     ['contact', ['ana@example.com', 'bo@example.org'], 'values'],
     ['contact', ['+5581999990000', '+1 (415) 555-0100'], 'values'],
     ['token', ['4111 1111 1111 1111'], 'values'],
     ['token', ['4111 1111 1111 1112'], null],
     ['notes', ['hello', 'world', 'ana@example.com', 'x', 'y'], null],
-    ['status', ['paid'], null], ['id', [1, 2], null],
+    ['status', ['paid'], null],
+    ['id', [1, 2], null],
   ] as const)('%s %j → %s', (name, values, expected) => expect(detectPii(name, values)).toBe(expected));
 
   it('checks card numbers with Luhn', () => {

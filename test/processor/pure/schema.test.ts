@@ -8,11 +8,24 @@ import type { RegisteredColumn } from '../../../processor/schema/table-schema.ts
 
 describe('inferType', () => {
   it.each([
-    [true, 'boolean'], [0, 'bigint'], [-42, 'bigint'], [2 ** 60, 'bigint'], [1.5, 'double'], [1e300, 'double'],
-    ['2026-06-12', 'date'], ['2026-02-30', 'varchar'], ['2026-06-12T10:00:00Z', 'timestamp(6) with time zone'],
-    ['2026-06-12T10:00:00.123456789+05:30', 'timestamp(6) with time zone'], ['2026-06-12T10:00:00', 'varchar'],
-    ['2026-06-12T10:00:00+14:00', 'timestamp(6) with time zone'], ['2026-06-12T10:00:00+15:00', 'varchar'], ['2026-06-12T10:00:00-12:60', 'varchar'],
-    ['hello', 'varchar'], ['', 'varchar'], [[1, 2], 'varchar'], [null, null],
+    [true, 'boolean'],
+    [0, 'bigint'],
+    [-42, 'bigint'],
+    [2 ** 60, 'bigint'],
+    [1.5, 'double'],
+    [1e300, 'double'],
+    ['2026-06-12', 'date'],
+    ['2026-02-30', 'varchar'],
+    ['2026-06-12T10:00:00Z', 'timestamp(6) with time zone'],
+    ['2026-06-12T10:00:00.123456789+05:30', 'timestamp(6) with time zone'],
+    ['2026-06-12T10:00:00', 'varchar'],
+    ['2026-06-12T10:00:00+14:00', 'timestamp(6) with time zone'],
+    ['2026-06-12T10:00:00+15:00', 'varchar'],
+    ['2026-06-12T10:00:00-12:60', 'varchar'],
+    ['hello', 'varchar'],
+    ['', 'varchar'],
+    [[1, 2], 'varchar'],
+    [null, null],
   ])('%j → %s', (value, type) => expect(inferType(value)).toBe(type));
 });
 
@@ -23,8 +36,13 @@ describe('unifyTypes and widening', () => {
     expect(unifyTypes('date', 'timestamp(6) with time zone')).toBe('varchar');
   });
   it.each([
-    ['integer', 'bigint', true], ['real', 'double', true], ['decimal(10,2)', 'decimal(12,2)', true],
-    ['decimal(10,2)', 'decimal(12,3)', false], ['bigint', 'double', false], ['bigint', 'varchar', false], ['double', 'bigint', false],
+    ['integer', 'bigint', true],
+    ['real', 'double', true],
+    ['decimal(10,2)', 'decimal(12,2)', true],
+    ['decimal(10,2)', 'decimal(12,3)', false],
+    ['bigint', 'double', false],
+    ['bigint', 'varchar', false],
+    ['double', 'bigint', false],
   ])('%s → %s legal: %s', (from, to, legal) => expect(isLegalWidening(columnType(from), columnType(to))).toBe(legal));
   it('widens only when the value needs it', () => {
     expect(widenFor('integer', 'bigint', 5)).toBeNull();
@@ -45,7 +63,11 @@ describe('coerceValue', () => {
     ['integer', 2 ** 40, { ok: false, reason: '1099511627776 is out of range for integer' }],
     ['boolean', 'true', { ok: false, reason: 'column is boolean, value is text' }],
     ['date', '2026-06-12T10:00:00Z', { ok: false, reason: 'column is date, value is text shaped as timestamp(6) with time zone' }],
-    ['timestamp(6) with time zone', '2026-06-12T10:00:00Z', { ok: true, cell: { type: 'timestamp(6) with time zone', text: '2026-06-12 10:00:00.000000 +00:00' } }],
+    [
+      'timestamp(6) with time zone',
+      '2026-06-12T10:00:00Z',
+      { ok: true, cell: { type: 'timestamp(6) with time zone', text: '2026-06-12 10:00:00.000000 +00:00' } },
+    ],
     ['bigint', null, { ok: true, cell: null }],
     ['decimal(10,2)', 12.5, { ok: true, cell: { type: 'decimal(10,2)', text: '12.5' } }],
     ['decimal(10,2)', 0.125, { ok: false, reason: '0.125 does not fit decimal(10,2) without rounding' }],
@@ -81,7 +103,12 @@ describe('physicalColumnName', () => {
 describe('flattenRow', () => {
   it('uses dot notation, keeps arrays whole, keeps empty objects, and records collisions', () => {
     const flat = flattenRow({ a: { b: { c: 1 } }, list: [{ x: 1 }], empty: {}, 'a.b.c': 2, n: null });
-    expect([...flat.fields]).toEqual([['a.b.c', 1], ['list', [{ x: 1 }]], ['empty', '{}'], ['n', null]]);
+    expect([...flat.fields]).toEqual([
+      ['a.b.c', 1],
+      ['list', [{ x: 1 }]],
+      ['empty', '{}'],
+      ['n', null],
+    ]);
     expect(flat.collisions).toEqual([{ field: 'a.b.c', value: 2 }]);
   });
 });
@@ -94,9 +121,16 @@ describe('planSchemaChange', () => {
   ];
 
   it('plans a new column for each unknown field, typed from all its values, in name order', () => {
-    const plan = planSchemaChange(registered, new Map<string, unknown[]>([
-      ['id', [1]], ['zeta', [1, 2.5]], ['alpha', ['x', 1]], ['only_null', []], ['location.city', ['Recife']],
-    ]));
+    const plan = planSchemaChange(
+      registered,
+      new Map<string, unknown[]>([
+        ['id', [1]],
+        ['zeta', [1, 2.5]],
+        ['alpha', ['x', 1]],
+        ['only_null', []],
+        ['location.city', ['Recife']],
+      ]),
+    );
     expect(plan).toEqual({
       changes: [
         { kind: 'add_column', logical: 'alpha', physical: 'alpha', type: 'varchar' },
@@ -108,12 +142,25 @@ describe('planSchemaChange', () => {
   });
 
   it('plans a widening when a value needs it, and nothing for a conflict (the loader rescues it)', () => {
-    const plan = planSchemaChange(registered, new Map<string, unknown[]>([['small', [1, 2 ** 40]], ['id', ['not a number']]]));
+    const plan = planSchemaChange(
+      registered,
+      new Map<string, unknown[]>([
+        ['small', [1, 2 ** 40]],
+        ['id', ['not a number']],
+      ]),
+    );
     expect(plan.changes).toEqual([{ kind: 'widen_column', logical: 'small', physical: 'small', from: 'integer', to: 'bigint' }]);
   });
 
   it('maps an aliased field onto its column (its values count for widening) instead of adding a column', () => {
-    const plan = planSchemaChange(registered, new Map<string, unknown[]>([['tiny', [2 ** 40]], ['extra', [true]]]), new Map([['tiny', 'small']]));
+    const plan = planSchemaChange(
+      registered,
+      new Map<string, unknown[]>([
+        ['tiny', [2 ** 40]],
+        ['extra', [true]],
+      ]),
+      new Map([['tiny', 'small']]),
+    );
     expect(plan.changes).toEqual([
       { kind: 'widen_column', logical: 'small', physical: 'small', from: 'integer', to: 'bigint' },
       { kind: 'add_column', logical: 'extra', physical: 'extra', type: 'boolean' },
@@ -121,6 +168,14 @@ describe('planSchemaChange', () => {
   });
 
   it('plans nothing when every field has a column that fits', () => {
-    expect(planSchemaChange(registered, new Map<string, unknown[]>([['id', [1, 2]], ['phone', [5]]])).changes).toEqual([]);
+    expect(
+      planSchemaChange(
+        registered,
+        new Map<string, unknown[]>([
+          ['id', [1, 2]],
+          ['phone', [5]],
+        ]),
+      ).changes,
+    ).toEqual([]);
   });
 });

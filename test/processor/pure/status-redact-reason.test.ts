@@ -6,12 +6,16 @@ const R = REDACTED;
 
 describe('redactReason', () => {
   it.each([
-    ['Trino cast error quoting an e-mail',
+    [
+      'Trino cast error quoting an e-mail',
       "orders: Trino INVALID_CAST_ARGUMENT: Cannot cast 'maria.silva@example.com' to bigint",
-      `orders: Trino INVALID_CAST_ARGUMENT: Cannot cast '${R}' to bigint`],
-    ['DuckDB conversion error quoting a phone',
+      `orders: Trino INVALID_CAST_ARGUMENT: Cannot cast '${R}' to bigint`,
+    ],
+    [
+      'DuckDB conversion error quoting a phone',
       'Conversion Error: Could not convert string "+55 11 98765-4321" to INT64',
-      `Conversion Error: Could not convert string "${R}" to INT64`],
+      `Conversion Error: Could not convert string "${R}" to INT64`,
+    ],
     ['SQL-escaped quote inside the literal', "Cannot cast 'O''Brien' to date", `Cannot cast '${R}' to date`],
     ['unescaped apostrophe inside the literal', "Cannot cast 'O'Brien' to date", `Cannot cast '${R}' to date`],
     ['prefixed literal', "Cannot cast N'segredo' to integer", `Cannot cast N'${R}' to integer`],
@@ -43,7 +47,7 @@ describe('redactReason', () => {
   });
 
   it('never lets a seeded value through, whatever surrounds it', () => {
-    const secrets = ['maria.silva@example.com', '98765-4321', 'O\'Brien', '4111111111111111'];
+    const secrets = ['maria.silva@example.com', '98765-4321', "O'Brien", '4111111111111111'];
     for (const secret of secrets) {
       for (const wrap of [(s: string) => `'${s}'`, (s: string) => `"${s}"`, (s: string) => `value=${s};`, (s: string) => `(${s})`]) {
         const out = redactReason(`orders: Cannot cast ${wrap(secret)} to bigint`);

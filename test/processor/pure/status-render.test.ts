@@ -20,25 +20,57 @@ function snapshot(replay: boolean): StatusSnapshot {
     view: { kind: 'tenant', tenant: 'acme', table: null, page: 1 },
     limits: STATUS_LIMITS,
     queue: { pending: 1234, processing: 2, oldest_waiting_seconds: 75 },
-    throughput: fillThroughput([{ age: 0, rows: 300, messages: 3 }, { age: 5, rows: 60, messages: 1 }], NOW, 30, 900),
+    throughput: fillThroughput(
+      [
+        { age: 0, rows: 300, messages: 3 },
+        { age: 5, rows: 60, messages: 1 },
+      ],
+      NOW,
+      30,
+      900,
+    ),
     processor: { batches: { ok: 10, failed: 1 }, failures: { warehouse_transient: 1 }, rows: 360, messages: { done: 4, dead: 1 } },
-    dead_letters: { open: 1, limit: 100, older: null, latest: [{ id: '7', tenant_id: 'acme', message_id: 'm-1', error_code: 'warehouse_rejected', reason: `bad ${EVIL}`, attempts: 3, dead_at: NOW.toISOString() }] },
+    dead_letters: {
+      open: 1,
+      limit: 100,
+      older: null,
+      latest: [
+        { id: '7', tenant_id: 'acme', message_id: 'm-1', error_code: 'warehouse_rejected', reason: `bad ${EVIL}`, attempts: 3, dead_at: NOW.toISOString() },
+      ],
+    },
     column_warnings: { total: 0, tables: [] },
     tenants: {
-      total: 1, page: 1, pages: 1, per_page: 100,
+      total: 1,
+      page: 1,
+      pages: 1,
+      per_page: 100,
       items: [{ id: 'acme', name: 'Acme', queue: { pending: 1234, processing: 2, oldest_waiting_seconds: 75 }, dead_letters_open: 1, table_count: 1 }],
     },
     tables: {
-      total: 1, page: 1, pages: 1, per_page: 20,
-      items: [{
-        name: 'orders', warehouse_table: 'tenant_acme.orders', schema_version: 3, created_at: NOW.toISOString(), last_loaded_at: null,
-        column_count: 2, pii_count: 1, alias_count: 1, near_column_cap: false, columns_from: 0, aliases_from: 0,
-        columns: [
-          { logical: 'email', physical: 'email', type: 'varchar', origin: 'payload', pii: true, pii_source: 'name', description: EVIL, tags: ['contact'] },
-          { logical: 'total', physical: 'total', type: 'double', origin: 'payload', pii: false, pii_source: null, description: null, tags: [] },
-        ],
-        aliases: [{ field: 'e_mail', column: 'email', decided_by: 'typo', why: 'typo: edit distance 1', created_at: NOW.toISOString() }],
-      }],
+      total: 1,
+      page: 1,
+      pages: 1,
+      per_page: 20,
+      items: [
+        {
+          name: 'orders',
+          warehouse_table: 'tenant_acme.orders',
+          schema_version: 3,
+          created_at: NOW.toISOString(),
+          last_loaded_at: null,
+          column_count: 2,
+          pii_count: 1,
+          alias_count: 1,
+          near_column_cap: false,
+          columns_from: 0,
+          aliases_from: 0,
+          columns: [
+            { logical: 'email', physical: 'email', type: 'varchar', origin: 'payload', pii: true, pii_source: 'name', description: EVIL, tags: ['contact'] },
+            { logical: 'total', physical: 'total', type: 'double', origin: 'payload', pii: false, pii_source: null, description: null, tags: [] },
+          ],
+          aliases: [{ field: 'e_mail', column: 'email', decided_by: 'typo', why: 'typo: edit distance 1', created_at: NOW.toISOString() }],
+        },
+      ],
     },
     replay: { enabled: replay },
   };
@@ -47,8 +79,9 @@ function snapshot(replay: boolean): StatusSnapshot {
 describe('html', () => {
   it('escapes interpolations, not the template, and joins arrays', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
-    expect(html`<td title="${'"><b>'}">${[EVIL, html`<i>ok</i>`, null, false]}</td>`.text)
-      .toBe('<td title="&quot;&gt;&lt;b&gt;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;<i>ok</i></td>');
+    expect(html`<td title="${'"><b>'}">${[EVIL, html`<i>ok</i>`, null, false]}</td>`.text).toBe(
+      '<td title="&quot;&gt;&lt;b&gt;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;<i>ok</i></td>',
+    );
   });
 });
 
@@ -76,7 +109,17 @@ describe('renderStatusPage', () => {
 
 describe('throughput', () => {
   it('fills the window with buckets ending now, oldest first', () => {
-    const t = fillThroughput([{ age: 0, rows: 300, messages: 3 }, { age: 1, rows: 30, messages: 1 }, { age: -1, rows: 3, messages: 1 }, { age: 99, rows: 5, messages: 1 }], NOW, 30, 900);
+    const t = fillThroughput(
+      [
+        { age: 0, rows: 300, messages: 3 },
+        { age: 1, rows: 30, messages: 1 },
+        { age: -1, rows: 3, messages: 1 },
+        { age: 99, rows: 5, messages: 1 },
+      ],
+      NOW,
+      30,
+      900,
+    );
     expect(t.buckets).toHaveLength(30);
     expect(t.buckets.at(-1)).toEqual({ start: '2026-06-12T09:59:30.000Z', end: NOW.toISOString(), rows: 303, messages: 4, rows_per_second: 10.1 });
     expect(t.buckets[0]!.start).toBe('2026-06-12T09:45:00.000Z');
@@ -90,14 +133,32 @@ describe('throughput', () => {
     expect(renderThroughputChart(fillThroughput([], NOW, 30, 900)).text).toContain('no rows landed in the last 15 minutes');
   });
 
-  it.each([[0, 0], [0.3, 0.5], [1, 1], [1.1, 2], [3, 5], [7, 10], [420, 500], [1001, 2000]])('niceCeiling(%d) = %d', (value, nice) =>
-    expect(niceCeiling(value)).toBe(nice));
+  it.each([
+    [0, 0],
+    [0.3, 0.5],
+    [1, 1],
+    [1.1, 2],
+    [3, 5],
+    [7, 10],
+    [420, 500],
+    [1001, 2000],
+  ])('niceCeiling(%d) = %d', (value, nice) => expect(niceCeiling(value)).toBe(nice));
 
-  it.each([[0, '0'], [0.25, '0.25'], [3.33, '3.3'], [42.4, '42'], [1500, '1.5k'], [25_000, '25k']])('formatRate(%d) = %s', (value, text) =>
-    expect(formatRate(value)).toBe(text));
+  it.each([
+    [0, '0'],
+    [0.25, '0.25'],
+    [3.33, '3.3'],
+    [42.4, '42'],
+    [1500, '1.5k'],
+    [25_000, '25k'],
+  ])('formatRate(%d) = %s', (value, text) => expect(formatRate(value)).toBe(text));
 
-  it.each([[5, '5 s'], [75, '1 min 15 s'], [7300, '2 h 1 min'], [90_000, '1 d 1 h']])('formatAge(%d) = %s', (seconds, text) =>
-    expect(formatAge(seconds)).toBe(text));
+  it.each([
+    [5, '5 s'],
+    [75, '1 min 15 s'],
+    [7300, '2 h 1 min'],
+    [90_000, '1 d 1 h'],
+  ])('formatAge(%d) = %s', (seconds, text) => expect(formatAge(seconds)).toBe(text));
 });
 
 describe('explainAlias', () => {

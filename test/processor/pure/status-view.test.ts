@@ -31,7 +31,10 @@ describe('parseStatusView', () => {
     expect(viewQuery({})).toBe('');
     expect(viewQuery({ page: 1 })).toBe('');
     const query = viewQuery({ tenant: 'a&b', table: 'x y', page: 2, deadLettersBefore: '9' });
-    expect(parseStatusView(new URLSearchParams(query.slice(1)))).toEqual({ ok: true, view: { kind: 'table', tenant: 'a&b', table: 'x y', page: 2, deadLettersBefore: '9' } });
+    expect(parseStatusView(new URLSearchParams(query.slice(1)))).toEqual({
+      ok: true,
+      view: { kind: 'table', tenant: 'a&b', table: 'x y', page: 2, deadLettersBefore: '9' },
+    });
   });
 });
 

@@ -3,7 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { unifyTypes, widenFor } from '../../../processor/schema/column-types.ts';
 import {
-  canWiden, columnType, fitsAliasTarget, isLegalWidening, isWritable, traitsOf, type ColumnType, type InferredType,
+  canWiden,
+  columnType,
+  fitsAliasTarget,
+  isLegalWidening,
+  isWritable,
+  traitsOf,
+  type ColumnType,
+  type InferredType,
 } from '../../../processor/schema/type-table.ts';
 import { portType, renderType as renderDuckDb } from '../../../processor/warehouse/duckdb-sql.ts';
 import { jsonValue, renderType as renderTrino } from '../../../processor/warehouse/trino-sql.ts';
@@ -12,12 +19,28 @@ const INFERRED: InferredType[] = ['boolean', 'bigint', 'decimal(38,0)', 'double'
 
 describe('columnType: a type name read from outside', () => {
   it.each([
-    ['boolean', 'boolean', true], ['integer', 'number', true], ['bigint', 'number', true], ['real', 'number', true],
-    ['double', 'number', true], ['varchar', 'text', true], ['date', 'date', true], ['timestamp(6) with time zone', 'timestamp', true],
-    ['decimal(10,2)', 'number', true], ['decimal(10, 2)', 'number', true], ['decimal(38,0)', 'number', true],
-    ['decimal(39,0)', 'number', false], ['decimal(2,5)', 'number', false],
-    ['varchar(255)', null, false], ['smallint', null, false], ['row(a varchar)', null, false], ['map(varchar, bigint)', null, false],
-    ['array(varchar)', null, false], ['timestamp(3)', null, false], ['uuid', null, false], ['BIGINT', null, false], ['constructor', null, false],
+    ['boolean', 'boolean', true],
+    ['integer', 'number', true],
+    ['bigint', 'number', true],
+    ['real', 'number', true],
+    ['double', 'number', true],
+    ['varchar', 'text', true],
+    ['date', 'date', true],
+    ['timestamp(6) with time zone', 'timestamp', true],
+    ['decimal(10,2)', 'number', true],
+    ['decimal(10, 2)', 'number', true],
+    ['decimal(38,0)', 'number', true],
+    ['decimal(39,0)', 'number', false],
+    ['decimal(2,5)', 'number', false],
+    ['varchar(255)', null, false],
+    ['smallint', null, false],
+    ['row(a varchar)', null, false],
+    ['map(varchar, bigint)', null, false],
+    ['array(varchar)', null, false],
+    ['timestamp(3)', null, false],
+    ['uuid', null, false],
+    ['BIGINT', null, false],
+    ['constructor', null, false],
   ])('%s: family %s, written %s', (text, family, writable) => {
     const type = columnType(text);
     expect(type).toBe(text); // the text is kept as it is
@@ -60,15 +83,33 @@ describe('widening: (column, incoming, value) → the wider type, or null', () =
   });
 
   it.each([
-    ['integer', true], ['real', true], ['decimal(10,2)', true], ['bigint', false], ['double', false], ['varchar', false],
-    ['boolean', false], ['date', false], ['timestamp(6) with time zone', false], ['varchar(10)', false], ['smallint', false],
+    ['integer', true],
+    ['real', true],
+    ['decimal(10,2)', true],
+    ['bigint', false],
+    ['double', false],
+    ['varchar', false],
+    ['boolean', false],
+    ['date', false],
+    ['timestamp(6) with time zone', false],
+    ['varchar(10)', false],
+    ['smallint', false],
   ])('%s can widen: %s', (column, can) => expect(canWiden(columnType(column))).toBe(can));
 
   it.each([
-    ['integer', 'bigint', true], ['real', 'double', true], ['decimal(10,2)', 'decimal(12,2)', true],
-    ['decimal(10,2)', 'decimal(10,2)', false], ['decimal(12,2)', 'decimal(10,2)', false], ['decimal(10,2)', 'decimal(12,3)', false],
-    ['integer', 'double', false], ['integer', 'decimal(38,0)', false], ['real', 'bigint', false], ['bigint', 'decimal(38,0)', false],
-    ['bigint', 'double', false], ['varchar', 'varchar(10)', false], ['smallint', 'integer', false],
+    ['integer', 'bigint', true],
+    ['real', 'double', true],
+    ['decimal(10,2)', 'decimal(12,2)', true],
+    ['decimal(10,2)', 'decimal(10,2)', false],
+    ['decimal(12,2)', 'decimal(10,2)', false],
+    ['decimal(10,2)', 'decimal(12,3)', false],
+    ['integer', 'double', false],
+    ['integer', 'decimal(38,0)', false],
+    ['real', 'bigint', false],
+    ['bigint', 'decimal(38,0)', false],
+    ['bigint', 'double', false],
+    ['varchar', 'varchar(10)', false],
+    ['smallint', 'integer', false],
   ])('%s → %s legal: %s', (from, to, legal) => expect(isLegalWidening(columnType(from), columnType(to))).toBe(legal));
 });
 
@@ -86,8 +127,20 @@ describe('unifyTypes: a batch mixing types gets the narrowest that holds them al
 
 describe('fitsAliasTarget: (incoming, column) → may a field of that type stand for the column', () => {
   const columns = [
-    'varchar', 'boolean', 'integer', 'bigint', 'real', 'double', 'decimal(10,2)', 'decimal(38,0)', 'date', 'timestamp(6) with time zone',
-    'varchar(255)', 'smallint', 'row(a varchar)', 'array(bigint)',
+    'varchar',
+    'boolean',
+    'integer',
+    'bigint',
+    'real',
+    'double',
+    'decimal(10,2)',
+    'decimal(38,0)',
+    'date',
+    'timestamp(6) with time zone',
+    'varchar(255)',
+    'smallint',
+    'row(a varchar)',
+    'array(bigint)',
   ];
   const numbers = ['integer', 'bigint', 'real', 'double', 'decimal(10,2)', 'decimal(38,0)'];
   // incoming → the columns it fits (a varchar column takes anything; an adopted table's other types, nothing)
@@ -132,9 +185,18 @@ describe('rendering per dialect', () => {
   );
 
   it.each([
-    ['BOOLEAN', 'boolean'], ['INTEGER', 'integer'], ['BIGINT', 'bigint'], ['REAL', 'real'], ['FLOAT', 'real'], ['DOUBLE', 'double'],
-    ['VARCHAR', 'varchar'], ['DATE', 'date'], ['TIMESTAMPTZ', 'timestamp(6) with time zone'], ['TIMESTAMP WITH TIME ZONE', 'timestamp(6) with time zone'],
-    ['DECIMAL(10,2)', 'decimal(10,2)'], ['STRUCT(a VARCHAR)', 'struct(a varchar)'],
+    ['BOOLEAN', 'boolean'],
+    ['INTEGER', 'integer'],
+    ['BIGINT', 'bigint'],
+    ['REAL', 'real'],
+    ['FLOAT', 'real'],
+    ['DOUBLE', 'double'],
+    ['VARCHAR', 'varchar'],
+    ['DATE', 'date'],
+    ['TIMESTAMPTZ', 'timestamp(6) with time zone'],
+    ['TIMESTAMP WITH TIME ZONE', 'timestamp(6) with time zone'],
+    ['DECIMAL(10,2)', 'decimal(10,2)'],
+    ['STRUCT(a VARCHAR)', 'struct(a varchar)'],
   ])('DuckDB %s reads back as %s', (duckdb, port) => expect(portType(duckdb)).toBe(port));
 
   it('reads back every type DuckDB is asked to create as itself', () => {
@@ -153,10 +215,16 @@ describe('rendering per dialect', () => {
     ['decimal(10,2)', '12.5', '12.5'],
     ['date', '2026-06-12', '"2026-06-12"'],
     ['timestamp(6) with time zone', '2026-06-12 10:00:00.000000 +05:30', '"2026-06-12 10:00:00.000000 +05:30"'],
-  ])('a %s cell %s travels in Trino\'s batch document as %s', (type, text, json) => expect(jsonValue({ type, text })).toBe(json));
+  ])("a %s cell %s travels in Trino's batch document as %s", (type, text, json) => expect(jsonValue({ type, text })).toBe(json));
 
   it.each<[ColumnType, string]>([
-    ['boolean', 'yes'], ['integer', '1.5'], ['bigint', '1; DROP TABLE x'], ['double', '1,2'], ['decimal(10,2)', 'NaN'],
-    ['date', '12/06/2026'], ['timestamp(6) with time zone', '2026-06-12T10:00:00Z'], [columnType('varchar(10)'), 'x'],
+    ['boolean', 'yes'],
+    ['integer', '1.5'],
+    ['bigint', '1; DROP TABLE x'],
+    ['double', '1,2'],
+    ['decimal(10,2)', 'NaN'],
+    ['date', '12/06/2026'],
+    ['timestamp(6) with time zone', '2026-06-12T10:00:00Z'],
+    [columnType('varchar(10)'), 'x'],
   ])('Trino refuses a %s cell %s', (type, text) => expect(() => jsonValue({ type, text })).toThrow(/refusing/));
 });

@@ -7,8 +7,13 @@ import { countRows, db, newConnection, push, queueStatus, settle, testProcessor,
 
 const run = promisify(execFile);
 const trinoScript = (command: string) => run('bash', ['scripts/trino.sh', command], { timeout: 240_000 });
-const localTrino = trinoUrl !== '' && trinoUrl.replace(/\/$/, '') === `http://127.0.0.1:${process.env['TRINO_PORT'] ?? '8090'}`
-  && (await trinoScript('status').then(() => true, () => false));
+const localTrino =
+  trinoUrl !== '' &&
+  trinoUrl.replace(/\/$/, '') === `http://127.0.0.1:${process.env['TRINO_PORT'] ?? '8090'}` &&
+  (await trinoScript('status').then(
+    () => true,
+    () => false,
+  ));
 const reason = trinoUrl === '' ? inject('trinoSkipReason') : `TRINO_URL ${trinoUrl} is not the Trino that scripts/trino.sh runs, so it cannot be stopped`;
 
 afterAll(() => db.end());
@@ -25,9 +30,11 @@ afterAll(() => db.end());
       await push(conn, [{ n: 4 }, { n: 5 }], 'outage_real');
       const failed = await processor.runOnce();
       expect(failed.error?.message).toMatch(/Trino request failed: ECONNREFUSED/);
-      const { rows } = await db.query(
-        `SELECT status, failures FROM boitata_inbound_queue WHERE tenant_id = $1 AND status <> 'done'`, [conn.tenant]);
-      expect(rows).toEqual([{ status: 'pending', failures: 0 }, { status: 'pending', failures: 0 }]);
+      const { rows } = await db.query(`SELECT status, failures FROM boitata_inbound_queue WHERE tenant_id = $1 AND status <> 'done'`, [conn.tenant]);
+      expect(rows).toEqual([
+        { status: 'pending', failures: 0 },
+        { status: 'pending', failures: 0 },
+      ]);
     } finally {
       await trinoScript('start');
     }

@@ -23,7 +23,10 @@ export async function startFreezableProxy(target: { host: string; port: number }
     });
     from.on('end', () => (frozen ? held.push(() => to.end()) : to.end()));
     from.on('error', () => to.destroy());
-    from.on('close', () => { sockets.delete(from); to.destroy(); });
+    from.on('close', () => {
+      sockets.delete(from);
+      to.destroy();
+    });
   };
 
   const server: Server = createServer((client) => {

@@ -23,7 +23,11 @@ beforeAll(async () => {
   pool = new pg.Pool({ connectionString: through.toString(), max: 4 });
   pool.on('error', () => undefined);
   server = await startHttpServer({
-    host: '127.0.0.1', port: 0, pool, metrics: new ProcessorMetrics(pool), staleAfterMs: 60_000,
+    host: '127.0.0.1',
+    port: 0,
+    pool,
+    metrics: new ProcessorMetrics(pool),
+    staleAfterMs: 60_000,
     health: { sinceLastIteration: () => 0, lastError: () => null },
   });
   const address = server.address();
@@ -56,7 +60,10 @@ describe('operator endpoints on a half-open Postgres', () => {
     const health = await timed('/health');
     expect(health.status, health.body).toBe(503);
     expect(health.ms).toBeLessThanOrEqual(ANSWER_WITHIN_MS);
-    expect(JSON.parse(health.body)).toMatchObject({ status: 'unhealthy', database: expect.stringMatching(/^unreachable: Postgres did not answer within \d+ ms$/) });
+    expect(JSON.parse(health.body)).toMatchObject({
+      status: 'unhealthy',
+      database: expect.stringMatching(/^unreachable: Postgres did not answer within \d+ ms$/),
+    });
 
     // The loop's own queries hang too and hold every client of the pool: /health must not wait for one.
     const stuck = Array.from({ length: 4 }, () => pool.query('SELECT 1').catch(() => undefined));

@@ -20,7 +20,9 @@ export async function landWithProcessor(db: pg.Pool, tenant: string, timeoutMs =
   const registry = new SchemaRegistry({ pool: db, warehouse });
   const loader = new BatchLoader({ warehouse, registry, hasher: new PiiHasher('hmac', Buffer.from('status-test-pii-hash-key-0123', 'utf8')) });
   const processor = new Processor({
-    queue: new QueueStore(db, `status-processor-${tenant}`, 60, [tenant]), loader, log: createLogger('error', () => undefined),
+    queue: new QueueStore(db, `status-processor-${tenant}`, 60, [tenant]),
+    loader,
+    log: createLogger('error', () => undefined),
     settings: { batchSize: 500, pollIntervalMs: 50, leaseSeconds: 60, maxAttempts: 5 },
   });
   try {
@@ -29,7 +31,9 @@ export async function landWithProcessor(db: pg.Pool, tenant: string, timeoutMs =
       const result = await processor.runOnce();
       if (result.error !== null) throw result.error;
       const { rows } = await db.query<{ status: string; n: number }>(
-        'SELECT status, count(*)::int AS n FROM boitata_inbound_queue WHERE tenant_id = $1 GROUP BY status', [tenant]);
+        'SELECT status, count(*)::int AS n FROM boitata_inbound_queue WHERE tenant_id = $1 GROUP BY status',
+        [tenant],
+      );
       const waiting = rows.filter((row) => row.status === 'pending' || row.status === 'processing');
       if (waiting.length === 0) {
         const notDone = rows.filter((row) => row.status !== 'done');

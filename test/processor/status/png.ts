@@ -24,7 +24,8 @@ export function decodePng(png: Buffer): Image {
       width = body.readUInt32BE(0);
       height = body.readUInt32BE(4);
       const [depth, color, , , interlace] = [body[8], body[9], body[10], body[11], body[12]];
-      if (depth !== 8 || (color !== 2 && color !== 6) || interlace !== 0) throw new Error(`unsupported PNG: depth ${depth}, colour type ${color}, interlace ${interlace}`);
+      if (depth !== 8 || (color !== 2 && color !== 6) || interlace !== 0)
+        throw new Error(`unsupported PNG: depth ${depth}, colour type ${color}, interlace ${interlace}`);
       channels = color === 2 ? 3 : 4;
     } else if (type === 'IDAT') {
       data.push(body);
@@ -54,16 +55,21 @@ export function decodePng(png: Buffer): Image {
 
 function predict(filter: number, left: number, up: number, upLeft: number): number {
   switch (filter) {
-    case 0: return 0;
-    case 1: return left;
-    case 2: return up;
-    case 3: return (left + up) >> 1;
+    case 0:
+      return 0;
+    case 1:
+      return left;
+    case 2:
+      return up;
+    case 3:
+      return (left + up) >> 1;
     case 4: {
       const p = left + up - upLeft;
       const [pa, pb, pc] = [Math.abs(p - left), Math.abs(p - up), Math.abs(p - upLeft)];
       return pa <= pb && pa <= pc ? left : pb <= pc ? up : upLeft;
     }
-    default: throw new Error(`unknown PNG filter ${filter}`);
+    default:
+      throw new Error(`unknown PNG filter ${filter}`);
   }
 }
 

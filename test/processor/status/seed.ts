@@ -66,8 +66,14 @@ export async function seedTenant(db: pg.Pool): Promise<SeededTenant> {
   await queue.release(claimed.slice(2, 6).map((m) => m.queueId));
   const { rows: dead } = await db.query<{ id: string }>('SELECT id::text FROM boitata_dead_letters WHERE tenant_id = $1 ORDER BY id', [tenant]);
   return {
-    tenant, token, deadLetterIds: dead.map((row) => row.id),
-    pending: 4, processing: 2, done: done.length, doneRows: sizes.slice(0, 12).reduce((a, b) => a + b, 0), loadedBetween,
+    tenant,
+    token,
+    deadLetterIds: dead.map((row) => row.id),
+    pending: 4,
+    processing: 2,
+    done: done.length,
+    doneRows: sizes.slice(0, 12).reduce((a, b) => a + b, 0),
+    loadedBetween,
   };
 }
 
@@ -75,8 +81,11 @@ export async function seedTenant(db: pg.Pool): Promise<SeededTenant> {
 async function seedRegistry(db: pg.Pool, tenant: string): Promise<void> {
   const schema = `tenant_${tenant}`;
   for (const table of ['orders', 'page_views']) {
-    await db.query(`INSERT INTO boitata_tables (tenant_id, table_name, warehouse_schema, warehouse_table, schema_version)
-                    VALUES ($1, $2, $3, $2, 3)`, [tenant, table, schema]);
+    await db.query(
+      `INSERT INTO boitata_tables (tenant_id, table_name, warehouse_schema, warehouse_table, schema_version)
+                    VALUES ($1, $2, $3, $2, 3)`,
+      [tenant, table, schema],
+    );
   }
   const columns: Array<[string, string, string, string, boolean, string | null, string | null, string[]]> = [
     ['orders', 'id', 'id', 'bigint', false, null, 'Order number', ['key']],
@@ -100,10 +109,13 @@ async function seedRegistry(db: pg.Pool, tenant: string): Promise<void> {
     ['amount', 'total', 'model', { model: 'test-model', confidence: 0.91, sample: PII_EMAIL }],
   ];
   for (const [alias, column, decidedBy, evidence] of aliases) {
-    await db.query(
-      `INSERT INTO boitata_aliases (tenant_id, table_name, alias, column_name, decided_by, evidence) VALUES ($1, 'orders', $2, $3, $4, $5)`,
-      [tenant, alias, column, decidedBy, JSON.stringify(evidence)],
-    );
+    await db.query(`INSERT INTO boitata_aliases (tenant_id, table_name, alias, column_name, decided_by, evidence) VALUES ($1, 'orders', $2, $3, $4, $5)`, [
+      tenant,
+      alias,
+      column,
+      decidedBy,
+      JSON.stringify(evidence),
+    ]);
   }
 }
 
@@ -135,22 +147,30 @@ export async function seedLargeCatalog(db: pg.Pool): Promise<LargeCatalog> {
   const tableNames = ['orders', 'wide_events', ...Array.from({ length: 198 }, (_, i) => `table_${String(i).padStart(3, '0')}`)];
   // Every table loaded (the longest "last loaded" text, for the size bounds), set by hand: that the processor writes
   // it is seedTenant's claim (status-page.test.ts), landing 200 tables here would only be slow.
-  await db.query(`INSERT INTO boitata_tables (tenant_id, table_name, warehouse_schema, warehouse_table, schema_version, last_loaded_at)
-                  SELECT $1, name, $2, name, 7, now() FROM unnest($3::text[]) AS name`, [tenant, schema, tableNames]);
+  await db.query(
+    `INSERT INTO boitata_tables (tenant_id, table_name, warehouse_schema, warehouse_table, schema_version, last_loaded_at)
+                  SELECT $1, name, $2, name, 7, now() FROM unnest($3::text[]) AS name`,
+    [tenant, schema, tableNames],
+  );
   const description = 'A long description the model wrote for this column, repeated to make it long. '.repeat(8);
   const tags = Array.from({ length: 30 }, (_, i) => `tag-${i}-${'x'.repeat(60)}`);
-  const columns = (table: string, n: number) => db.query(
-    `INSERT INTO boitata_columns (tenant_id, table_name, logical_name, physical_name, data_type, added_in_version, pii, pii_source, description, tags)
+  const columns = (table: string, n: number) =>
+    db.query(
+      `INSERT INTO boitata_columns (tenant_id, table_name, logical_name, physical_name, data_type, added_in_version, pii, pii_source, description, tags)
      SELECT $1, $2, 'field_' || lpad(i::text, 4, '0') || '_' || repeat('n', 40), 'field_' || lpad(i::text, 4, '0') || '_' || repeat('n', 40),
             'varchar', 1 + i / 100, i % 7 = 0, CASE WHEN i % 7 = 0 THEN 'name' END, $4, $5
-       FROM generate_series(1, $3) AS i`, [tenant, table, n, description, tags]);
+       FROM generate_series(1, $3) AS i`,
+      [tenant, table, n, description, tags],
+    );
   await columns('orders', 1_000);
   await columns('wide_events', 950);
   for (const table of tableNames.slice(2)) await columns(table, 12);
   await db.query(
     `INSERT INTO boitata_aliases (tenant_id, table_name, alias, column_name, decided_by, evidence)
      SELECT $1, 'orders', 'alias_' || lpad(i::text, 4, '0') || '_' || repeat('a', 40), 'field_' || lpad(i::text, 4, '0') || '_' || repeat('n', 40), 'typo', '{"distance":1}'
-       FROM generate_series(1, 300) AS i`, [tenant]);
+       FROM generate_series(1, 300) AS i`,
+    [tenant],
+  );
   // 1,000 dead messages, each with its dead letter and a long reason quoting a value.
   await db.query(
     `WITH dead AS (
@@ -159,13 +179,22 @@ export async function seedLargeCatalog(db: pg.Pool): Promise<LargeCatalog> {
        RETURNING id, message_id)
      INSERT INTO boitata_dead_letters (queue_id, message_id, tenant_id, error_code, reason, attempts)
      SELECT id, message_id, $1, 'warehouse_rejected', $3 || repeat('the warehouse explained at length ', 200), 5 FROM dead ORDER BY id`,
-    [tenant, connection.id, `orders: Trino INVALID_CAST_ARGUMENT: Cannot cast '${PII_EMAIL}' to bigint; `]);
+    [tenant, connection.id, `orders: Trino INVALID_CAST_ARGUMENT: Cannot cast '${PII_EMAIL}' to bigint; `],
+  );
   const otherTenants = Array.from({ length: 150 }, (_, i) => `${tenant}-t${String(i).padStart(3, '0')}`);
   await db.query(`INSERT INTO boitata_tenants (id, name) SELECT id, 'Tenant ' || id FROM unnest($1::text[]) AS id`, [otherTenants]);
-  await db.query(`INSERT INTO boitata_tables (tenant_id, table_name, warehouse_schema, warehouse_table)
-                  SELECT id, 'events', 'tenant_' || replace(id, '-', '_'), 'events' FROM unnest($1::text[]) AS id`, [otherTenants]);
+  await db.query(
+    `INSERT INTO boitata_tables (tenant_id, table_name, warehouse_schema, warehouse_table)
+                  SELECT id, 'events', 'tenant_' || replace(id, '-', '_'), 'events' FROM unnest($1::text[]) AS id`,
+    [otherTenants],
+  );
   return {
-    tenant, fullTable: 'orders', nearTable: 'wide_events', tables: tableNames.length,
-    lastColumn: `field_1000_${'n'.repeat(40)}`, deadLetters: 1_000, otherTenants,
+    tenant,
+    fullTable: 'orders',
+    nearTable: 'wide_events',
+    tables: tableNames.length,
+    lastColumn: `field_1000_${'n'.repeat(40)}`,
+    deadLetters: 1_000,
+    otherTenants,
   };
 }

@@ -23,7 +23,12 @@ let catalog: LargeCatalog;
 beforeAll(async () => {
   catalog = await seedLargeCatalog(db);
   server = await startHttpServer({
-    host: '127.0.0.1', port: 0, pool: db, metrics: new ProcessorMetrics(db), staleAfterMs: 60_000, adminToken: `admin-${crypto.randomUUID()}`,
+    host: '127.0.0.1',
+    port: 0,
+    pool: db,
+    metrics: new ProcessorMetrics(db),
+    staleAfterMs: 60_000,
+    adminToken: `admin-${crypto.randomUUID()}`,
     health: { sinceLastIteration: () => 0, lastError: () => null },
   });
   const address = server.address();
@@ -45,9 +50,12 @@ async function get(path: string): Promise<{ status: number; bytes: number; text:
 const views = () => {
   const tenant = encodeURIComponent(catalog.tenant);
   return [
-    '/status', '/status?page=2',
-    `/status?tenant=${tenant}`, `/status?tenant=${tenant}&page=10`,
-    `/status?tenant=${tenant}&table=orders`, `/status?tenant=${tenant}&table=orders&page=10`,
+    '/status',
+    '/status?page=2',
+    `/status?tenant=${tenant}`,
+    `/status?tenant=${tenant}&page=10`,
+    `/status?tenant=${tenant}&table=orders`,
+    `/status?tenant=${tenant}&table=orders&page=10`,
   ];
 };
 
@@ -102,7 +110,9 @@ describe('status page size, over HTTP', () => {
     let before: string | null = null;
     const ids: string[] = [];
     for (let i = 0; i < 100; i += 1) {
-      const page: StatusSnapshot = JSON.parse((await get(`/status.json?tenant=${catalog.tenant}${before === null ? '' : `&dead_letters_before=${before}`}`)).text);
+      const page: StatusSnapshot = JSON.parse(
+        (await get(`/status.json?tenant=${catalog.tenant}${before === null ? '' : `&dead_letters_before=${before}`}`)).text,
+      );
       ids.push(...page.dead_letters.latest.map((d) => d.id));
       before = page.dead_letters.older;
       if (before === null) break;
@@ -126,7 +136,10 @@ const browserMissing = !existsSync(CHROMIUM) && process.env['BOITATA_REQUIRE_BRO
   let browser: Browser;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
   });
 
   afterAll(async () => {

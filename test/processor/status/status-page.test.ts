@@ -28,7 +28,12 @@ let seeded: SeededTenant;
 
 async function serve(adminToken: string | undefined, metrics = new ProcessorMetrics(db)): Promise<string> {
   const server = await startHttpServer({
-    host: '127.0.0.1', port: 0, pool: db, metrics, staleAfterMs: 60_000, adminToken,
+    host: '127.0.0.1',
+    port: 0,
+    pool: db,
+    metrics,
+    staleAfterMs: 60_000,
+    adminToken,
     health: { sinceLastIteration: () => 0, lastError: () => null },
   });
   servers.push(server);
@@ -55,13 +60,15 @@ afterAll(async () => {
 /** Every string that must never appear on the page or in its JSON. */
 const secrets = () => [PII_EMAIL, PII_PHONE, '98765-4321', PII_NAME, 'Silva', seeded.token, ADMIN_TOKEN, databaseUrl];
 
-const replay = (base: string, id: string, headers: Record<string, string> = {}) =>
-  fetch(`${base}/dead-letters/${id}/replay`, { method: 'POST', headers });
+const replay = (base: string, id: string, headers: Record<string, string> = {}) => fetch(`${base}/dead-letters/${id}/replay`, { method: 'POST', headers });
 
 const queueRow = async (deadLetterId: string) =>
-  (await db.query<{ status: string; attempts: number; replayed: boolean }>(
-    `SELECT q.status, q.attempts, d.replayed_at IS NOT NULL AS replayed FROM boitata_dead_letters d JOIN boitata_inbound_queue q ON q.id = d.queue_id WHERE d.id = $1`,
-    [deadLetterId])).rows[0];
+  (
+    await db.query<{ status: string; attempts: number; replayed: boolean }>(
+      `SELECT q.status, q.attempts, d.replayed_at IS NOT NULL AS replayed FROM boitata_dead_letters d JOIN boitata_inbound_queue q ON q.id = d.queue_id WHERE d.id = $1`,
+      [deadLetterId],
+    )
+  ).rows[0];
 
 describe('status routes over HTTP', () => {
   it('serves the snapshot as JSON with the seeded counts, tables, aliases and redacted reasons, and no secret', async () => {
@@ -84,13 +91,17 @@ describe('status routes over HTTP', () => {
     expect(Date.parse(orders.last_loaded_at!)).toBeLessThanOrEqual(landingEnded + 1_000);
     expect(status.tables!.items[1]!.last_loaded_at).toBeNull();
     expect(orders.aliases.map((a) => [a.field, a.column, a.why])).toEqual([
-      ['amount', 'total', 'model test-model, confidence 0.91'], ['celular', 'phone', 'synonyms: phone'], ['e_mail', 'email', 'typo: edit distance 1'],
+      ['amount', 'total', 'model test-model, confidence 0.91'],
+      ['celular', 'phone', 'synonyms: phone'],
+      ['e_mail', 'email', 'typo: edit distance 1'],
     ]);
     const reasons = status.dead_letters.latest.filter((d) => d.tenant_id === seeded.tenant).map((d) => d.reason);
-    expect(reasons).toEqual(expect.arrayContaining([
-      "orders: Trino INVALID_CAST_ARGUMENT: Cannot cast '‹redacted›' to bigint",
-      'failed 5 times; last error: value ‹redacted› of "‹redacted›" does not fit column phone',
-    ]));
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        "orders: Trino INVALID_CAST_ARGUMENT: Cannot cast '‹redacted›' to bigint",
+        'failed 5 times; last error: value ‹redacted› of "‹redacted›" does not fit column phone',
+      ]),
+    );
     expect(status.queue.pending).toBeGreaterThanOrEqual(seeded.pending);
     expect(status.throughput.rows).toBeGreaterThanOrEqual(seeded.doneRows);
     expect(status.throughput.buckets).toHaveLength(30);
@@ -138,7 +149,8 @@ describe('status routes over HTTP', () => {
 
 const browserMissing = !existsSync(CHROMIUM) && process.env['BOITATA_REQUIRE_BROWSER'] !== '1';
 const describeBrowser = browserMissing
-  ? (name: string, body: () => void) => describe.skip(`${name} [SKIPPED: ${CHROMIUM} not found; apt-get install chromium, or set BOITATA_REQUIRE_BROWSER=1 to fail]`, body)
+  ? (name: string, body: () => void) =>
+      describe.skip(`${name} [SKIPPED: ${CHROMIUM} not found; apt-get install chromium, or set BOITATA_REQUIRE_BROWSER=1 to fail]`, body)
   : describe;
 
 describeBrowser('status page in headless Chromium', () => {
@@ -148,7 +160,16 @@ describeBrowser('status page in headless Chromium', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`BOITATA_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing: apt-get install chromium`);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -160,7 +181,9 @@ describeBrowser('status page in headless Chromium', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
     const errors: string[] = [];
-    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
     page.on('pageerror', (error) => errors.push(error.message));
     const response = await page.goto(url);
     expect(response?.status()).toBe(200);
@@ -214,7 +237,9 @@ describeBrowser('status page in headless Chromium', () => {
     expect(chart.get(BAR_COLOUR) ?? 0).toBeGreaterThan(200);
     // The tenant's columns table is drawn where the DOM says it is: text on its background, not an empty box.
     const table = (await orders.getByTestId('columns').boundingBox())!;
-    expect(colourCounts(image, { x: Math.round(table.x), y: Math.round(table.y), width: Math.round(table.width), height: Math.round(table.height) }).size).toBeGreaterThan(10);
+    expect(
+      colourCounts(image, { x: Math.round(table.x), y: Math.round(table.y), width: Math.round(table.width), height: Math.round(table.height) }).size,
+    ).toBeGreaterThan(10);
     // The chart on its own (a fractional position can add a pixel row).
     const chartPng = await page.getByTestId('throughput-chart').screenshot();
     await writeFile(join(tmpdir(), 'boitata-status-chart.png'), chartPng);

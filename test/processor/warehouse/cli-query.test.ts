@@ -28,7 +28,9 @@ describeEachWarehouse('last loaded', (wh) => {
     await push(conn, [{ id: 1 }], 'loaded');
     await wh.processor([conn.tenant]).drain();
     const { rows } = await db.query<{ last_loaded_at: Date | null }>(
-      `SELECT last_loaded_at FROM boitata_tables WHERE tenant_id = $1 AND table_name = 'loaded'`, [conn.tenant]);
+      `SELECT last_loaded_at FROM boitata_tables WHERE tenant_id = $1 AND table_name = 'loaded'`,
+      [conn.tenant],
+    );
     expect(rows[0]!.last_loaded_at).not.toBeNull();
     expect(rows[0]!.last_loaded_at!.getTime()).toBeGreaterThanOrEqual(before - 1000);
   });

@@ -32,9 +32,16 @@ describe('crash isolation with a real processor', () => {
     const poison = await enqueue(tenant, connection.id, `[${'{"n":0},'.repeat(rows - 1)}{"n":0}]`, rows);
     const duckDbPath = join(tmpdir(), `boitata-crash-${randomUUID().slice(0, 8)}.duckdb`);
     const env = {
-      PROCESSOR_TENANTS: tenant, TRINO_URL: '', DUCKDB_PATH: duckDbPath, NODE_OPTIONS: '--max-old-space-size=64',
-      PROCESSOR_LEASE_SECONDS: '5', PROCESSOR_BATCH_MAX_ROWS: '10000000', PROCESSOR_BATCH_MAX_BYTES: '1000000000', PROCESSOR_TENANT_MAX_IN_FLIGHT_ROWS: '10000000',
-      PROCESSOR_MAX_MESSAGE_TEXT_BYTES: '100000000', LOG_LEVEL: 'warn',
+      PROCESSOR_TENANTS: tenant,
+      TRINO_URL: '',
+      DUCKDB_PATH: duckDbPath,
+      NODE_OPTIONS: '--max-old-space-size=64',
+      PROCESSOR_LEASE_SECONDS: '5',
+      PROCESSOR_BATCH_MAX_ROWS: '10000000',
+      PROCESSOR_BATCH_MAX_BYTES: '1000000000',
+      PROCESSOR_TENANT_MAX_IN_FLIGHT_ROWS: '10000000',
+      PROCESSOR_MAX_MESSAGE_TEXT_BYTES: '100000000',
+      LOG_LEVEL: 'warn',
     };
 
     // Restart the processor whenever it dies (as a container runtime would), or kill it when it has neither died nor
@@ -68,7 +75,10 @@ describe('crash isolation with a real processor', () => {
     const warehouse = new DuckDbWarehouse({ path: duckDbPath, schemaPrefix: SCHEMA_PREFIX });
     try {
       const result = await warehouse.query(`SELECT _boitata_message_id, n FROM ${SCHEMA_PREFIX}${tenant}.crashes ORDER BY n`);
-      expect(result.rows.map((row) => [row[0], Number(row[1])])).toEqual([[first, 1], [second, 2]]);
+      expect(result.rows.map((row) => [row[0], Number(row[1])])).toEqual([
+        [first, 1],
+        [second, 2],
+      ]);
     } finally {
       await warehouse.close();
     }

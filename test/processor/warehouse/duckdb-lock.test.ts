@@ -17,12 +17,20 @@ afterAll(async () => {
 
 /** Another process that opens the file read-write and keeps it until killed. */
 async function holdFile(): Promise<() => void> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', `
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(${JSON.stringify(path)});
     await (await instance.connect()).run('SELECT 1');
     console.log('held');
-    setInterval(() => undefined, 60_000);`], { cwd: new URL('../../../', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] });
+    setInterval(() => undefined, 60_000);`,
+    ],
+    { cwd: new URL('../../../', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('held') && resolve());
     child.once('exit', (code) => reject(new Error(`the holder exited with ${code}`)));
@@ -31,9 +39,16 @@ async function holdFile(): Promise<() => void> {
 }
 
 describe('the processor and a DuckDB file held by another process', () => {
-  it('retries without counting it as the messages\' failure (nothing dead-lettered, even at maxAttempts 1), then lands everything once', async () => {
+  it("retries without counting it as the messages' failure (nothing dead-lettered, even at maxAttempts 1), then lands everything once", async () => {
     const conn = await newConnection();
-    await push(conn, [{ id: 1, note: 'first' }, { id: 2, note: 'second' }], 'held');
+    await push(
+      conn,
+      [
+        { id: 1, note: 'first' },
+        { id: 2, note: 'second' },
+      ],
+      'held',
+    );
     const release = await holdFile();
     const warehouse = new DuckDbWarehouse({ path, schemaPrefix: SCHEMA_PREFIX, lockWaitMs: 200 });
     const processor = testProcessor([conn.tenant], { maxAttempts: 1 }, warehouse);
@@ -59,7 +74,10 @@ describe('the processor and a DuckDB file held by another process', () => {
 
     expect(await settle(processor, conn.tenant)).toEqual({ done: 1 });
     const landed = await warehouse.query(`SELECT id, note FROM "${SCHEMA_PREFIX}${conn.tenant}".held ORDER BY id`);
-    expect(landed.rows).toEqual([[1, 'first'], [2, 'second']]);
+    expect(landed.rows).toEqual([
+      [1, 'first'],
+      [2, 'second'],
+    ]);
     await warehouse.close();
   });
 });

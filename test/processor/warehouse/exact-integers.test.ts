@@ -30,13 +30,19 @@ describeEachWarehouse('exact integers and schema decisions', (wh) => {
     await wh.processor([conn.tenant]).drain();
 
     expect(await dataColumns(conn.tenant, 'numbers')).toEqual({ id: 'bigint', wide: 'decimal(38,0)', n: 'bigint', text: 'varchar' });
-    expect(await wh.query(
-      `SELECT id, CAST(wide AS varchar) AS wide, CAST(n AS varchar) AS n, text, _boitata_rescue FROM ${wh.table(conn.tenant, 'numbers')} ORDER BY id`,
-    )).toEqual([
+    expect(
+      await wh.query(
+        `SELECT id, CAST(wide AS varchar) AS wide, CAST(n AS varchar) AS n, text, _boitata_rescue FROM ${wh.table(conn.tenant, 'numbers')} ORDER BY id`,
+      ),
+    ).toEqual([
       { id: 1, wide: '18446744073709551616', n: '9223372036854775807', text: '9007199254740993 as text', _boitata_rescue: null },
       {
-        id: 2, wide: '99999999999999999999999999999999999999', n: null, text: '12345678901234567890123',
-        _boitata_rescue: '{"n":{"value":18446744073709551617,"reason":"18446744073709551617 is out of range for bigint (beyond 64 bits; a bigint column cannot become a decimal)"}}',
+        id: 2,
+        wide: '99999999999999999999999999999999999999',
+        n: null,
+        text: '12345678901234567890123',
+        _boitata_rescue:
+          '{"n":{"value":18446744073709551617,"reason":"18446744073709551617 is out of range for bigint (beyond 64 bits; a bigint column cannot become a decimal)"}}',
       },
     ]);
   });
@@ -84,13 +90,22 @@ describeEachWarehouse('exact integers and schema decisions', (wh) => {
     const conn = await newConnection();
     await push(conn, [{ id: 1, name: 'x' }], 'people');
     await wh.processor([conn.tenant]).drain();
-    await push(conn, [{ id: 2, NAME: 'y' }, { id: 3, name: 'z' }], 'people');
+    await push(
+      conn,
+      [
+        { id: 2, NAME: 'y' },
+        { id: 3, name: 'z' },
+      ],
+      'people',
+    );
     await wh.processor([conn.tenant]).drain();
 
     expect(Object.keys(await dataColumns(conn.tenant, 'people')).sort()).toEqual(['id', 'name', 'name_2']);
     const { rows } = await db.query(
       `SELECT logical_name, physical_name, (SELECT count(*)::int FROM boitata_aliases a WHERE a.tenant_id = c.tenant_id) AS aliases
-         FROM boitata_columns c WHERE tenant_id = $1 AND logical_name = 'NAME'`, [conn.tenant]);
+         FROM boitata_columns c WHERE tenant_id = $1 AND logical_name = 'NAME'`,
+      [conn.tenant],
+    );
     expect(rows).toEqual([{ logical_name: 'NAME', physical_name: 'name_2', aliases: 0 }]);
     expect(await wh.query(`SELECT id, name, name_2, _boitata_rescue FROM ${wh.table(conn.tenant, 'people')} ORDER BY id`)).toEqual([
       { id: 1, name: 'x', name_2: null, _boitata_rescue: null },
@@ -101,11 +116,20 @@ describeEachWarehouse('exact integers and schema decisions', (wh) => {
 
   it('accepts 0000-02-29 as a date (year 0 is a leap year)', async () => {
     const conn = await newConnection();
-    await push(conn, [{ id: 1, born: '0000-02-29' }, { id: 2, born: '0004-02-29' }], 'dates');
+    await push(
+      conn,
+      [
+        { id: 1, born: '0000-02-29' },
+        { id: 2, born: '0004-02-29' },
+      ],
+      'dates',
+    );
     await wh.processor([conn.tenant]).drain();
 
     expect(await dataColumns(conn.tenant, 'dates')).toEqual({ id: 'bigint', born: 'date' });
-    const rows = await wh.query(`SELECT id, year(born) AS y, month(born) AS m, day(born) AS d, _boitata_rescue FROM ${wh.table(conn.tenant, 'dates')} ORDER BY id`);
+    const rows = await wh.query(
+      `SELECT id, year(born) AS y, month(born) AS m, day(born) AS d, _boitata_rescue FROM ${wh.table(conn.tenant, 'dates')} ORDER BY id`,
+    );
     // DuckDB and Trino both count in the proleptic Gregorian calendar; DuckDB's year() says 0 for 1 BC as well.
     expect(rows.map((row) => ({ ...row, y: Number(row['y']), m: Number(row['m']), d: Number(row['d']) }))).toEqual([
       { id: 1, y: 0, m: 2, d: 29, _boitata_rescue: null },
@@ -123,14 +147,18 @@ describeEachWarehouse('exact integers and schema decisions', (wh) => {
 
     const reason = `table reached its ${MAX_COLUMNS_PER_TABLE}-column limit`;
     expect(Object.keys(await dataColumns(conn.tenant, 'wide'))).toHaveLength(MAX_COLUMNS_PER_TABLE);
-    expect(await wh.query(`SELECT f0000, f0001, f0999, _boitata_rescue FROM ${wh.table(conn.tenant, 'wide')} ORDER BY _boitata_sequence, _boitata_row_id`)).toEqual([
+    expect(
+      await wh.query(`SELECT f0000, f0001, f0999, _boitata_rescue FROM ${wh.table(conn.tenant, 'wide')} ORDER BY _boitata_sequence, _boitata_row_id`),
+    ).toEqual([
       { f0000: 0, f0001: 1, f0999: 999, _boitata_rescue: null },
       { f0000: -1, f0001: null, f0999: null, _boitata_rescue: JSON.stringify({ zzz: { value: 'past the cap', reason } }) },
       { f0000: null, f0001: -2, f0999: null, _boitata_rescue: JSON.stringify({ aaa: { value: 'also past it', reason } }) },
     ]);
     const { rows } = await db.query<{ n: string; version: number }>(
       `SELECT (SELECT count(*) FROM boitata_columns c WHERE c.tenant_id = t.tenant_id AND c.table_name = t.table_name) AS n, t.schema_version AS version
-         FROM boitata_tables t WHERE t.tenant_id = $1 AND t.table_name = 'wide'`, [conn.tenant]);
+         FROM boitata_tables t WHERE t.tenant_id = $1 AND t.table_name = 'wide'`,
+      [conn.tenant],
+    );
     expect(rows).toEqual([{ n: String(MAX_COLUMNS_PER_TABLE), version: 1 }]); // the full table was not evolved again
   });
 });

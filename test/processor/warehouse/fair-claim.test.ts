@@ -33,7 +33,7 @@ const store = (tenants: string[], leaseSeconds = 60) => new QueueStore(db, `clai
 const idsOf = (batch: { messages: Array<{ queueId: string }> }) => batch.messages.map((m) => m.queueId);
 
 describe('fair, bounded claims', () => {
-  it('takes every tenant\'s oldest message first: a backlog does not stand in front of another tenant', async () => {
+  it("takes every tenant's oldest message first: a backlog does not stand in front of another tenant", async () => {
     const [a, b] = [await newTenant(), await newTenant()];
     const backlog = await enqueue(a, 30);
     const [canary] = await enqueue(b, 1);
@@ -118,9 +118,12 @@ describe('crash isolation', () => {
     expect(batch.deadLettered).toEqual([expect.objectContaining({ queueId: poison, code: 'processing_crashed' })]);
     expect(idsOf(batch)).toEqual([]);
 
-    const { rows } = await db.query<{ id: string; status: string }>(
-      'SELECT id::text, status FROM boitata_inbound_queue WHERE tenant_id = $1 ORDER BY id', [a]);
-    expect(rows).toEqual([{ id: poison, status: 'dead' }, { id: ids[1], status: 'done' }, { id: ids[2], status: 'done' }]);
+    const { rows } = await db.query<{ id: string; status: string }>('SELECT id::text, status FROM boitata_inbound_queue WHERE tenant_id = $1 ORDER BY id', [a]);
+    expect(rows).toEqual([
+      { id: poison, status: 'dead' },
+      { id: ids[1], status: 'done' },
+      { id: ids[2], status: 'done' },
+    ]);
     const dead = await db.query('SELECT error_code FROM boitata_dead_letters WHERE tenant_id = $1', [a]);
     expect(dead.rows).toEqual([{ error_code: 'processing_crashed' }]);
   });

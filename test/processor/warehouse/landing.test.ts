@@ -13,16 +13,27 @@ describeEachWarehouse('landing', (wh) => {
 
   it('lands a flat array with every inferred type, one column per field', async () => {
     const conn = await newConnection();
-    await push(conn, [
-      { id: 1, name: 'Ana', score: 9.5, active: true, born: '1990-02-28', seen_at: '2026-06-12T10:00:00.123456Z', tags: ['a', 'b'] },
-      { id: 2, name: "O'Brien", score: 7, active: false, born: '1985-12-01', seen_at: '2026-06-12T12:30:00+02:00', tags: [] },
-    ], 'contacts');
+    await push(
+      conn,
+      [
+        { id: 1, name: 'Ana', score: 9.5, active: true, born: '1990-02-28', seen_at: '2026-06-12T10:00:00.123456Z', tags: ['a', 'b'] },
+        { id: 2, name: "O'Brien", score: 7, active: false, born: '1985-12-01', seen_at: '2026-06-12T12:30:00+02:00', tags: [] },
+      ],
+      'contacts',
+    );
     await testProcessor([conn.tenant]).drain();
 
     expect(await columnTypes(conn.tenant, 'contacts')).toMatchObject({
-      id: 'bigint', name: 'varchar', score: 'double', active: 'boolean', born: 'date',
-      seen_at: 'timestamp(6) with time zone', tags: 'varchar',
-      _boitata_message_id: 'varchar', _boitata_row_id: 'integer', _boitata_received_at: 'timestamp(6) with time zone',
+      id: 'bigint',
+      name: 'varchar',
+      score: 'double',
+      active: 'boolean',
+      born: 'date',
+      seen_at: 'timestamp(6) with time zone',
+      tags: 'varchar',
+      _boitata_message_id: 'varchar',
+      _boitata_row_id: 'integer',
+      _boitata_received_at: 'timestamp(6) with time zone',
       _boitata_rescue: 'varchar',
     });
     const rows = await trinoQuery(
@@ -30,8 +41,30 @@ describeEachWarehouse('landing', (wh) => {
               _boitata_tenant_id, _boitata_endpoint, _boitata_rescue FROM ${tableName(conn.tenant, 'contacts')} ORDER BY id`,
     );
     expect(rows).toEqual([
-      { id: 1, name: 'Ana', score: 9.5, active: true, born: '1990-02-28', seen_at: '2026-06-12T10:00:00.123456Z', tags: '["a","b"]', _boitata_tenant_id: conn.tenant, _boitata_endpoint: 'push', _boitata_rescue: null },
-      { id: 2, name: "O'Brien", score: 7, active: false, born: '1985-12-01', seen_at: '2026-06-12T10:30:00.000000Z', tags: '[]', _boitata_tenant_id: conn.tenant, _boitata_endpoint: 'push', _boitata_rescue: null },
+      {
+        id: 1,
+        name: 'Ana',
+        score: 9.5,
+        active: true,
+        born: '1990-02-28',
+        seen_at: '2026-06-12T10:00:00.123456Z',
+        tags: '["a","b"]',
+        _boitata_tenant_id: conn.tenant,
+        _boitata_endpoint: 'push',
+        _boitata_rescue: null,
+      },
+      {
+        id: 2,
+        name: "O'Brien",
+        score: 7,
+        active: false,
+        born: '1985-12-01',
+        seen_at: '2026-06-12T10:30:00.000000Z',
+        tags: '[]',
+        _boitata_tenant_id: conn.tenant,
+        _boitata_endpoint: 'push',
+        _boitata_rescue: null,
+      },
     ]);
   });
 
@@ -43,7 +76,9 @@ describeEachWarehouse('landing', (wh) => {
     const rows = await trinoQuery(`SELECT id, location__city, location__geo__lat, weird_name_, prefs FROM ${tableName(conn.tenant, 'users_logs')}`);
     expect(rows).toEqual([{ id: 1, location__city: 'Recife', location__geo__lat: -8.05, weird_name_: 'x', prefs: '{}' }]);
     const { rows: registry } = await db.query(
-      `SELECT logical_name, physical_name, data_type FROM boitata_columns WHERE tenant_id = $1 AND table_name = 'users_logs' ORDER BY logical_name`, [conn.tenant]);
+      `SELECT logical_name, physical_name, data_type FROM boitata_columns WHERE tenant_id = $1 AND table_name = 'users_logs' ORDER BY logical_name`,
+      [conn.tenant],
+    );
     expect(registry).toEqual([
       { logical_name: 'Weird Name!', physical_name: 'weird_name_', data_type: 'varchar' },
       { logical_name: 'id', physical_name: 'id', data_type: 'bigint' },
@@ -56,7 +91,10 @@ describeEachWarehouse('landing', (wh) => {
   it('auto-bootstraps every table of a multi-table push, and lands a single object with x-target-table', async () => {
     const conn = await newConnection();
     await push(conn, {
-      test_tbl_orders: [{ order_id: 101, total: 150.5, status: 'completed' }, { order_id: 102, total: 99.9, status: 'open' }],
+      test_tbl_orders: [
+        { order_id: 101, total: 150.5, status: 'completed' },
+        { order_id: 102, total: 99.9, status: 'open' },
+      ],
       test_tbl_users: [{ user_id: 1, phone: '11999999999', name: 'John Doe' }],
       test_tbl_events: [{ kind: 'signup' }],
     });
@@ -93,8 +131,9 @@ describeEachWarehouse('landing', (wh) => {
       { id: 1, phone: piiHash(conn.tenant, '1199'), birth_place: null, vip: null },
       { id: 2, phone: piiHash(conn.tenant, '1188'), birth_place: 'Olinda', vip: true },
     ]);
-    const { rows } = await db.query(
-      `SELECT version, changes FROM boitata_schema_versions WHERE tenant_id = $1 AND table_name = 'people' ORDER BY version`, [conn.tenant]);
+    const { rows } = await db.query(`SELECT version, changes FROM boitata_schema_versions WHERE tenant_id = $1 AND table_name = 'people' ORDER BY version`, [
+      conn.tenant,
+    ]);
     expect(rows.map((r) => r.version)).toEqual([1, 2]);
     expect(rows[1].changes).toEqual([
       { kind: 'add_column', logical: 'birth_place', physical: 'birth_place', type: 'varchar' },
@@ -107,11 +146,22 @@ describeEachWarehouse('landing', (wh) => {
     const processor = testProcessor([conn.tenant]);
     await push(conn, [{ id: 1, age: 30, joined: '2026-01-02' }], 'members');
     await processor.drain();
-    await push(conn, [{ id: 2, age: 'unknown', joined: 'last week' }, { id: 3, age: 41.5, joined: '2026-02-03' }], 'members');
+    await push(
+      conn,
+      [
+        { id: 2, age: 'unknown', joined: 'last week' },
+        { id: 3, age: 41.5, joined: '2026-02-03' },
+      ],
+      'members',
+    );
     await processor.drain();
 
     const rows = await trinoQuery(`SELECT id, age, CAST(joined AS varchar) AS joined, _boitata_rescue FROM ${tableName(conn.tenant, 'members')} ORDER BY id`);
-    expect(rows.map((r) => [r['id'], r['age'], r['joined']])).toEqual([[1, 30, '2026-01-02'], [2, null, null], [3, null, '2026-02-03']]);
+    expect(rows.map((r) => [r['id'], r['age'], r['joined']])).toEqual([
+      [1, 30, '2026-01-02'],
+      [2, null, null],
+      [3, null, '2026-02-03'],
+    ]);
     expect(rows[0]!['_boitata_rescue']).toBeNull();
     expect(JSON.parse(String(rows[1]!['_boitata_rescue']))).toEqual({
       age: { value: 'unknown', reason: 'column is bigint, value is text' },
@@ -127,7 +177,14 @@ describeEachWarehouse('landing', (wh) => {
     await trinoQuery(`CREATE SCHEMA ${wh.schema(conn.tenant)}`);
     await trinoQuery(`CREATE TABLE ${tableName(conn.tenant, 'legacy')} (id integer, label varchar)`);
     await trinoQuery(`INSERT INTO ${tableName(conn.tenant, 'legacy')} VALUES (1, 'old')`);
-    await push(conn, [{ id: 2, label: 'small' }, { id: 1_099_511_627_776, label: 'big' }], 'legacy');
+    await push(
+      conn,
+      [
+        { id: 2, label: 'small' },
+        { id: 1_099_511_627_776, label: 'big' },
+      ],
+      'legacy',
+    );
     await testProcessor([conn.tenant]).drain();
 
     expect((await columnTypes(conn.tenant, 'legacy'))['id']).toBe('bigint');
@@ -137,14 +194,25 @@ describeEachWarehouse('landing', (wh) => {
       { id: 1_099_511_627_776, label: 'big', _boitata_rescue: null },
     ]);
     const { rows } = await db.query(`SELECT logical_name, data_type, origin FROM boitata_columns WHERE tenant_id = $1 ORDER BY 1`, [conn.tenant]);
-    expect(rows).toEqual([{ logical_name: 'id', data_type: 'bigint', origin: 'adopted' }, { logical_name: 'label', data_type: 'varchar', origin: 'adopted' }]);
+    expect(rows).toEqual([
+      { logical_name: 'id', data_type: 'bigint', origin: 'adopted' },
+      { logical_name: 'label', data_type: 'varchar', origin: 'adopted' },
+    ]);
   });
 
   it('upserts webhook items by X-Item-Key: the last write wins, in a batch and across batches', async () => {
     const conn = await newConnection();
     const processor = testProcessor([conn.tenant]);
     await webhook(conn, 'sales', { region: 'North', sales: 100 }, { 'x-item-key': 'region' });
-    await webhook(conn, 'sales', [{ region: 'North', sales: 200 }, { region: 'South', sales: 50 }], { 'x-item-key': 'region' });
+    await webhook(
+      conn,
+      'sales',
+      [
+        { region: 'North', sales: 200 },
+        { region: 'South', sales: 50 },
+      ],
+      { 'x-item-key': 'region' },
+    );
     await webhook(conn, 'sales', { region: 'North', sales: 300, manager: 'Ana' }, { 'x-item-key': 'region' });
     await processor.drain();
     expect(await trinoQuery(`SELECT region, sales, manager FROM ${tableName(conn.tenant, 'sales')} ORDER BY region`)).toEqual([
@@ -155,7 +223,9 @@ describeEachWarehouse('landing', (wh) => {
     await webhook(conn, 'sales', { region: 'East', sales: 1 }); // no key: a plain insert
     await processor.drain();
     expect(await trinoQuery(`SELECT region, sales FROM ${tableName(conn.tenant, 'sales')} ORDER BY region`)).toEqual([
-      { region: 'East', sales: 1 }, { region: 'North', sales: 300 }, { region: 'South', sales: 75 },
+      { region: 'East', sales: 1 },
+      { region: 'North', sales: 300 },
+      { region: 'South', sales: 75 },
     ]);
   });
 
@@ -169,38 +239,67 @@ describeEachWarehouse('landing', (wh) => {
     await processor.drain();
     expect(await trinoQuery(`SELECT device, state FROM ${tableName(conn.tenant, 'devices')}`)).toEqual([{ device: 7, state: 'off' }]);
     const { rows } = await db.query(`SELECT error_code, reason FROM boitata_dead_letters WHERE tenant_id = $1`, [conn.tenant]);
-    expect(rows).toEqual([{
-      error_code: 'item_key_unusable',
-      reason: 'devices: The X-Item-Key field "device" of row 0 does not fit the key column (bigint); its value is "A-7".',
-    }]);
+    expect(rows).toEqual([
+      {
+        error_code: 'item_key_unusable',
+        reason: 'devices: The X-Item-Key field "device" of row 0 does not fit the key column (bigint); its value is "A-7".',
+      },
+    ]);
   });
 
   it('lands metrics rows and events (envelope flattened, payload.* columns)', async () => {
     const conn = await newConnection();
     const metricsKey = await newKey(conn.tenant, 'metrics');
     const sourceKey = await newKey(conn.tenant, 'source', 'billing');
-    await post('/v1/ingest/metrics', { table: 'my_metrics', rows: [
-      { date: '2026-06-12', metric_name: 'cpu_usage', value: 45.2, region: 'us-east' },
-      { date: '2026-06-13', metric_name: 'cpu_usage', value: 50, region: 'us-east' },
-    ] }, { authorization: `Bearer ${metricsKey}` });
-    const eventResponse = await post('/v1/events/ingest', {
-      event_type: 'invoice.paid', source_id: 'billing', severity: 'info', timestamp: '2026-06-12T10:00:00Z',
-      payload: { invoice: 'inv_1', amount: 12.5, customer: { country: 'BR' } },
-    }, { 'x-api-key': sourceKey });
+    await post(
+      '/v1/ingest/metrics',
+      {
+        table: 'my_metrics',
+        rows: [
+          { date: '2026-06-12', metric_name: 'cpu_usage', value: 45.2, region: 'us-east' },
+          { date: '2026-06-13', metric_name: 'cpu_usage', value: 50, region: 'us-east' },
+        ],
+      },
+      { authorization: `Bearer ${metricsKey}` },
+    );
+    const eventResponse = await post(
+      '/v1/events/ingest',
+      {
+        event_type: 'invoice.paid',
+        source_id: 'billing',
+        severity: 'info',
+        timestamp: '2026-06-12T10:00:00Z',
+        payload: { invoice: 'inv_1', amount: 12.5, customer: { country: 'BR' } },
+      },
+      { 'x-api-key': sourceKey },
+    );
     const { event_id } = (await eventResponse.json()) as { event_id: string };
     await testProcessor([conn.tenant]).drain();
 
-    expect(await trinoQuery(`SELECT CAST(date AS varchar) AS date, metric_name, value, region FROM ${tableName(conn.tenant, 'my_metrics')} ORDER BY date`)).toEqual([
+    expect(
+      await trinoQuery(`SELECT CAST(date AS varchar) AS date, metric_name, value, region FROM ${tableName(conn.tenant, 'my_metrics')} ORDER BY date`),
+    ).toEqual([
       { date: '2026-06-12', metric_name: 'cpu_usage', value: 45.2, region: 'us-east' },
       { date: '2026-06-13', metric_name: 'cpu_usage', value: 50, region: 'us-east' },
     ]);
-    expect(await trinoQuery(
-      `SELECT event_id, event_type, source_id, severity, ${wh.isoUtc('"timestamp"')} AS ts, payload__invoice, payload__amount, payload__customer__country, _boitata_endpoint
+    expect(
+      await trinoQuery(
+        `SELECT event_id, event_type, source_id, severity, ${wh.isoUtc('"timestamp"')} AS ts, payload__invoice, payload__amount, payload__customer__country, _boitata_endpoint
          FROM ${tableName(conn.tenant, 'events')}`,
-    )).toEqual([{
-      event_id, event_type: 'invoice.paid', source_id: 'billing', severity: 'info', ts: '2026-06-12T10:00:00.000000Z',
-      payload__invoice: 'inv_1', payload__amount: 12.5, payload__customer__country: 'BR', _boitata_endpoint: 'event',
-    }]);
+      ),
+    ).toEqual([
+      {
+        event_id,
+        event_type: 'invoice.paid',
+        source_id: 'billing',
+        severity: 'info',
+        ts: '2026-06-12T10:00:00.000000Z',
+        payload__invoice: 'inv_1',
+        payload__amount: 12.5,
+        payload__customer__country: 'BR',
+        _boitata_endpoint: 'event',
+      },
+    ]);
   });
 
   it('lands a hostile field name and value as a column and a value, and nothing else happens', async () => {
@@ -215,13 +314,15 @@ describeEachWarehouse('landing', (wh) => {
     expect(registry.map((r) => r.logical_name)).toEqual(['a"; DROP TABLE x; --', "b'c", 'id']);
   });
 
-  it('keeps tenants apart: the same table name lands in each tenant\'s own schema, and a processor only claims its tenants', async () => {
+  it("keeps tenants apart: the same table name lands in each tenant's own schema, and a processor only claims its tenants", async () => {
     const a = await newConnection();
     const b = await newConnection();
     await push(a, [{ secret: 'of-a' }], 'shared_name');
     await push(b, [{ secret: 'of-b' }, { secret: 'of-b-2' }], 'shared_name');
     await testProcessor([a.tenant]).drain();
-    expect(await trinoQuery(`SELECT secret, _boitata_tenant_id FROM ${tableName(a.tenant, 'shared_name')}`)).toEqual([{ secret: 'of-a', _boitata_tenant_id: a.tenant }]);
+    expect(await trinoQuery(`SELECT secret, _boitata_tenant_id FROM ${tableName(a.tenant, 'shared_name')}`)).toEqual([
+      { secret: 'of-a', _boitata_tenant_id: a.tenant },
+    ]);
     expect(await wh.schemaExists(b.tenant)).toBe(false); // b's messages were not claimed by a's processor
     await testProcessor([b.tenant]).drain();
     expect(await trinoQuery(`SELECT secret FROM ${tableName(b.tenant, 'shared_name')} ORDER BY secret`)).toEqual([{ secret: 'of-b' }, { secret: 'of-b-2' }]);

@@ -90,9 +90,10 @@ export async function startTrinoProxy(): Promise<{ url: string; cut(): void; res
     restore() {
       down = false;
     },
-    close: () => new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

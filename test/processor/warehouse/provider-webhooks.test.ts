@@ -32,39 +32,47 @@ function deliveries(): Delivery[] {
   const svixMsg = `msg_${randomUUID().slice(0, 12)}`;
   return [
     {
-      preset: 'stripe', table: 'stripe_payment_intent_succeeded',
+      preset: 'stripe',
+      table: 'stripe_payment_intent_succeeded',
       body: { id: evt, object: 'event', type: 'payment_intent.succeeded', created: 1_764_417_600, data: { object: { id: 'pi_1', amount: 2000 } } },
       headers: {},
       expected: { delivery: evt, event: 'payment_intent.succeeded', timestamp: '2025-11-29T12:00:00.000000Z', shop: null, hook: null },
     },
     {
-      preset: 'github', table: 'github_pull_request',
+      preset: 'github',
+      table: 'github_pull_request',
       body: { action: 'opened', number: 7, pull_request: { id: 11, title: 'Webhooks' } },
       headers: { 'x-github-event': 'pull_request', 'x-github-delivery': ghDelivery, 'x-github-hook-id': '4242' },
       expected: { delivery: ghDelivery, event: 'pull_request', timestamp: null, shop: null, hook: '4242' },
     },
     {
-      preset: 'shopify', table: 'shopify_orders_create',
+      preset: 'shopify',
+      table: 'shopify_orders_create',
       body: { id: 820982911946154500, total_price: '199.00', currency: 'BRL' },
       headers: { 'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': shopifyId, 'x-shopify-shop-domain': 'loja.myshopify.com' },
       expected: { delivery: shopifyId, event: 'orders/create', timestamp: null, shop: 'loja.myshopify.com', hook: null },
     },
     {
-      preset: 'slack', table: 'slack_app_mention',
+      preset: 'slack',
+      table: 'slack_app_mention',
       body: { type: 'event_callback', team_id: 'T1', event_id: slackId, event_time: 1_764_417_600, event: { type: 'app_mention', text: 'hi' } },
       headers: {},
       expected: { delivery: slackId, event: 'app_mention', timestamp: '2025-11-29T12:00:00.000000Z', shop: null, hook: null },
     },
     {
-      preset: 'standard-webhooks', table: 'standard_webhooks_user_created',
+      preset: 'standard-webhooks',
+      table: 'standard_webhooks_user_created',
       body: { type: 'user.created', data: { id: 'user_1' } },
-      headers: {}, sign: { id: msg, timestamp: 1_764_417_600 + 0 },
+      headers: {},
+      sign: { id: msg, timestamp: 1_764_417_600 + 0 },
       expected: { delivery: msg, event: 'user.created', timestamp: null, shop: null, hook: null },
     },
     {
-      preset: 'standard-webhooks', table: 'standard_webhooks_email_sent',
+      preset: 'standard-webhooks',
+      table: 'standard_webhooks_email_sent',
       body: { type: 'email.sent', data: { id: 'em_1' } },
-      headers: {}, sign: { id: svixMsg, svix: true },
+      headers: {},
+      sign: { id: svixMsg, svix: true },
       expected: { delivery: svixMsg, event: 'email.sent', timestamp: null, shop: null, hook: null },
     },
   ];
@@ -91,7 +99,11 @@ describeEachWarehouse('provider webhooks end to end', (wh) => {
     for (const d of plan) {
       const secret = providerSecret(d.preset);
       secrets.push(secret);
-      const { token } = await addConnection(db, { tenant, name: `c-${randomUUID().slice(0, 8)}`, verify: { preset: d.preset }, signingSecret: secret }, keyring);
+      const { token } = await addConnection(
+        db,
+        { tenant, name: `c-${randomUUID().slice(0, 8)}`, verify: { preset: d.preset }, signingSecret: secret },
+        keyring,
+      );
       const first = await deliver(token, secret, d);
       expect(first.status, await first.clone().text()).toBe(202);
       const again = await deliver(token, secret, d);

@@ -4,14 +4,29 @@ import { runMaintenance } from '../../../processor/maintenance.ts';
 import { listDeadLetters, replayDeadLetters } from '../../../processor/queue/dead-letters.ts';
 import { spawnProcessor, startTrinoProxy } from './processes.ts';
 import {
-  countRows, db, describeWarehouse, newConnection, push, queueStatus, settle, silentLog, tableName, testProcessor, trinoQuery, warehouse,
+  countRows,
+  db,
+  describeWarehouse,
+  newConnection,
+  push,
+  queueStatus,
+  settle,
+  silentLog,
+  tableName,
+  testProcessor,
+  trinoQuery,
+  warehouse,
 } from './support.ts';
 
 afterAll(() => db.end());
 
 async function pushMany(conn: { tenant: string; token: string }, table: string, messages: number, rowsPerMessage: number) {
   for (let m = 0; m < messages; m++) {
-    await push(conn, Array.from({ length: rowsPerMessage }, (_, r) => ({ m, r, note: `message ${m} row ${r}` })), table);
+    await push(
+      conn,
+      Array.from({ length: rowsPerMessage }, (_, r) => ({ m, r, note: `message ${m} row ${r}` })),
+      table,
+    );
   }
 }
 
@@ -61,7 +76,9 @@ describeWarehouse('exactly once in the face of failures', () => {
       expect(failed.error?.message).toMatch(/Trino request failed/);
       const { rows } = await db.query(
         `SELECT status, attempts, last_error IS NOT NULL AS has_error, available_at > now() AS backing_off
-           FROM boitata_inbound_queue WHERE tenant_id = $1 AND status <> 'done'`, [conn.tenant]);
+           FROM boitata_inbound_queue WHERE tenant_id = $1 AND status <> 'done'`,
+        [conn.tenant],
+      );
       expect(rows).toEqual(Array(3).fill({ status: 'pending', attempts: 1, has_error: true, backing_off: true }));
       proxy.restore();
       expect(await settle(processor, conn.tenant)).toEqual({ done: 5 });
@@ -85,7 +102,8 @@ describeWarehouse('exactly once in the face of failures', () => {
     expect(first!.claimed).toBe(4); // one batch
 
     expect(await trinoQuery(`SELECT sku, qty FROM ${tableName(conn.tenant, 'inventory')} ORDER BY sku`)).toEqual([
-      { sku: 'A', qty: 1 }, { sku: 'C', qty: 3 },
+      { sku: 'A', qty: 1 },
+      { sku: 'C', qty: 3 },
     ]);
     expect(await countRows(conn.tenant, 'elsewhere')).toEqual({ rows: 1, distinct: 1 });
     const dead = await listDeadLetters(db, { tenantId: conn.tenant });
@@ -99,7 +117,9 @@ describeWarehouse('exactly once in the face of failures', () => {
     expect(await replayDeadLetters(db, { ids: [dead[0]!.id] })).toBe(1);
     await processor.drain();
     expect(await trinoQuery(`SELECT sku, qty FROM ${tableName(conn.tenant, 'inventory')} ORDER BY qty`)).toEqual([
-      { sku: 'A', qty: 1 }, { sku: null, qty: 2 }, { sku: 'C', qty: 3 },
+      { sku: 'A', qty: 1 },
+      { sku: null, qty: 2 },
+      { sku: 'C', qty: 3 },
     ]);
     expect(await listDeadLetters(db, { tenantId: conn.tenant })).toEqual([]);
     expect(await queueStatus(conn.tenant)).toEqual({ done: 4 });
@@ -127,11 +147,14 @@ describeWarehouse('exactly once in the face of failures', () => {
   it('a stored message that does not match its recorded format is dead-lettered without failing the batch', async () => {
     const conn = await newConnection();
     await push(conn, [{ ok: 1 }], 'fine');
-    const { rows: [template] } = await db.query('SELECT * FROM boitata_inbound_queue WHERE tenant_id = $1', [conn.tenant]);
+    const {
+      rows: [template],
+    } = await db.query('SELECT * FROM boitata_inbound_queue WHERE tenant_id = $1', [conn.tenant]);
     await db.query(
       `INSERT INTO boitata_inbound_queue (message_id, tenant_id, connection_id, endpoint, payload_format, target_table, payload, row_count, receipt, idempotency_scope)
        VALUES (gen_random_uuid(), $1, $2, 'push', 'array', 'fine', '{"not": "an array"}', 1, '{}', $3)`,
-      [conn.tenant, template.connection_id, template.idempotency_scope]);
+      [conn.tenant, template.connection_id, template.idempotency_scope],
+    );
     await testProcessor([conn.tenant]).drain();
     expect(await countRows(conn.tenant, 'fine')).toEqual({ rows: 1, distinct: 1 });
     const dead = await listDeadLetters(db, { tenantId: conn.tenant });
@@ -193,7 +216,9 @@ describeWarehouse('maintenance', () => {
     }
     const files = async () => Number((await trinoQuery(`SELECT count(*) AS n FROM iceberg."tenant_${conn.tenant}"."small_files$files"`))[0]!['n']);
     expect(await files()).toBe(4);
-    await db.query(`UPDATE boitata_inbound_queue SET processed_at = now() - interval '100 hours' WHERE tenant_id = $1 AND (payload->0->>'i')::int < 2`, [conn.tenant]);
+    await db.query(`UPDATE boitata_inbound_queue SET processed_at = now() - interval '100 hours' WHERE tenant_id = $1 AND (payload->0->>'i')::int < 2`, [
+      conn.tenant,
+    ]);
 
     const result = await runMaintenance(db, warehouse(), silentLog, 72, [conn.tenant]);
     expect(result).toEqual({ tables: 1, failedTables: 0, prunedMessages: 2 });

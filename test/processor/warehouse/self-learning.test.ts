@@ -6,16 +6,22 @@ import { ModelClient } from '../../../processor/ai/model-client.ts';
 import { AiSchemaMatcher } from '../../../processor/ai/schema-matcher.ts';
 import { JobWorker } from '../../../processor/enrichment/job-worker.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../../support/fake-openai.ts';
-import {
-  db, describeEachWarehouse, newConnection, piiHash, push, queueStatus, silentLog, testHasher, type TestWarehouse,
-} from './support.ts';
+import { db, describeEachWarehouse, newConnection, piiHash, push, queueStatus, silentLog, testHasher, type TestWarehouse } from './support.ts';
 
 let fake: FakeOpenAi;
 let model: ModelClient;
 const matcher = (threshold = 0.8) => new AiSchemaMatcher(db, model, { threshold, sendSamples: false, callsPerTenantPerDay: 100 });
-const jobs = (wh: TestWarehouse, tenant: string) => new JobWorker({
-  pool: db, warehouse: wh.create(), model, hasher: testHasher, log: silentLog, tenants: [tenant], pollIntervalMs: 50, sweepAgainAfterSeconds: 0,
-});
+const jobs = (wh: TestWarehouse, tenant: string) =>
+  new JobWorker({
+    pool: db,
+    warehouse: wh.create(),
+    model,
+    hasher: testHasher,
+    log: silentLog,
+    tenants: [tenant],
+    pollIntervalMs: 50,
+    sweepAgainAfterSeconds: 0,
+  });
 async function workJobs(wh: TestWarehouse, tenant: string): Promise<void> {
   const worker = jobs(wh, tenant);
   while (await worker.runOnce());
@@ -35,7 +41,9 @@ describeEachWarehouse('self-learning schema', (wh) => {
   const trinoQuery = wh.query;
   const testProcessor = wh.processor;
   const columnsOf = async (tenant: string, table: string) =>
-    Object.keys(await wh.columnTypes(tenant, table)).filter((name) => !name.startsWith('_boitata_')).sort();
+    Object.keys(await wh.columnTypes(tenant, table))
+      .filter((name) => !name.startsWith('_boitata_'))
+      .sort();
 
   it('lands a typo (phnoe) in phone without asking the model, and keeps id and ip apart', async () => {
     const conn = await newConnection();
@@ -74,11 +82,20 @@ describeEachWarehouse('self-learning schema', (wh) => {
     const asked = fake.requests.slice(before).filter((r) => r.schema === 'schema_matches');
     expect(asked).toHaveLength(1);
     expect(asked[0]).toEqual({
-      model: 'fake-matcher-1', schema: 'schema_matches',
+      model: 'fake-matcher-1',
+      schema: 'schema_matches',
       question: {
         table: 'customers',
-        columns: [{ name: 'email', type: 'varchar' }, { name: 'nickname', type: 'varchar' }, { name: 'phone', type: 'varchar' }],
-        fields: [{ name: 'apelido', type: 'varchar' }, { name: 'birth_place', type: 'varchar' }, { name: 'celular', type: 'varchar' }],
+        columns: [
+          { name: 'email', type: 'varchar' },
+          { name: 'nickname', type: 'varchar' },
+          { name: 'phone', type: 'varchar' },
+        ],
+        fields: [
+          { name: 'apelido', type: 'varchar' },
+          { name: 'birth_place', type: 'varchar' },
+          { name: 'celular', type: 'varchar' },
+        ],
       },
     });
     expect(JSON.stringify(asked[0])).not.toContain('Olinda');
@@ -90,9 +107,20 @@ describeEachWarehouse('self-learning schema', (wh) => {
     expect(rows).toEqual([{ alias: 'celular', column_name: 'phone', decided_by: 'model', evidence: { model: 'fake-matcher-1', confidence: 0.95 } }]);
 
     // The same question is never asked twice (another table with the same columns and fields is another question).
-    const again = await matcher().decide(conn.tenant, 'customers',
-      [{ name: 'celular', type: 'varchar', samples: [] }, { name: 'birth_place', type: 'varchar', samples: [] }, { name: 'apelido', type: 'varchar', samples: [] }],
-      [{ logical: 'phone', physical: 'phone', type: 'varchar' }, { logical: 'email', physical: 'email', type: 'varchar' }, { logical: 'nickname', physical: 'nickname', type: 'varchar' }]);
+    const again = await matcher().decide(
+      conn.tenant,
+      'customers',
+      [
+        { name: 'celular', type: 'varchar', samples: [] },
+        { name: 'birth_place', type: 'varchar', samples: [] },
+        { name: 'apelido', type: 'varchar', samples: [] },
+      ],
+      [
+        { logical: 'phone', physical: 'phone', type: 'varchar' },
+        { logical: 'email', physical: 'email', type: 'varchar' },
+        { logical: 'nickname', physical: 'nickname', type: 'varchar' },
+      ],
+    );
     expect(again.decisions.map((d) => d.column)).toEqual(['phone']);
     expect(fake.requests.slice(before).filter((r) => r.schema === 'schema_matches')).toHaveLength(1);
   });
@@ -120,10 +148,14 @@ describeEachWarehouse('self-learning schema', (wh) => {
   it('hashes PII on ingestion (by name and by value shape) and, when the model flags a column later, hashes its rows in place', async () => {
     const conn = await newConnection();
     const processor = testProcessor([conn.tenant], { matcher: matcher() });
-    await push(conn, [
-      { id: 1, email: 'ana@example.com', contact: '+5581999990001', nickname: 'Aninha', plan: 'pro' },
-      { id: 2, email: 'bia@example.com', contact: '+5581999990002', nickname: 'Bibi', plan: 'free' },
-    ], 'members');
+    await push(
+      conn,
+      [
+        { id: 1, email: 'ana@example.com', contact: '+5581999990001', nickname: 'Aninha', plan: 'pro' },
+        { id: 2, email: 'bia@example.com', contact: '+5581999990002', nickname: 'Bibi', plan: 'free' },
+      ],
+      'members',
+    );
     await processor.drain();
     const table = tableName(conn.tenant, 'members');
     expect(await trinoQuery(`SELECT email, contact, nickname FROM ${table} ORDER BY id`)).toEqual([
@@ -140,10 +172,14 @@ describeEachWarehouse('self-learning schema', (wh) => {
 
     const rows = await trinoQuery(`SELECT id, nickname FROM ${table} ORDER BY id`);
     expect(rows).toEqual([1, 2, 3].map((id, i) => ({ id, nickname: piiHash(conn.tenant, ['Aninha', 'Bibi', 'Cy'][i]) })));
-    const plaintext = await trinoQuery(`SELECT count(*) AS n FROM ${table} WHERE nickname IN ('Aninha', 'Bibi', 'Cy') OR email LIKE '%@%' OR contact LIKE '+%'`);
+    const plaintext = await trinoQuery(
+      `SELECT count(*) AS n FROM ${table} WHERE nickname IN ('Aninha', 'Bibi', 'Cy') OR email LIKE '%@%' OR contact LIKE '+%'`,
+    );
     expect(plaintext).toEqual([{ n: 0 }]);
     const { rows: catalog } = await db.query(
-      `SELECT logical_name, pii, pii_source, description, tags FROM boitata_columns WHERE tenant_id = $1 AND table_name = 'members' ORDER BY 1`, [conn.tenant]);
+      `SELECT logical_name, pii, pii_source, description, tags FROM boitata_columns WHERE tenant_id = $1 AND table_name = 'members' ORDER BY 1`,
+      [conn.tenant],
+    );
     expect(catalog).toEqual([
       { logical_name: 'contact', pii: true, pii_source: 'values', description: 'The contact of the record.', tags: [] },
       { logical_name: 'email', pii: true, pii_source: 'name', description: 'The email of the record.', tags: [] },
@@ -155,7 +191,9 @@ describeEachWarehouse('self-learning schema', (wh) => {
     // The model's late flag moved the version and left its history row: every version has one.
     const { rows: history } = await db.query(
       `SELECT v.version, v.changes, t.schema_version FROM boitata_schema_versions v JOIN boitata_tables t USING (tenant_id, table_name)
-        WHERE tenant_id = $1 AND table_name = 'members' ORDER BY v.version`, [conn.tenant]);
+        WHERE tenant_id = $1 AND table_name = 'members' ORDER BY v.version`,
+      [conn.tenant],
+    );
     expect(history.map((r) => r.changes)).toContainEqual([{ kind: 'flag_pii', column: 'nickname', source: 'model' }]);
     expect(history.map((r) => r.version)).toEqual(history.map((_, i) => i + 1));
     expect(history.at(-1)?.schema_version).toBe(history.length);

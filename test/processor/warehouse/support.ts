@@ -71,8 +71,13 @@ export function webhook(conn: { token: string }, stream: string, body: unknown, 
 
 export const warehouse = (url = trinoUrl) =>
   new TrinoWarehouse({
-    url, user: 'boitata-tests', statementTimeoutMs: 120_000, catalog: CATALOG, schemaPrefix: SCHEMA_PREFIX,
-    maxQueryLength: 1_000_000, snapshotRetention: '7d',
+    url,
+    user: 'boitata-tests',
+    statementTimeoutMs: 120_000,
+    catalog: CATALOG,
+    schemaPrefix: SCHEMA_PREFIX,
+    maxQueryLength: 1_000_000,
+    snapshotRetention: '7d',
   });
 
 const trino = trinoUrl === '' ? null : warehouse();
@@ -92,21 +97,32 @@ export const silentLog = createLogger('error', () => undefined);
 export const testHasher = new PiiHasher('hmac', Buffer.from('test-pii-hash-key-0123456789', 'utf8'));
 export const piiHash = (tenant: string, value: unknown) => testHasher.hash(tenant, value);
 
-export interface ProcessorOptions { batchSize?: number; leaseSeconds?: number; id?: string; trinoUrl?: string; maxAttempts?: number; matcher?: AiSchemaMatcher }
+export interface ProcessorOptions {
+  batchSize?: number;
+  leaseSeconds?: number;
+  id?: string;
+  trinoUrl?: string;
+  maxAttempts?: number;
+  matcher?: AiSchemaMatcher;
+}
 
 export function testProcessor(tenants: string[], options: ProcessorOptions = {}, wh: Warehouse = warehouse(options.trinoUrl)) {
   const registry = new SchemaRegistry({ pool: db, poolSize: 4, warehouse: wh, matcher: options.matcher ?? null });
   const loader = new BatchLoader({ warehouse: wh, registry, hasher: testHasher });
   const queue = new QueueStore(db, options.id ?? `test-${randomUUID().slice(0, 8)}`, options.leaseSeconds ?? 60, tenants);
   return new Processor({
-    queue, loader, log: silentLog,
+    queue,
+    loader,
+    log: silentLog,
     settings: { batchSize: options.batchSize ?? 500, pollIntervalMs: 50, leaseSeconds: options.leaseSeconds ?? 60, maxAttempts: options.maxAttempts ?? 5 },
   });
 }
 
 export async function queueStatus(tenant: string): Promise<Record<string, number>> {
   const { rows } = await db.query<{ status: string; n: string }>(
-    'SELECT status, count(*) AS n FROM boitata_inbound_queue WHERE tenant_id = $1 GROUP BY status', [tenant]);
+    'SELECT status, count(*) AS n FROM boitata_inbound_queue WHERE tenant_id = $1 GROUP BY status',
+    [tenant],
+  );
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
@@ -123,8 +139,7 @@ export async function settle(processor: Processor, tenant: string, timeoutMs = 6
 }
 
 export async function countRows(tenant: string, table: string): Promise<{ rows: number; distinct: number }> {
-  const [row] = await trinoQuery(
-    `SELECT count(*) AS n, count(DISTINCT (_boitata_message_id, _boitata_row_id)) AS d FROM ${tableName(tenant, table)}`);
+  const [row] = await trinoQuery(`SELECT count(*) AS n, count(DISTINCT (_boitata_message_id, _boitata_row_id)) AS d FROM ${tableName(tenant, table)}`);
   return { rows: Number(row!['n']), distinct: Number(row!['d']) };
 }
 
@@ -179,9 +194,10 @@ function testWarehouse(kind: 'duckdb' | 'trino', create: () => Warehouse, catalo
       return Object.fromEntries((await reader.describeTable(reader.tableRef(tenant, table))) ?? []);
     },
     async columnComment(tenant, table, column) {
-      const sql = kind === 'trino'
-        ? `SELECT comment FROM ${infoSchema}.columns WHERE table_schema = '${schemaName(tenant)}' AND table_name = '${table}' AND column_name = '${column}'`
-        : `SELECT comment FROM duckdb_columns() WHERE schema_name = '${schemaName(tenant)}' AND table_name = '${table}' AND column_name = '${column}'`;
+      const sql =
+        kind === 'trino'
+          ? `SELECT comment FROM ${infoSchema}.columns WHERE table_schema = '${schemaName(tenant)}' AND table_name = '${table}' AND column_name = '${column}'`
+          : `SELECT comment FROM duckdb_columns() WHERE schema_name = '${schemaName(tenant)}' AND table_name = '${table}' AND column_name = '${column}'`;
       const [row] = await query(sql);
       return row === undefined ? null : (row['comment'] as string | null);
     },

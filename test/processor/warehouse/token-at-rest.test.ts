@@ -9,11 +9,7 @@ import { edgeUrl, newConnection } from './support.ts';
 const root = new URL('../../../', import.meta.url).pathname;
 
 /** Everywhere wrangler and miniflare write: the project's .wrangler (state, tmp) and wrangler's debug log folders. */
-const wranglerDirs = [
-  join(root, '.wrangler'),
-  join(process.env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'), '.wrangler'),
-  join(homedir(), '.wrangler'),
-];
+const wranglerDirs = [join(root, '.wrangler'), join(process.env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'), '.wrangler'), join(homedir(), '.wrangler')];
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);

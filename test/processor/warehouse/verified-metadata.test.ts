@@ -23,38 +23,65 @@ describeEachWarehouse('verified metadata', (wh) => {
   it('records the credential the edge verified; a forged source_id or _boitata_* field fills only its own column', async () => {
     const { tenant, conn, connectionId, metrics, source } = await credentials();
     await push(conn, [{ id: 1, ...FORGED }], 'events');
-    await post('/v1/ingest/metrics', {
-      table: 'events', rows: [{ date: '2026-06-12', metric_name: 'forged', value: 1, ...FORGED }],
-    }, { authorization: `Bearer ${metrics.secret}` });
-    await post('/v1/events/ingest', {
-      event_id: 'evt_genuine', event_type: 'invoice.paid', source_id: 'src_a', payload: { _boitata_source_id: 'src_b' },
-    }, { 'x-api-key': source.secret });
+    await post(
+      '/v1/ingest/metrics',
+      {
+        table: 'events',
+        rows: [{ date: '2026-06-12', metric_name: 'forged', value: 1, ...FORGED }],
+      },
+      { authorization: `Bearer ${metrics.secret}` },
+    );
+    await post(
+      '/v1/events/ingest',
+      {
+        event_id: 'evt_genuine',
+        event_type: 'invoice.paid',
+        source_id: 'src_a',
+        payload: { _boitata_source_id: 'src_b' },
+      },
+      { 'x-api-key': source.secret },
+    );
     await wh.processor([tenant]).drain();
 
     const rows = await wh.query(
       `SELECT _boitata_endpoint, source_id, f_boitata_source_id, f_boitata_credential, payload___boitata_source_id,
               _boitata_credential, _boitata_source_id
-         FROM ${wh.table(tenant, 'events')} ORDER BY _boitata_endpoint`);
+         FROM ${wh.table(tenant, 'events')} ORDER BY _boitata_endpoint`,
+    );
     expect(rows).toEqual([
       {
-        _boitata_endpoint: 'event', source_id: 'src_a', f_boitata_source_id: null, f_boitata_credential: null, payload___boitata_source_id: 'src_b',
-        _boitata_credential: `api_key:${source.key.id}`, _boitata_source_id: 'src_a',
+        _boitata_endpoint: 'event',
+        source_id: 'src_a',
+        f_boitata_source_id: null,
+        f_boitata_credential: null,
+        payload___boitata_source_id: 'src_b',
+        _boitata_credential: `api_key:${source.key.id}`,
+        _boitata_source_id: 'src_a',
       },
       {
-        _boitata_endpoint: 'metrics', source_id: 'src_a', f_boitata_source_id: 'src_a', f_boitata_credential: 'x', payload___boitata_source_id: null,
-        _boitata_credential: `api_key:${metrics.key.id}`, _boitata_source_id: null,
+        _boitata_endpoint: 'metrics',
+        source_id: 'src_a',
+        f_boitata_source_id: 'src_a',
+        f_boitata_credential: 'x',
+        payload___boitata_source_id: null,
+        _boitata_credential: `api_key:${metrics.key.id}`,
+        _boitata_source_id: null,
       },
       {
-        _boitata_endpoint: 'push', source_id: 'src_a', f_boitata_source_id: 'src_a', f_boitata_credential: 'x', payload___boitata_source_id: null,
-        _boitata_credential: `connection:${connectionId}`, _boitata_source_id: null,
+        _boitata_endpoint: 'push',
+        source_id: 'src_a',
+        f_boitata_source_id: 'src_a',
+        f_boitata_credential: 'x',
+        payload___boitata_source_id: null,
+        _boitata_credential: `connection:${connectionId}`,
+        _boitata_source_id: null,
       },
     ]);
     // What the README tells analysts to filter on: only the event the source key proved.
-    expect(await wh.query(`SELECT event_id FROM ${wh.table(tenant, 'events')} WHERE _boitata_source_id = 'src_a'`))
-      .toEqual([{ event_id: 'evt_genuine' }]);
+    expect(await wh.query(`SELECT event_id FROM ${wh.table(tenant, 'events')} WHERE _boitata_source_id = 'src_a'`)).toEqual([{ event_id: 'evt_genuine' }]);
   });
 
-  it('records the credential on an upsert, and the latest write\'s credential replaces the earlier one', async () => {
+  it("records the credential on an upsert, and the latest write's credential replaces the earlier one", async () => {
     const { tenant, conn, connectionId } = await credentials();
     const other = await addConnection(db, { tenant, name: `c-${randomUUID().slice(0, 8)}` });
     const processor = wh.processor([tenant]);
