@@ -7,10 +7,12 @@ import { redactUrl } from '../shared/redact-url.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { runMaintenance } from './maintenance.ts';
 import { ProcessorMetrics } from './metrics.ts';
-import { Processor } from './processor.ts';
+import { Processor, type ProcessorSettings } from './processor.ts';
 import { QueueStore } from './queue/queue-store.ts';
 import { SchemaRegistry } from './schema/schema-registry.ts';
 import { createWarehouse } from './warehouse/create-warehouse.ts';
+import type { Warehouse } from './warehouse/warehouse.ts';
+import type { Server } from 'node:http';
 import { resolveDatabase } from '../database/resolve-database.ts';
 import { ModelClient } from './ai/model-client.ts';
 import { AiSchemaMatcher } from './ai/schema-matcher.ts';
@@ -20,68 +22,16 @@ import { loadPiiHashKey, PiiHasher } from './schema/pii-hasher.ts';
 /** Postgres clients of one processor: four schema evolutions at once (two clients each), two kept for the queue. */
 const POOL_SIZE = 10;
 
+type Config = ProcessorConfig & { DATABASE_URL: string };
+type StageHook = (stage: string) => Promise<void>;
+
 /** `config.DATABASE_URL` must be set: the caller resolves the embedded default first (see resolveDatabase). */
-export async function startProcessor(config: ProcessorConfig & { DATABASE_URL: string }, log: Logger) {
-  // A half-open Postgres must not hang the loop: connecting and each statement have a deadline (then the batch is
-  // retried, or its lease runs out), and TCP keepalive finds a dead peer.
-  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: POOL_SIZE, connectionTimeoutMillis: 10_000, query_timeout: 120_000, keepAlive: true });
-  pool.on('error', (error) => log.warn('idle Postgres connection failed', { error }));
+export async function startProcessor(config: Config, log: Logger) {
+  const pool = openPool(config, log);
   const { warehouse, description: warehouseDescription } = createWarehouse(config);
-  const hook = async (stage: string): Promise<void> => {
-    if (stage === config.BOITATA_PROCESSOR_PAUSE_AT) {
-      log.warn('paused for a test', { stage });
-      await new Promise(() => undefined);
-    }
-  };
-  const model =
-    config.AI_MODEL === undefined
-      ? null
-      : new ModelClient({ baseUrl: config.AI_BASE_URL, apiKey: config.AI_API_KEY ?? 'none', model: config.AI_MODEL, timeoutMs: config.AI_TIMEOUT_MS });
-  const matcher = new AiSchemaMatcher(pool, model, {
-    threshold: config.AI_CONFIDENCE_THRESHOLD,
-    sendSamples: config.AI_SEND_SAMPLE_VALUES,
-    callsPerTenantPerDay: config.AI_MAX_CALLS_PER_TENANT_PER_DAY,
-  });
-  const piiKey = await loadPiiHashKey(pool, config.PII_HASH_KEY);
-  if (piiKey.generated && config.PII_HASH_MODE === 'hmac') {
-    log.warn('PII_HASH_KEY is not set: using a generated key kept in boitata_settings (set PII_HASH_KEY from a secret store in production)');
-  }
-  const hasher = new PiiHasher(config.PII_HASH_MODE, piiKey.key);
-  const registry = new SchemaRegistry({ pool, poolSize: POOL_SIZE, warehouse, hook, matcher });
-  const loader = new BatchLoader({ warehouse, registry, hook, hasher });
-  const metrics = new ProcessorMetrics(pool);
+  const hook = pauseHook(config, log);
   const tenants = config.PROCESSOR_TENANTS?.split(',') ?? null;
-  const jobs = new JobWorker({
-    pool,
-    warehouse,
-    model,
-    hasher,
-    log,
-    tenants,
-    pollIntervalMs: config.JOBS_POLL_INTERVAL_MS,
-    sweepAgainAfterSeconds: Math.ceil((config.PROCESSOR_POLL_INTERVAL_MS * 2) / 1000) + config.TRINO_STATEMENT_TIMEOUT_SECONDS,
-  });
-  const queue = new QueueStore(pool, config.processorId, config.PROCESSOR_LEASE_SECONDS, tenants);
-  const processor = new Processor({
-    queue,
-    hook,
-    loader,
-    log,
-    metrics,
-    settings: {
-      batchSize: config.PROCESSOR_BATCH_SIZE,
-      pollIntervalMs: config.PROCESSOR_POLL_INTERVAL_MS,
-      leaseSeconds: config.PROCESSOR_LEASE_SECONDS,
-      maxAttempts: config.PROCESSOR_MAX_ATTEMPTS,
-      lanes: config.PROCESSOR_LANES,
-      claim: {
-        rows: config.PROCESSOR_BATCH_MAX_ROWS,
-        bytes: config.PROCESSOR_BATCH_MAX_BYTES,
-        tenantInFlightRows: config.PROCESSOR_TENANT_MAX_IN_FLIGHT_ROWS,
-        messageTextBytes: config.PROCESSOR_MAX_MESSAGE_TEXT_BYTES,
-      },
-    },
-  });
+  const { processor, jobs, metrics } = await assemble(config, log, { pool, warehouse, hook, tenants });
   const server = await startHttpServer({
     host: config.PROCESSOR_HTTP_HOST,
     port: config.PROCESSOR_HTTP_PORT,
@@ -91,25 +41,8 @@ export async function startProcessor(config: ProcessorConfig & { DATABASE_URL: s
     adminToken: config.PROCESSOR_ADMIN_TOKEN,
     staleAfterMs: Math.max(config.PROCESSOR_POLL_INTERVAL_MS * 3, (config.PROCESSOR_LEASE_SECONDS + 30) * 1000),
   });
-  const maintenanceTimer =
-    config.MAINTENANCE_INTERVAL_MINUTES === 0
-      ? null
-      : setInterval(() => {
-          runMaintenance(pool, warehouse, log, config.QUEUE_RETENTION_HOURS, tenants).catch((error: Error) => log.warn('maintenance failed', { error }));
-        }, config.MAINTENANCE_INTERVAL_MINUTES * 60_000);
-  maintenanceTimer?.unref();
-
-  const address = server.address();
-  log.info('processor started', {
-    processor_id: config.processorId,
-    database: redactUrl(config.DATABASE_URL),
-    warehouse: warehouseDescription,
-    batch_size: config.PROCESSOR_BATCH_SIZE,
-    poll_interval_ms: config.PROCESSOR_POLL_INTERVAL_MS,
-    model: config.AI_MODEL === undefined ? null : `${config.AI_MODEL} at ${redactUrl(config.AI_BASE_URL)}`,
-    pii_hash: config.PII_HASH_MODE,
-    http: typeof address === 'object' && address !== null ? `http://${address.address}:${address.port}` : null,
-  });
+  const maintenanceTimer = startMaintenance(config, log, pool, warehouse, tenants);
+  logStarted(config, log, warehouseDescription, server.address());
   const running = processor.run();
   const jobsRunning = jobs.run();
 
@@ -133,6 +66,97 @@ export async function startProcessor(config: ProcessorConfig & { DATABASE_URL: s
     log.info('processor stopped', { finished_batch: finished });
   };
   return { processor, shutdown, server };
+}
+
+// A half-open Postgres must not hang the loop: connecting and each statement have a deadline (then the batch is
+// retried, or its lease runs out), and TCP keepalive finds a dead peer.
+function openPool(config: Config, log: Logger): pg.Pool {
+  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: POOL_SIZE, connectionTimeoutMillis: 10_000, query_timeout: 120_000, keepAlive: true });
+  pool.on('error', (error) => log.warn('idle Postgres connection failed', { error }));
+  return pool;
+}
+
+/** Tests stop the processor at a named stage (BOITATA_PROCESSOR_PAUSE_AT) to crash it there. */
+function pauseHook(config: Config, log: Logger): StageHook {
+  return async (stage) => {
+    if (stage === config.BOITATA_PROCESSOR_PAUSE_AT) {
+      log.warn('paused for a test', { stage });
+      await new Promise(() => undefined);
+    }
+  };
+}
+
+/** The model, the PII hasher, the schema registry, the loader, the loop and the job worker, wired together. */
+async function assemble(config: Config, log: Logger, deps: { pool: pg.Pool; warehouse: Warehouse; hook: StageHook; tenants: string[] | null }) {
+  const { pool, warehouse, hook, tenants } = deps;
+  const model =
+    config.AI_MODEL === undefined
+      ? null
+      : new ModelClient({ baseUrl: config.AI_BASE_URL, apiKey: config.AI_API_KEY ?? 'none', model: config.AI_MODEL, timeoutMs: config.AI_TIMEOUT_MS });
+  const matcher = new AiSchemaMatcher(pool, model, {
+    threshold: config.AI_CONFIDENCE_THRESHOLD,
+    sendSamples: config.AI_SEND_SAMPLE_VALUES,
+    callsPerTenantPerDay: config.AI_MAX_CALLS_PER_TENANT_PER_DAY,
+  });
+  const piiKey = await loadPiiHashKey(pool, config.PII_HASH_KEY);
+  if (piiKey.generated && config.PII_HASH_MODE === 'hmac') {
+    log.warn('PII_HASH_KEY is not set: using a generated key kept in boitata_settings (set PII_HASH_KEY from a secret store in production)');
+  }
+  const hasher = new PiiHasher(config.PII_HASH_MODE, piiKey.key);
+  const registry = new SchemaRegistry({ pool, poolSize: POOL_SIZE, warehouse, hook, matcher });
+  const loader = new BatchLoader({ warehouse, registry, hook, hasher });
+  const metrics = new ProcessorMetrics(pool);
+  const jobs = new JobWorker({
+    pool,
+    warehouse,
+    model,
+    hasher,
+    log,
+    tenants,
+    pollIntervalMs: config.JOBS_POLL_INTERVAL_MS,
+    sweepAgainAfterSeconds: Math.ceil((config.PROCESSOR_POLL_INTERVAL_MS * 2) / 1000) + config.TRINO_STATEMENT_TIMEOUT_SECONDS,
+  });
+  const queue = new QueueStore(pool, config.processorId, config.PROCESSOR_LEASE_SECONDS, tenants);
+  const processor = new Processor({ queue, hook, loader, log, metrics, settings: processorSettings(config) });
+  return { processor, jobs, metrics };
+}
+
+function processorSettings(config: Config): ProcessorSettings {
+  return {
+    batchSize: config.PROCESSOR_BATCH_SIZE,
+    pollIntervalMs: config.PROCESSOR_POLL_INTERVAL_MS,
+    leaseSeconds: config.PROCESSOR_LEASE_SECONDS,
+    maxAttempts: config.PROCESSOR_MAX_ATTEMPTS,
+    lanes: config.PROCESSOR_LANES,
+    claim: {
+      rows: config.PROCESSOR_BATCH_MAX_ROWS,
+      bytes: config.PROCESSOR_BATCH_MAX_BYTES,
+      tenantInFlightRows: config.PROCESSOR_TENANT_MAX_IN_FLIGHT_ROWS,
+      messageTextBytes: config.PROCESSOR_MAX_MESSAGE_TEXT_BYTES,
+    },
+  };
+}
+
+function startMaintenance(config: Config, log: Logger, pool: pg.Pool, warehouse: Warehouse, tenants: string[] | null): NodeJS.Timeout | null {
+  if (config.MAINTENANCE_INTERVAL_MINUTES === 0) return null;
+  const timer = setInterval(() => {
+    runMaintenance(pool, warehouse, log, config.QUEUE_RETENTION_HOURS, tenants).catch((error: Error) => log.warn('maintenance failed', { error }));
+  }, config.MAINTENANCE_INTERVAL_MINUTES * 60_000);
+  timer.unref();
+  return timer;
+}
+
+function logStarted(config: Config, log: Logger, warehouse: string, address: ReturnType<Server['address']>): void {
+  log.info('processor started', {
+    processor_id: config.processorId,
+    database: redactUrl(config.DATABASE_URL),
+    warehouse,
+    batch_size: config.PROCESSOR_BATCH_SIZE,
+    poll_interval_ms: config.PROCESSOR_POLL_INTERVAL_MS,
+    model: config.AI_MODEL === undefined ? null : `${config.AI_MODEL} at ${redactUrl(config.AI_BASE_URL)}`,
+    pii_hash: config.PII_HASH_MODE,
+    http: typeof address === 'object' && address !== null ? `http://${address.address}:${address.port}` : null,
+  });
 }
 
 if (import.meta.main) {

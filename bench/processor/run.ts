@@ -116,21 +116,20 @@ async function direct(): Promise<number> {
         const coerced = column === undefined ? null : coerceValue(value, column.data_type);
         if (column !== undefined && coerced?.ok === true) cells.set(column.physical_name, coerced.cell);
       }
-      byTable
-        .get(message.table)!
-        .push({
-          messageId,
-          rowId,
-          receivedAt: canonicalTimestamp(new Date().toISOString()),
-          tenantId: tenant,
-          endpoint: 'push',
-          sequence: String(sequence),
-          rescue: null,
-          credential: 'connection:bench',
-          sourceId: null,
-          provenance: null,
-          cells,
-        });
+      const rows = byTable.get(message.table)!;
+      rows.push({
+        messageId,
+        rowId,
+        receivedAt: canonicalTimestamp(new Date().toISOString()),
+        tenantId: tenant,
+        endpoint: 'push',
+        sequence: String(sequence),
+        rescue: null,
+        credential: 'connection:bench',
+        sourceId: null,
+        provenance: null,
+        cells,
+      });
     });
     sequence += 1;
   }

@@ -135,37 +135,8 @@ async function readSnapshot(client: pg.PoolClient, view: StatusView, processor: 
   // A slow (not frozen) database ends the reads itself, inside the client-side deadline.
   await client.query(`SET LOCAL statement_timeout = ${STATUS_DATABASE_DEADLINE_MS}`);
   const tenantId = view.kind === 'overview' ? null : view.tenant;
-  let tenantRows: TenantRow[];
-  let tenantTotal: number;
-  if (view.kind === 'overview') {
-    ({ rows: tenantRows, total: tenantTotal } = await readTenantsPage(client, view.page));
-  } else {
-    const tenant = await readTenant(client, view.tenant);
-    if (tenant === null) throw new BoitataError('not_found', `no tenant ${JSON.stringify(view.tenant.slice(0, L.nameLength))}: pick one from /status`);
-    [tenantRows, tenantTotal] = [[tenant], 1];
-  }
-  let tables: StatusSnapshot['tables'] = null;
-  if (view.kind !== 'overview') {
-    const one = view.kind === 'table' ? view.table : undefined;
-    const read = await readTables(client, view.tenant, view.page, one);
-    if (one !== undefined && read.tables.length === 0) {
-      throw new BoitataError(
-        'not_found',
-        `tenant ${view.tenant} has no table ${JSON.stringify(one.slice(0, L.nameLength))}: pick one from /status?tenant=${encodeURIComponent(view.tenant)}`,
-      );
-    }
-    const table = read.tables[0];
-    tables =
-      one !== undefined && table !== undefined
-        ? {
-            total: 1,
-            page: view.page,
-            per_page: L.columnsPerPage,
-            items: read.tables,
-            pages: Math.max(pageCount(table.column_count, L.columnsPerPage), pageCount(table.alias_count, L.aliasesPerPage)),
-          }
-        : { total: read.total, page: view.page, per_page: L.tablesPerPage, pages: pageCount(read.total, L.tablesPerPage), items: read.tables };
-  }
+  const { rows: tenantRows, total: tenantTotal } = await readViewTenants(client, view);
+  const tables = view.kind === 'overview' ? null : await readViewTables(client, view);
   const ids = tenantRows.map((row) => row.id);
   const now = (await client.query<{ now: Date }>('SELECT now()')).rows[0]!.now;
   const queue = (await client.query<{ pending: number; processing: number; oldest: number | null }>(QUEUE_TOTAL_SQL)).rows[0]!;
@@ -176,14 +147,9 @@ async function readSnapshot(client: pg.PoolClient, view: StatusView, processor: 
     ]),
   );
   const buckets = (await client.query<BucketCount>(THROUGHPUT_SQL, [THROUGHPUT_BUCKET_SECONDS, THROUGHPUT_WINDOW_SECONDS])).rows;
-  const open = (await client.query<{ open: number }>(OPEN_DEAD_LETTERS_SQL, [tenantId])).rows[0]!.open;
   const openOf = new Map(
     (await client.query<{ tenant_id: string; open: number }>(OPEN_DEAD_LETTERS_BY_TENANT_SQL, [ids])).rows.map((row) => [row.tenant_id, row.open]),
   );
-  const latest = (await client.query<DeadLetterRow>(LATEST_DEAD_LETTERS_SQL, [L.deadLetters + 1, tenantId, view.deadLettersBefore])).rows;
-  const shown = latest.slice(0, L.deadLetters);
-  const warnings = await readColumnWarnings(client, tenantId);
-  const page = view.kind === 'overview' ? view.page : 1;
   return {
     generated_at: now.toISOString(),
     view: { kind: view.kind, tenant: tenantId, table: view.kind === 'table' ? view.table : null, page: view.page },
@@ -191,24 +157,11 @@ async function readSnapshot(client: pg.PoolClient, view: StatusView, processor: 
     queue: { pending: queue.pending, processing: queue.processing, oldest_waiting_seconds: queue.oldest },
     throughput: fillThroughput(buckets, now, THROUGHPUT_BUCKET_SECONDS, THROUGHPUT_WINDOW_SECONDS),
     processor,
-    dead_letters: {
-      open,
-      limit: L.deadLetters,
-      latest: shown.map((row) => ({
-        id: row.id,
-        tenant_id: row.tenant_id,
-        message_id: row.message_id,
-        error_code: row.error_code,
-        reason: redactReason(row.reason, L.reasonLength),
-        attempts: row.attempts,
-        dead_at: row.dead_at.toISOString(),
-      })),
-      older: latest.length > L.deadLetters ? shown.at(-1)!.id : null,
-    },
-    column_warnings: warnings,
+    dead_letters: await readDeadLetters(client, tenantId, view.deadLettersBefore),
+    column_warnings: await readColumnWarnings(client, tenantId),
     tenants: {
       total: tenantTotal,
-      page,
+      page: view.kind === 'overview' ? view.page : 1,
       per_page: L.tenantsPerPage,
       pages: pageCount(tenantTotal, L.tenantsPerPage),
       items: tenantRows.map((tenant) => ({
@@ -221,6 +174,61 @@ async function readSnapshot(client: pg.PoolClient, view: StatusView, processor: 
     },
     tables,
     replay: { enabled: replayEnabled },
+  };
+}
+
+/** The overview's page of tenants, or the one tenant a tenant or table view is about. */
+async function readViewTenants(client: pg.PoolClient, view: StatusView): Promise<{ rows: TenantRow[]; total: number }> {
+  if (view.kind === 'overview') return readTenantsPage(client, view.page);
+  const tenant = await readTenant(client, view.tenant);
+  if (tenant === null) throw new BoitataError('not_found', `no tenant ${JSON.stringify(view.tenant.slice(0, L.nameLength))}: pick one from /status`);
+  return { rows: [tenant], total: 1 };
+}
+
+/** A tenant's page of tables, or one table with its columns paged. */
+async function readViewTables(client: pg.PoolClient, view: Exclude<StatusView, { kind: 'overview' }>): Promise<NonNullable<StatusSnapshot['tables']>> {
+  const one = view.kind === 'table' ? view.table : undefined;
+  const read = await readTables(client, view.tenant, view.page, one);
+  if (one !== undefined && read.tables.length === 0) {
+    throw new BoitataError(
+      'not_found',
+      `tenant ${view.tenant} has no table ${JSON.stringify(one.slice(0, L.nameLength))}: pick one from /status?tenant=${encodeURIComponent(view.tenant)}`,
+    );
+  }
+  const table = read.tables[0];
+  return one !== undefined && table !== undefined
+    ? {
+        total: 1,
+        page: view.page,
+        per_page: L.columnsPerPage,
+        items: read.tables,
+        pages: Math.max(pageCount(table.column_count, L.columnsPerPage), pageCount(table.alias_count, L.aliasesPerPage)),
+      }
+    : { total: read.total, page: view.page, per_page: L.tablesPerPage, pages: pageCount(read.total, L.tablesPerPage), items: read.tables };
+}
+
+/** The open dead letters (of a tenant, or all) and the latest page of them, reasons redacted. */
+async function readDeadLetters(
+  client: pg.PoolClient,
+  tenantId: string | null,
+  before: StatusView['deadLettersBefore'],
+): Promise<StatusSnapshot['dead_letters']> {
+  const open = (await client.query<{ open: number }>(OPEN_DEAD_LETTERS_SQL, [tenantId])).rows[0]!.open;
+  const latest = (await client.query<DeadLetterRow>(LATEST_DEAD_LETTERS_SQL, [L.deadLetters + 1, tenantId, before])).rows;
+  const shown = latest.slice(0, L.deadLetters);
+  return {
+    open,
+    limit: L.deadLetters,
+    latest: shown.map((row) => ({
+      id: row.id,
+      tenant_id: row.tenant_id,
+      message_id: row.message_id,
+      error_code: row.error_code,
+      reason: redactReason(row.reason, L.reasonLength),
+      attempts: row.attempts,
+      dead_at: row.dead_at.toISOString(),
+    })),
+    older: latest.length > L.deadLetters ? shown.at(-1)!.id : null,
   };
 }
 
