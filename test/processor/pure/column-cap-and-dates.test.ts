@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_COLUMNS_PER_TABLE } from '../../../shared/ingest-limits.ts';
 import { isIsoDate, isIsoTimestamp } from '../../../shared/timestamps.ts';
-import type { StoredMessage } from '../../../processor/queue/stored-message.ts';
+import { storedMessage } from './support/stored-message.ts';
 import { coerceValue, inferType } from '../../../processor/schema/column-types.ts';
 import { toLoadRow } from '../../../processor/schema/load-row.ts';
 import { PiiHasher } from '../../../processor/schema/pii-hasher.ts';
@@ -37,22 +37,7 @@ describe('the column cap', () => {
   });
 
   it('rescues the value of a field past the cap with the reason, and keeps the row', () => {
-    const message: StoredMessage = {
-      queueId: '1',
-      messageId: 'm',
-      tenantId: 't',
-      endpoint: 'push',
-      payloadFormat: 'array',
-      targetTable: 'x',
-      itemKey: null,
-      payload: null,
-      receivedAt: '2026-06-12T10:00:00Z',
-      attempts: 1,
-      failures: 0,
-      credential: 'connection:c',
-      sourceId: null,
-      provenance: null,
-    };
+    const message = storedMessage();
     const full: TableSchema = {
       ref: { catalog: 'c', schema: 's', table: 'x' },
       aliases: new Map(),

@@ -1,7 +1,7 @@
 // Pure: integers beyond 2^53 stay exact from the queued text to the cell or the rescue column (issue 10).
 import { describe, expect, it } from 'vitest';
 import { flattenRow } from '../../../processor/normalize/flatten-row.ts';
-import type { StoredMessage } from '../../../processor/queue/stored-message.ts';
+import { storedMessage } from './support/stored-message.ts';
 import { parsePayload, stringifyJson } from '../../../processor/normalize/parse-payload.ts';
 import { columnType, coerceValue, inferType, unifyTypes, widenFor } from '../../../processor/schema/column-types.ts';
 import { lastWritePerKey, toLoadRow } from '../../../processor/schema/load-row.ts';
@@ -108,22 +108,7 @@ describe('planSchemaChange with wide integers', () => {
 });
 
 describe('the loader keeps wide integers exact', () => {
-  const message: StoredMessage = {
-    queueId: '7',
-    messageId: 'm1',
-    tenantId: 't1',
-    endpoint: 'push',
-    payloadFormat: 'array',
-    targetTable: 'x',
-    itemKey: null,
-    payload: null,
-    receivedAt: '2026-06-12T10:00:00Z',
-    attempts: 1,
-    failures: 0,
-    credential: 'connection:c',
-    sourceId: null,
-    provenance: null,
-  };
+  const message = storedMessage({ queueId: '7', messageId: 'm1', tenantId: 't1' });
   const schema: TableSchema = {
     ref: { catalog: 'c', schema: 's', table: 'x' },
     provenance: false,

@@ -1,7 +1,7 @@
 // Pure: row shaping — (schema, one flattened row) → the cells written and what is rescued, with the reason; and the
 // last write per item key for MERGE.
 import { describe, expect, it } from 'vitest';
-import type { StoredMessage } from '../../../processor/queue/stored-message.ts';
+import { storedMessage } from './support/stored-message.ts';
 import { lastWritePerKey, toLoadRow } from '../../../processor/schema/load-row.ts';
 import { PiiHasher } from '../../../processor/schema/pii-hasher.ts';
 import type { RegisteredColumn, TableSchema } from '../../../processor/schema/table-schema.ts';
@@ -9,22 +9,7 @@ import { columnType } from '../../../processor/schema/type-table.ts';
 
 const hasher = new PiiHasher('sha256', Buffer.from('k'));
 const hash = (value: unknown) => hasher.hash('t', value);
-const message: StoredMessage = {
-  queueId: '7',
-  messageId: 'm1',
-  tenantId: 't',
-  endpoint: 'push',
-  payloadFormat: 'array',
-  targetTable: 'x',
-  itemKey: null,
-  payload: null,
-  receivedAt: '2026-06-12T10:00:00Z',
-  attempts: 1,
-  failures: 0,
-  credential: 'connection:c',
-  sourceId: null,
-  provenance: null,
-};
+const message = storedMessage({ queueId: '7', messageId: 'm1' });
 const col = (logical: string, type: string, pii = false): RegisteredColumn => ({ logical, physical: `p_${logical}`, type: columnType(type), pii });
 const schema: TableSchema = {
   ref: { catalog: 'c', schema: 's', table: 'x' },

@@ -3,27 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../processor/config.ts';
 import { normalizeMessage } from '../../../processor/normalize/normalize-message.ts';
 import type { StoredMessage } from '../../../processor/queue/stored-message.ts';
+import { storedMessage } from './support/stored-message.ts';
 import { jsonValue, quoteIdentifier, renderInserts, renderMerges, renderSchemaChange } from '../../../processor/warehouse/trino-sql.ts';
 import type { LoadRow } from '../../../processor/warehouse/warehouse.ts';
 import { columnType, type ColumnType } from '../../../processor/schema/column-types.ts';
 
-const message = (fields: Partial<StoredMessage>): StoredMessage => ({
-  queueId: '1',
-  messageId: 'm',
-  tenantId: 't',
-  endpoint: 'push',
-  payloadFormat: 'array',
-  targetTable: null,
-  itemKey: null,
-  payload: null,
-  receivedAt: '2026-06-12T10:00:00.000000Z',
-  attempts: 1,
-  failures: 0,
-  credential: 'connection:00000000-0000-0000-0000-000000000001',
-  sourceId: null,
-  provenance: null,
-  ...fields,
-});
+const message = (fields: Partial<StoredMessage>) =>
+  storedMessage({ targetTable: null, receivedAt: '2026-06-12T10:00:00.000000Z', credential: 'connection:00000000-0000-0000-0000-000000000001', ...fields });
 
 describe('normalizeMessage', () => {
   it.each([

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readProvenance } from '../../../processor/normalize/read-provenance.ts';
 import { toLoadRow } from '../../../processor/schema/load-row.ts';
 import type { StoredMessage } from '../../../processor/queue/stored-message.ts';
+import { storedMessage } from './support/stored-message.ts';
 import { PiiHasher } from '../../../processor/schema/pii-hasher.ts';
 
 const NONE = { provider: null, deliveryId: null, eventType: null, providerTimestamp: null, shopDomain: null, hookId: null };
@@ -85,22 +86,7 @@ describe('readProvenance', () => {
 describe('toLoadRow', () => {
   const schema = { ref: { catalog: 'c', schema: 's', table: 't' }, columns: new Map(), aliases: new Map(), version: 1, provenance: true };
   const hasher = new PiiHasher('hmac', Buffer.from('k'.repeat(32)));
-  const message = (provenance: StoredMessage['provenance']): StoredMessage => ({
-    queueId: '1',
-    messageId: 'm',
-    tenantId: 't',
-    endpoint: 'push',
-    payloadFormat: 'object',
-    targetTable: 't',
-    itemKey: null,
-    payload: null,
-    receivedAt: '2026-06-12T10:00:00Z',
-    attempts: 1,
-    failures: 0,
-    credential: 'connection:c',
-    sourceId: null,
-    provenance,
-  });
+  const message = (provenance: StoredMessage['provenance']) => storedMessage({ payloadFormat: 'object', targetTable: 't', provenance });
 
   it("gives every row of the message its provenance, and none to a plain message's", () => {
     const provenance = readProvenance({ provider: 'slack', delivery_id: 'Ev1', event_type: 'app_mention' });
