@@ -21,14 +21,7 @@ export function renderThroughputChart(throughput: Throughput): SafeHtml {
     // A bucket with any rows gets at least a visible sliver.
     const shown = bucket.rows > 0 ? Math.max(height, 1.5) : 0;
     const label = `${clock(bucket.start)}–${clock(bucket.end)} UTC: ${formatRate(bucket.rows_per_second)} rows/s (${bucket.rows} rows, ${bucket.messages} messages)`;
-    return html`<rect
-      class="bar"
-      x="${fixed(LEFT + i * slot + 1)}"
-      y="${fixed(TOP + plotHeight - shown)}"
-      width="${fixed(Math.max(1, slot - 2))}"
-      height="${fixed(shown)}"
-      ><title>${label}</title></rect
-    >`;
+    return html`<rect class="bar" x="${fixed(LEFT + i * slot + 1)}" y="${fixed(TOP + plotHeight - shown)}" width="${fixed(Math.max(1, slot - 2))}" height="${fixed(shown)}"><title>${label}</title></rect>`;
   });
   const minutes = throughput.window_seconds / 60;
   const ticks = [minutes, (minutes * 2) / 3, minutes / 3, 0].map((ago) => {
@@ -38,26 +31,18 @@ export function renderThroughputChart(throughput: Throughput): SafeHtml {
   });
   const gridY = TOP;
   const baseY = TOP + plotHeight;
-  return html`<svg
-    class="chart"
-    data-testid="throughput-chart"
-    viewBox="0 0 ${WIDTH} ${HEIGHT}"
-    width="${WIDTH}"
-    height="${HEIGHT}"
-    role="img"
-    aria-label="Rows landed per second over the last ${Math.round(minutes)} minutes"
-  >
-    <rect class="plot" x="${LEFT}" y="${TOP}" width="${fixed(plotWidth)}" height="${fixed(plotHeight)}"></rect>
-    <line class="grid" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${gridY}" y2="${gridY}"></line>
-    <line class="grid" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${fixed(TOP + plotHeight / 2)}" y2="${fixed(TOP + plotHeight / 2)}"></line>
-    <text class="axis" x="${LEFT - 6}" y="${gridY + 4}" text-anchor="end">${formatRate(scale)}</text>
-    <text class="axis" x="${LEFT - 6}" y="${fixed(TOP + plotHeight / 2 + 4)}" text-anchor="end">${formatRate(scale / 2)}</text>
-    <text class="axis" x="${LEFT - 6}" y="${baseY + 4}" text-anchor="end">0</text>
-    ${bars}
-    <line class="baseline" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${baseY}" y2="${baseY}"></line>
-    ${ticks}
-    ${throughput.rows === 0 ? html`<text class="empty" x="${fixed(LEFT + plotWidth / 2)}" y="${fixed(TOP + plotHeight / 2)}" text-anchor="middle">no rows landed in the last ${Math.round(minutes)} minutes</text>` : null}
-  </svg>`;
+  return html`<svg class="chart" data-testid="throughput-chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="Rows landed per second over the last ${Math.round(minutes)} minutes">
+<rect class="plot" x="${LEFT}" y="${TOP}" width="${fixed(plotWidth)}" height="${fixed(plotHeight)}"></rect>
+<line class="grid" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${gridY}" y2="${gridY}"></line>
+<line class="grid" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${fixed(TOP + plotHeight / 2)}" y2="${fixed(TOP + plotHeight / 2)}"></line>
+<text class="axis" x="${LEFT - 6}" y="${gridY + 4}" text-anchor="end">${formatRate(scale)}</text>
+<text class="axis" x="${LEFT - 6}" y="${fixed(TOP + plotHeight / 2 + 4)}" text-anchor="end">${formatRate(scale / 2)}</text>
+<text class="axis" x="${LEFT - 6}" y="${baseY + 4}" text-anchor="end">0</text>
+${bars}
+<line class="baseline" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${baseY}" y2="${baseY}"></line>
+${ticks}
+${throughput.rows === 0 ? html`<text class="empty" x="${fixed(LEFT + plotWidth / 2)}" y="${fixed(TOP + plotHeight / 2)}" text-anchor="middle">no rows landed in the last ${Math.round(minutes)} minutes</text>` : null}
+</svg>`;
 }
 
 /** The smallest 1, 2 or 5 × 10ⁿ at or above the value (0 stays 0). */
