@@ -6,9 +6,6 @@ import { isWritable, TIMESTAMP_TZ, traitsOf, VARCHAR, type ColumnType } from '..
 import { quoteIdentifier, quoteString } from './sql-quote.ts';
 import type { LoadRow, TableRef } from './warehouse.ts';
 
-// Re-exported for importers that take it with the dialect (normalize-and-render.test.ts); it lives in sql-quote.ts.
-export { quoteIdentifier } from './sql-quote.ts';
-
 export function qualifiedName(ref: TableRef): string {
   return `${quoteIdentifier(ref.catalog)}.${quoteIdentifier(ref.schema)}.${quoteIdentifier(ref.table)}`;
 }

@@ -4,7 +4,8 @@ import { parseConfig } from '../../../processor/config.ts';
 import { normalizeMessage } from '../../../processor/normalize/normalize-message.ts';
 import type { StoredMessage } from '../../../processor/queue/stored-message.ts';
 import { storedMessage } from './support/stored-message.ts';
-import { jsonValue, quoteIdentifier, renderInserts, renderMerges, renderSchemaChange } from '../../../processor/warehouse/trino-sql.ts';
+import { jsonValue, renderInserts, renderMerges, renderSchemaChange } from '../../../processor/warehouse/trino-sql.ts';
+import { quoteIdentifier } from '../../../processor/warehouse/sql-quote.ts';
 import type { LoadRow } from '../../../processor/warehouse/warehouse.ts';
 import { columnType, type ColumnType } from '../../../processor/schema/column-types.ts';
 
