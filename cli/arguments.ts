@@ -24,6 +24,13 @@ export const OPTIONS = {
   'signature-encoding': { type: 'string' },
   'signature-prefix': { type: 'string' },
   'max-body-bytes': { type: 'string' },
+  status: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  'idempotency-key': { type: 'string' },
+  source: { type: 'string' },
+  limit: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
 } satisfies ParseArgsConfig['options'];
 
 export type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];

@@ -9,6 +9,7 @@ import { lastWritePerKey, toLoadRow } from './schema/load-row.ts';
 import type { SchemaRegistry, StageHook } from './schema/schema-registry.ts';
 import { WarehouseError, type LoadRow, type Warehouse } from './warehouse/warehouse.ts';
 import type { JsonObject } from '../shared/push-format.ts';
+import type { TableReceipt } from '../shared/queue-message.ts';
 import type { PiiHasher } from './schema/pii-hasher.ts';
 
 interface TableEntry {
@@ -33,6 +34,8 @@ interface TableGroup {
 export interface BatchOutcome {
   /** queue ids whose every row is in the warehouse */
   done: string[];
+  /** what each done message landed, table by table (the queue's `landed`, shown to its sender) */
+  landed: Map<string, TableReceipt[]>;
   dead: Array<{ queueId: string; code: string; reason: string }>;
   rows: number;
   tables: number;
@@ -107,8 +110,10 @@ export class BatchLoader {
     const failure = results.find((result) => result.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
     await this.hook('written');
+    const done = messages.filter((m) => !dead.has(m.queueId)).map((m) => m.queueId);
     return {
-      done: messages.filter((m) => !dead.has(m.queueId)).map((m) => m.queueId),
+      done,
+      landed: landedTables(done, groups.values()),
       dead: [...dead].map(([queueId, d]) => ({ queueId, ...d })),
       rows,
       tables: groups.size,
@@ -244,6 +249,22 @@ export class BatchLoader {
     if (inserts.length + merged > 0) await this.registry.markLoaded(group.tenantId, group.table);
     return inserts.length + merged;
   }
+}
+
+/** Each done message's rows per table, tables by name. */
+function landedTables(done: readonly string[], groups: Iterable<TableGroup>): Map<string, TableReceipt[]> {
+  const landed = new Map<string, TableReceipt[]>(done.map((queueId) => [queueId, []]));
+  for (const group of groups) {
+    for (const entry of group.entries) {
+      const tables = landed.get(entry.message.queueId);
+      if (tables === undefined) continue;
+      const known = tables.find((t) => t.table === group.table);
+      if (known !== undefined) known.rows += entry.rows.length;
+      else tables.push({ table: group.table, rows: entry.rows.length });
+    }
+  }
+  for (const tables of landed.values()) tables.sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : 0));
+  return landed;
 }
 
 function isPermanent(error: unknown): error is WarehouseError | UnloadableMessageError {

@@ -29,7 +29,7 @@ export async function settleOutcome(settling: Settling, messages: readonly Store
     await queue.deadLetter(dead.queueId, dead.code, dead.reason);
     log.warn('message dead-lettered', { queue_id: dead.queueId, code: dead.code, reason: dead.reason });
   }
-  await queue.acknowledge(outcome.done);
+  await queue.acknowledge(outcome.done, outcome.landed);
   const now = Date.now();
   const received = new Map(messages.map((m) => [m.queueId, Date.parse(m.receivedAt)]));
   for (const id of outcome.done) metrics?.freshnessSeconds.observe((now - (received.get(id) ?? now)) / 1000);

@@ -1,6 +1,7 @@
 // The processor's side of boitata_inbound_queue: claim with an expiring lease, heartbeat, acknowledge, retry, dead-letter.
 import type pg from 'pg';
 import type { StoredMessage } from './stored-message.ts';
+import type { TableReceipt } from '../../shared/queue-message.ts';
 import { parsePayload } from '../normalize/parse-payload.ts';
 import { readProvenance } from '../normalize/read-provenance.ts';
 import { CLAIM_FAIR_SQL, CLAIM_SUSPECT_SQL, DEAD_LETTER_CRASHED_SQL, PAYLOAD_TEXT_BYTES_SQL, SUSPECT_WAITING_SQL } from './claim-sql.ts';
@@ -13,10 +14,13 @@ UPDATE boitata_inbound_queue
  WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND status = 'processing'
 RETURNING id::text`;
 
+// $3: each message's landed tables as JSON text, in the order of $1 (NULL where not known).
 const ACK_SQL = `
-UPDATE boitata_inbound_queue
-   SET status = 'done', processed_at = clock_timestamp(), lease_owner = NULL, lease_expires_at = NULL, last_error = NULL
- WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND status = 'processing'`;
+UPDATE boitata_inbound_queue q
+   SET status = 'done', processed_at = clock_timestamp(), lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
+       landed = a.landed::jsonb, redrive = false
+  FROM unnest($1::bigint[], $3::text[]) AS a(id, landed)
+ WHERE q.id = a.id AND q.lease_owner = $2 AND q.status = 'processing'`;
 
 // Back to pending after a transient failure, available again after the backoff.
 const RETRY_SQL = `
@@ -169,8 +173,13 @@ export class QueueStore {
     return new Set(rows.map((row) => row.id));
   }
 
-  async acknowledge(queueIds: readonly string[]): Promise<void> {
-    if (queueIds.length > 0) await this.pool.query(ACK_SQL, [queueIds, this.owner]);
+  /** Done: `landed` says what each landed, table by table (what its sender is shown). */
+  async acknowledge(queueIds: readonly string[], landed?: ReadonlyMap<string, readonly TableReceipt[]>): Promise<void> {
+    const tables = queueIds.map((id) => {
+      const list = landed?.get(id);
+      return list === undefined ? null : JSON.stringify(list);
+    });
+    if (queueIds.length > 0) await this.pool.query(ACK_SQL, [queueIds, this.owner, tables]);
   }
 
   /** `countsAsFailure`: false when the cause was not the messages' (Trino away, a lost lease). */

@@ -117,6 +117,21 @@ describeEachWarehouse('landing', (wh) => {
       { table_name: 'test_tbl_orders', schema_version: 1 },
       { table_name: 'test_tbl_users', schema_version: 1 },
     ]);
+    // What each message landed, table by table, as its sender is shown it (GET /v1/ingest/messages/{id}).
+    const landed = await db.query(`SELECT landed, processed_at IS NOT NULL AS acked FROM boitata_inbound_queue WHERE tenant_id = $1 ORDER BY id`, [
+      conn.tenant,
+    ]);
+    expect(landed.rows).toEqual([
+      {
+        landed: [
+          { table: 'test_tbl_events', rows: 1 },
+          { table: 'test_tbl_orders', rows: 2 },
+          { table: 'test_tbl_users', rows: 1 },
+        ],
+        acked: true,
+      },
+      { landed: [{ table: 'test_tbl_orders', rows: 1 }], acked: true },
+    ]);
   });
 
   it('adds a column for a new field (ALTER TABLE ADD COLUMN) and records the schema version', async () => {
