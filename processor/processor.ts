@@ -20,6 +20,14 @@ export interface ProcessorSettings {
   claim?: Partial<Omit<ClaimLimits, 'messages'>>;
   /** tenants of one batch landed at once, each settled on its own (default 3) */
   tenantConcurrency?: number;
+  /**
+   * Set (PROCESSOR_COMMIT_INTERVAL_MS; main.ts wakes the loop on arrivals): the least time between the starts of two
+   * claims of this process (all lanes), so a table gets at most one commit per interval however often notify() is
+   * called, and a batch that took messages is followed by another claim an interval later (a cap may have left
+   * some behind); a claim right after a full batch is exempt (a backlog drains at full speed). Unset: the poll alone
+   * paces the claims, as before arrivals woke the processor.
+   */
+  commitIntervalMs?: number;
 }
 
 export interface IterationResult {
@@ -42,6 +50,13 @@ export class Processor {
   private readonly hook: (stage: string) => Promise<void>;
   private stopping = false;
   private wake: AbortController = new AbortController();
+  // notify() said messages arrived and no claim has started since: the next lane to wait claims instead.
+  private arrived = false;
+  // Lanes waiting for their next poll (notify() wakes the first), and lanes past that wait, about to claim.
+  private readonly waiting = new Set<() => void>();
+  private aboutToClaim = 0;
+  // The earliest the next claim may start (commitIntervalMs after the last one), reserved by the lane that takes it.
+  private nextClaimAt = 0;
   // Batches in hand, and whether each has started writing (a batch that has may still commit: on shutdown it is
   // left to its lease rather than handed back at once).
   private readonly inFlight = new Map<StoredMessage[], { writing: boolean }>();
@@ -78,35 +93,108 @@ export class Processor {
   }
 
   /**
-   * Runs until stop(). Each lane claims a batch every poll interval, or at once after a full batch. With two
-   * lanes (the default) one batch is being claimed and prepared while the other is being written, and the
-   * lanes start half an interval apart, so a message waits at most about half an interval to be claimed.
+   * Runs until stop(). A lane claims when messages arrive (notify()), at the latest every poll interval, and at
+   * once after a full batch. The claims of this process start at least `commitIntervalMs` apart (the claim after
+   * a full batch excepted), so a burst of requests becomes a few large commits per table, not one per request;
+   * while claims keep taking messages, one follows the other an interval apart (or when a lane is free).
+   * With two lanes (the default) one batch is claimed and prepared while the other is written; the lanes poll
+   * half an interval apart, so without notifications a message waits at most about half an interval.
    */
   async run(): Promise<void> {
     const lanes = Math.max(1, this.settings.lanes ?? 2);
-    await Promise.all(
-      Array.from({ length: lanes }, async (_, lane) => {
-        if (lane > 0) await sleep((this.settings.pollIntervalMs * lane) / lanes, undefined, { signal: this.wake.signal }).catch(() => undefined);
-        await this.lane();
-      }),
-    );
+    await Promise.all(Array.from({ length: lanes }, (_, lane) => this.lane((this.settings.pollIntervalMs * lane) / lanes)));
   }
 
-  private async lane(): Promise<void> {
+  /** Messages arrived (a LISTEN notification): a waiting lane claims as soon as the commit interval allows. */
+  notify(): void {
+    if (this.stopping) return;
+    this.arrived = true;
+    // A lane already on its way to a claim will see these messages: waking another would only claim nothing.
+    if (this.aboutToClaim > 0) return;
+    const [first] = this.waiting;
+    if (first === undefined) return;
+    this.aboutToClaim++; // counted now: a second notification of the same tick must not wake another lane
+    first();
+  }
+
+  private async lane(firstWaitMs: number): Promise<void> {
     let failures = 0;
+    let full = false;
+    let waitMs = firstWaitMs;
     while (!this.stopping) {
+      // After a full batch the next claim follows at once (a backlog drains at full speed, unspaced); after a
+      // failure the lane backs off, arrivals or not.
+      const woken = !full && waitMs > 0 ? await this.waitForPollOrArrival(waitMs, failures === 0) : false;
+      if (this.stopping) break;
+      const at = await this.claimTurn(!full, woken);
+      if (this.stopping) break;
       const started = Date.now();
       const result = await this.runOnce();
+      // An empty poll gives its turn back (the next arrival is claimed at once); an empty wake-up keeps it, so the
+      // notifications of messages this processor does not take (another's, another tenant's) wake it once per interval.
+      if (result.claimed === 0 && !woken) this.returnTurn(at);
       failures = result.error === null ? 0 : failures + 1;
-      if (this.stopping) break;
-      if (result.error === null && result.claimed >= this.settings.batchSize) continue;
-      // Claims start every poll interval (not an interval after the last batch ended), so a batch that took
-      // 2 s is followed by the next claim 1 s later; failures back off exponentially up to a minute.
-      const wait =
-        failures === 0 ? this.settings.pollIntervalMs - (Date.now() - started) : Math.min(this.settings.pollIntervalMs * 2 ** Math.min(failures, 6), 60_000);
-      if (wait <= 0) continue;
-      await sleep(wait, undefined, { signal: this.wake.signal }).catch(() => undefined);
+      full = result.error === null && result.claimed >= this.settings.batchSize;
+      // A batch stopped by its row or byte cap is not "full" by count, yet left messages behind: with a commit
+      // interval the next claim comes after it (claimTurn), not after a poll interval.
+      const more = result.error === null && result.claimed > 0 && this.settings.commitIntervalMs !== undefined;
+      // Polls start every interval (not an interval after the last batch ended), so a batch that took 2 s is
+      // followed by the next poll 1 s later; failures back off exponentially up to a minute.
+      waitMs = more
+        ? 0
+        : failures === 0
+          ? this.settings.pollIntervalMs - (Date.now() - started)
+          : Math.min(this.settings.pollIntervalMs * 2 ** Math.min(failures, 6), 60_000);
     }
+  }
+
+  /** Sleeps up to `ms`; when `wakeable`, notify() may end it early (then it answers true). stop() always ends it. */
+  private waitForPollOrArrival(ms: number, wakeable: boolean): Promise<boolean> {
+    if (wakeable && this.arrived && this.aboutToClaim === 0) {
+      this.aboutToClaim++;
+      return Promise.resolve(true);
+    }
+    const signal = this.wake.signal;
+    return new Promise((resolve) => {
+      const done = (woken: boolean): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', stopped);
+        this.waiting.delete(arrival);
+        resolve(woken);
+      };
+      const arrival = () => done(true);
+      const stopped = () => done(false);
+      const timer = setTimeout(stopped, ms);
+      signal.addEventListener('abort', stopped, { once: true });
+      if (wakeable) this.waiting.add(arrival);
+      if (signal.aborted) stopped();
+    });
+  }
+
+  /**
+   * Waits until this lane may claim: `commitIntervalMs` after the previous claim started (unless `spaced` is
+   * false: the claim after a full batch), reserving that moment so the other lanes keep their distance too.
+   * `counted`: notify() (or the wait) already counted this lane as about to claim.
+   */
+  private async claimTurn(spaced: boolean, counted: boolean): Promise<number> {
+    const interval = this.settings.commitIntervalMs ?? 0;
+    const at = spaced ? Math.max(Date.now(), this.nextClaimAt) : Date.now();
+    this.nextClaimAt = Math.max(this.nextClaimAt, at + interval);
+    if (!counted) this.aboutToClaim++;
+    try {
+      const wait = at - Date.now();
+      if (wait > 0) await sleep(wait, undefined, { signal: this.wake.signal }).catch(() => undefined);
+    } finally {
+      this.aboutToClaim--;
+    }
+    // The claim starts after this, so it sees every message whose notification came before: those are answered.
+    this.arrived = false;
+    return at;
+  }
+
+  /** A poll that took nothing committed nothing: the next claim need not keep its distance from it. */
+  private returnTurn(at: number): void {
+    if (this.nextClaimAt === at + (this.settings.commitIntervalMs ?? 0)) this.nextClaimAt = at;
   }
 
   /** Finish the batch in hand, then leave the loop. */
@@ -203,6 +291,7 @@ export class Processor {
           ? null
           : {
               done: landed.flatMap((o) => o.done),
+              landed: new Map(landed.flatMap((o) => [...o.landed])),
               dead: landed.flatMap((o) => o.dead),
               rows: landed.reduce((sum, o) => sum + o.rows, 0),
               tables: landed.reduce((sum, o) => sum + o.tables, 0),
@@ -245,7 +334,7 @@ export class Processor {
           error: error as Error,
         });
         await this.landOneByOne(messages);
-        return { outcome: { done: [], dead: [], rows: 0, tables: 0 }, error: null };
+        return { outcome: { done: [], landed: new Map(), dead: [], rows: 0, tables: 0 }, error: null };
       }
       await returnToQueue(this.settling, messages, error as Error);
       this.failed(error as Error, messages.length);
