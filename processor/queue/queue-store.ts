@@ -59,6 +59,7 @@ interface ClaimedRow {
   received_at: string;
   attempts: number;
   failures: number;
+  redrive: boolean;
   credential: string;
   source_id: string | null;
   /** the jsonb as node-postgres parses it; read defensively (readProvenance) */
@@ -158,6 +159,7 @@ export class QueueStore {
         receivedAt: row.received_at,
         attempts: row.attempts,
         failures: row.failures,
+        redrive: row.redrive,
         credential: row.credential,
         sourceId: row.source_id,
         provenance: readProvenance(row.provenance),

@@ -17,6 +17,11 @@ export interface StoredMessage {
   attempts: number;
   /** how many of those claims failed for a reason that counts towards PROCESSOR_MAX_ATTEMPTS */
   failures: number;
+  /**
+   * an operator re-drove it (`boitata messages redrive`): its rows replace their earlier versions, found by (message
+   * id, row id), instead of being skipped as already landed; false again once it is acknowledged
+   */
+  redrive: boolean;
   /** what the edge verified, not what the payload claims: `connection:<uuid>` or `api_key:<uuid>` */
   credential: string;
   /** the source an events API key is bound to (the key proved it); null for every other credential */

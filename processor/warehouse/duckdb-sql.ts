@@ -107,7 +107,7 @@ export function renderInsertFromStaging(ref: TableRef, columns: ReadonlyArray<re
 
 /**
  * The same upsert as trino-sql.ts's renderMerges: an item is updated only by a version at least as recent
- * (`_boitata_sequence`, the queue order), so an older message delivered again never overwrites a newer one.
+ * (`_boitata_sequence`, the queue order), so an older message delivered again (or re-driven) never overwrites a newer one.
  */
 export function renderMergeFromStaging(ref: TableRef, keyColumn: string, columns: ReadonlyArray<readonly [string, ColumnType]>): string {
   const q = columns.map(([name]) => quoteIdentifier(name));
@@ -117,6 +117,18 @@ export function renderMergeFromStaging(ref: TableRef, keyColumn: string, columns
     `MERGE INTO ${qualifiedName(ref)} AS t USING temp.main.${quoteIdentifier(STAGING_TABLE)} AS s ON t.${key} = s.${key} ` +
     `WHEN MATCHED AND t.${seq} <= s.${seq} THEN UPDATE SET ${q.map((c) => `${c} = s.${c}`).join(', ')} ` +
     `WHEN NOT MATCHED THEN INSERT (${q.join(', ')}) VALUES (${q.map((c) => `s.${c}`).join(', ')})`
+  );
+}
+
+/**
+ * A re-drive's first step (the insert from staging is the second, in the same transaction): the earlier versions of
+ * the staged rows go, found by their identity (message id, row id), whatever their sequence — it is the same message.
+ */
+export function renderDeleteStagedRows(ref: TableRef): string {
+  const [message, row] = [quoteIdentifier(METADATA_COLUMNS.messageId), quoteIdentifier(METADATA_COLUMNS.rowId)];
+  return (
+    `DELETE FROM ${qualifiedName(ref)} AS t USING temp.main.${quoteIdentifier(STAGING_TABLE)} AS s ` +
+    `WHERE t.${message} = s.${message} AND t.${row} = s.${row}`
   );
 }
 

@@ -13,6 +13,7 @@ import {
   renderCommentColumn,
   renderCreateSchema,
   renderCreateTable,
+  renderDeleteStagedRows,
   renderDropStaging,
   renderInsertFromStaging,
   renderLandedRows,
@@ -108,7 +109,7 @@ export class DuckDbWarehouse implements Warehouse {
     const data = cellColumns(rows)
       .map((name) => [name, tableColumns.get(name) ?? VARCHAR] as const)
       .filter(([, type]) => isWritable(type));
-    await this.writeStaged(rows, data, options, (columns) => renderInsertFromStaging(ref, columns));
+    await this.writeStaged(rows, data, options, (columns) => [renderInsertFromStaging(ref, columns)]);
   }
 
   async mergeRows(
@@ -121,7 +122,14 @@ export class DuckDbWarehouse implements Warehouse {
     if (rows.length === 0) return;
     // Every writable column, so an update replaces the item with its latest version (absent fields become NULL).
     const data = [...tableColumns].filter(([, type]) => isWritable(type)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    await this.writeStaged(rows, data, options, (columns) => renderMergeFromStaging(ref, keyColumn, columns));
+    await this.writeStaged(rows, data, options, (columns) => [renderMergeFromStaging(ref, keyColumn, columns)]);
+  }
+
+  /** The earlier versions deleted and the rows inserted in one transaction: every writable column, as mergeRows. */
+  async replaceRows(ref: TableRef, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>, options: MetadataOptions = {}): Promise<void> {
+    if (rows.length === 0) return;
+    const data = [...tableColumns].filter(([, type]) => isWritable(type)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    await this.writeStaged(rows, data, options, (columns) => [renderDeleteStagedRows(ref), renderInsertFromStaging(ref, columns)]);
   }
 
   async commentColumn(ref: TableRef, physical: string, comment: string): Promise<void> {
@@ -169,16 +177,16 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /**
-   * Appends the rows to a temporary staging table of the target's column types, then moves them with one
-   * statement: one transaction per call, values only ever bound through the appender, never SQL text.
+   * Appends the rows to a temporary staging table of the target's column types, then moves them with the rendered
+   * statements: one transaction per call, values only ever bound through the appender, never SQL text.
    */
-  private async writeStaged(rows: readonly LoadRow[], data: Columns, options: MetadataOptions, render: (columns: Columns) => string): Promise<void> {
+  private async writeStaged(rows: readonly LoadRow[], data: Columns, options: MetadataOptions, render: (columns: Columns) => string[]): Promise<void> {
     // Provenance columns when the table has them, by default when a row has provenance (the loader makes sure then).
     const provenance = options.provenance ?? carriesProvenance(rows);
     const columns: Columns = [...metadataColumnTypes(provenance), ...data];
     // Converted before the file is touched: a value that does not fit is refused (permanent) with nothing written.
     const values = rows.map((row) => [...metadataValues(row, provenance), ...data.map(([name, type]) => cellValue(row.cells.get(name) ?? null, type))]);
-    const statement = render(columns);
+    const statements = render(columns);
     await this.write(async (c) => {
       await c.run(renderStagingTable(columns));
       try {
@@ -190,11 +198,27 @@ export class DuckDbWarehouse implements Warehouse {
         } finally {
           appender.closeSync();
         }
-        await c.run(statement);
+        await runInOneTransaction(c, statements);
       } finally {
         await c.run(renderDropStaging());
       }
     });
+  }
+}
+
+/** One statement commits by itself; several (a re-drive's delete and insert) commit together or not at all. */
+async function runInOneTransaction(connection: DuckDBConnection, statements: readonly string[]): Promise<void> {
+  if (statements.length === 1) {
+    await connection.run(statements[0]!);
+    return;
+  }
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    for (const statement of statements) await connection.run(statement);
+    await connection.run('COMMIT');
+  } catch (error) {
+    await connection.run('ROLLBACK').catch(() => undefined);
+    throw error;
   }
 }
 

@@ -172,11 +172,44 @@ export function renderInserts(
 /**
  * MERGE on the item key: rows with the same key upsert one item. Within the batch the caller keeps the
  * last write per key; across batches `_boitata_sequence` (the queue order) stops an older message that is
- * delivered again from overwriting a newer one. An update replaces the item with the latest version.
+ * delivered again (or re-driven) from overwriting a newer one. An update replaces the item with the latest version.
  */
 export function renderMerges(
   ref: TableRef,
   keyColumn: string,
+  rows: readonly LoadRow[],
+  tableColumns: ReadonlyMap<string, ColumnType>,
+  maxLength: number,
+  withProvenance?: boolean,
+): string[] {
+  const key = quoteIdentifier(keyColumn);
+  const seq = quoteIdentifier(METADATA_COLUMNS.sequence);
+  return renderWholeRowMerges(ref, `t.${key} = s.${key}`, ` AND t.${seq} <= s.${seq}`, rows, tableColumns, maxLength, withProvenance);
+}
+
+/**
+ * MERGE on the row's identity (message id, row id): a re-driven row replaces its earlier version whatever its
+ * sequence (it is the same message), a row that never landed is added. No duplicate, however often it runs.
+ */
+export function renderReplaces(
+  ref: TableRef,
+  rows: readonly LoadRow[],
+  tableColumns: ReadonlyMap<string, ColumnType>,
+  maxLength: number,
+  withProvenance?: boolean,
+): string[] {
+  const [message, row] = [quoteIdentifier(METADATA_COLUMNS.messageId), quoteIdentifier(METADATA_COLUMNS.rowId)];
+  return renderWholeRowMerges(ref, `t.${message} = s.${message} AND t.${row} = s.${row}`, '', rows, tableColumns, maxLength, withProvenance);
+}
+
+/**
+ * The MERGE both writes share: a match is updated with EVERY column (a column the new version does not fill becomes
+ * NULL), a miss is inserted. `matchedAlso`: what an update needs besides the match (` AND …`, or '').
+ */
+function renderWholeRowMerges(
+  ref: TableRef,
+  on: string,
+  matchedAlso: string,
   rows: readonly LoadRow[],
   tableColumns: ReadonlyMap<string, ColumnType>,
   maxLength: number,
@@ -187,11 +220,9 @@ export function renderMerges(
   const provenance = withProvenance ?? carriesProvenance(rows);
   const columns = [...metadataColumnTypes(provenance), ...data];
   const q = columns.map(([name]) => quoteIdentifier(name));
-  const seq = quoteIdentifier(METADATA_COLUMNS.sequence);
-  const key = quoteIdentifier(keyColumn);
   const tail =
-    ` ON t.${key} = s.${key} ` +
-    `WHEN MATCHED AND t.${seq} <= s.${seq} THEN UPDATE SET ${q.map((c) => `${c} = s.${c}`).join(', ')} ` +
+    ` ON ${on} ` +
+    `WHEN MATCHED${matchedAlso} THEN UPDATE SET ${q.map((c) => `${c} = s.${c}`).join(', ')} ` +
     `WHEN NOT MATCHED THEN INSERT (${q.join(', ')}) VALUES (${q.map((c) => `s.${c}`).join(', ')})`;
   const head = `MERGE INTO ${qualifiedName(ref)} t USING (`;
   const render = (documents: string[]) => `${head}${renderSource(columns, documents)}) s${tail}`;

@@ -13,6 +13,7 @@ import {
   renderInserts,
   renderLandedRows,
   renderMerges,
+  renderReplaces,
   renderSchemaChange,
 } from './trino-sql.ts';
 import type { LoadRow, MetadataOptions, QueryResult, TableRef, Warehouse } from './warehouse.ts';
@@ -100,6 +101,11 @@ export class TrinoWarehouse implements Warehouse {
     for (const statement of renderMerges(ref, keyColumn, rows, tableColumns, this.settings.maxQueryLength, options.provenance)) {
       await this.runner.run(statement);
     }
+  }
+
+  /** One MERGE per statement-length chunk: each is its own commit, and running one again changes nothing. */
+  async replaceRows(ref: TableRef, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>, options: MetadataOptions = {}): Promise<void> {
+    for (const statement of renderReplaces(ref, rows, tableColumns, this.settings.maxQueryLength, options.provenance)) await this.runner.run(statement);
   }
 
   async commentColumn(ref: TableRef, physical: string, comment: string): Promise<void> {

@@ -82,6 +82,13 @@ export interface Warehouse {
     tableColumns: ReadonlyMap<string, ColumnType>,
     options?: MetadataOptions,
   ): Promise<void>;
+  /**
+   * Writes rows that replace their earlier versions, identified by (message id, row id): a row already in the table
+   * is overwritten whole (every data and metadata column, so a column it no longer fills becomes NULL, as after an
+   * alias fix), a row not there yet is added. What a re-driven message writes (`boitata messages redrive`): landing
+   * it again, even twice after a crash before its acknowledgement, never duplicates a row.
+   */
+  replaceRows(ref: TableRef, rows: readonly LoadRow[], tableColumns: ReadonlyMap<string, ColumnType>, options?: MetadataOptions): Promise<void>;
   /** Sets a column's description in the warehouse catalog. */
   commentColumn(ref: TableRef, physical: string, comment: string): Promise<void>;
   /** Up to `limit` distinct non-null values of a text column that do not look hashed yet. */

@@ -14,6 +14,7 @@ export function storedMessage(overrides: Partial<StoredMessage> = {}): StoredMes
     receivedAt: '2026-06-12T10:00:00Z',
     attempts: 1,
     failures: 0,
+    redrive: false,
     credential: 'connection:c',
     sourceId: null,
     provenance: null,
