@@ -31,6 +31,7 @@ export const OPTIONS = {
   source: { type: 'string' },
   limit: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
+  'include-dead-on-arrival': { type: 'boolean', default: false },
 } satisfies ParseArgsConfig['options'];
 
 export type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];

@@ -1,4 +1,4 @@
-// The `boitata` operator command: migrate, tenants, connections, keys, signing-secret keys, dead letters, catalog.
+// The `boitata` operator command: migrate, tenants, connections, keys, signing-secret keys, dead letters, messages, catalog.
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
 import { ensureDatabase } from '../database/ensure-database.ts';
@@ -10,6 +10,7 @@ import { generateSecretsKey, parseSecretsKey, SecretsKeyError, type SecretsKeyri
 import { OPTIONS, required, UsageError, type Values } from './arguments.ts';
 import { runConnectionCommand, runTestDelivery } from './connection-commands.ts';
 import { runKeyCommand } from './key-commands.ts';
+import { runMessageCommand } from './message-commands.ts';
 import { createOutput, table, type Output } from './output.ts';
 import { runCatalogCommand, runDeadLetterCommand } from './processor-state-commands.ts';
 import { ProvisionError } from './provision-error.ts';
@@ -107,6 +108,8 @@ async function run(db: pg.Pool, out: Output, group: string, action: string | und
       return runKeyCommand(db, out, command, rest, values);
     case 'dead-letters':
       return runDeadLetterCommand(db, out, command, rest, values);
+    case 'messages':
+      return runMessageCommand(db, out, command, rest, values);
     case 'columns':
     case 'aliases':
       return runCatalogCommand(db, out, command, rest, values);

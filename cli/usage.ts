@@ -40,6 +40,19 @@ export const USAGE = `Usage: boitata <command> [options]        (--json prints J
   dead-letters list [--tenant T] [--all]    messages the processor could never load, with the reason
                                             (--all includes those already replayed)
   dead-letters replay <id>... | --tenant T  put them back in the queue (rows that did land are not written twice)
+  messages list --tenant T [--status queued|processing|landed|dead[,...]] [--table X] [--since WHEN] [--until WHEN]
+                [--idempotency-key K] [--source S] [--limit N]
+                                            a tenant's messages, newest first (metadata only; default 50, at most
+                                            1000). WHEN: 30m, 2h, 1d (back from now) or 2026-06-12T10:00:00Z; --until
+                                            is exclusive. --source: a connection's id or name, a source key's source
+                                            id or key id, or a provider (stripe, github, …)
+  messages show <message-id>                a message's state, tables and rows, attempts, dead letters, and its
+                                            payload with personal data replaced by the processor's hashes (needs
+                                            the processor's PII_HASH_MODE / PII_HASH_KEY, or its development key)
+  messages redrive --tenant T --since S --until U [--table X] [--include-dead-on-arrival] [--dry-run]
+                                            land a tenant's landed and dead messages received in [S, U) again (after a
+                                            schema or alias fix), each row replacing its earlier version; --dry-run counts
+                                            (messages dead on arrival only with --include-dead-on-arrival)
   columns list --tenant T --table X         a table's columns: types, aliases, descriptions, tags, PII flags
   aliases list --tenant T [--table X]       field names mapped onto columns, and who decided (typo, dictionary, model)
   aliases remove --tenant T --table X <alias>
