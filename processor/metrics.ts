@@ -1,10 +1,15 @@
-// The processor's Prometheus metrics; queue depth and lag are read from Postgres at scrape time.
+// The processor's Prometheus metrics; queue depth and lag (in all, and per tenant) are read from Postgres at scrape time.
 import type pg from 'pg';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { STATUS_DATABASE_DEADLINE_MS, withDatabaseDeadline } from './status/database-deadline.ts';
+import { scrapeOnce } from './status/scrape-once.ts';
+import { DEFAULT_TENANT_LIMIT, TENANT_HEALTH_WINDOW_SECONDS } from './status/tenant-health.ts';
+import { registerTenantHealthMetrics } from './status/tenant-health-metrics.ts';
 
 export class ProcessorMetrics {
   readonly registry = new Registry();
+  /** PROCESSOR_METRICS_TENANT_LIMIT: tenants with a `tenant` label (and a status page row) of their own */
+  readonly tenantLimit: number;
   readonly batches = new Counter({
     name: 'boitata_processor_batches_total',
     help: 'Batches processed, by outcome',
@@ -37,35 +42,56 @@ export class ProcessorMetrics {
     registers: [this.registry],
   });
 
-  constructor(pool: pg.Pool) {
+  constructor(pool: pg.Pool, options: { tenantLimit?: number } = {}) {
+    this.tenantLimit = options.tenantLimit ?? DEFAULT_TENANT_LIMIT;
     // Zero every labelled series up front, so a scrape shows them before the first event.
     for (const outcome of ['ok', 'failed']) this.batches.inc({ outcome }, 0);
     for (const outcome of ['done', 'dead']) this.messages.inc({ outcome }, 0);
     for (const kind of ['warehouse_transient', 'warehouse_permanent', 'lease_lost', 'other']) this.failures.inc({ kind }, 0);
-    const lag = new Gauge({ name: 'boitata_queue_oldest_message_age_seconds', help: 'Age of the oldest message not yet landed', registers: [this.registry] });
-    const dead = new Gauge({ name: 'boitata_dead_letters_open', help: 'Dead letters not replayed', registers: [this.registry] });
-    // One query for the three gauges, run when Prometheus scrapes (the depth gauge collects for all three).
-    const depth = new Gauge({
+    // One query for the three gauges, run when Prometheus scrapes; each gauge awaits it (scrape-once.ts says why).
+    // Under a deadline: a half-open Postgres would hold the scrape (and a pool client) forever.
+    const queue = scrapeOnce(async () => {
+      const { rows } = await withDatabaseDeadline(pool, STATUS_DATABASE_DEADLINE_MS, (client) =>
+        client.query<{ pending: string; processing: string; oldest: number | null; dead: string }>(
+          `SELECT count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'processing') AS processing,
+                extract(epoch FROM clock_timestamp() - min(received_at))::float8 AS oldest,
+                (SELECT count(*) FROM boitata_dead_letters WHERE replayed_at IS NULL) AS dead
+           FROM boitata_inbound_queue WHERE status IN ('pending', 'processing')`,
+        ),
+      );
+      return rows[0];
+    });
+    new Gauge({
+      name: 'boitata_queue_oldest_message_age_seconds',
+      help: 'Age of the oldest message not yet landed',
+      registers: [this.registry],
+      async collect() {
+        this.set((await queue())?.oldest ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'boitata_dead_letters_open',
+      help: 'Dead letters not replayed',
+      registers: [this.registry],
+      async collect() {
+        this.set(Number((await queue())?.dead ?? 0));
+      },
+    });
+    new Gauge({
       name: 'boitata_queue_depth',
       help: 'Messages waiting or in flight, by status',
       labelNames: ['status'] as const,
       registers: [this.registry],
-      collect: async () => {
-        // Under a deadline: a half-open Postgres would hold the scrape (and a pool client) forever.
-        const { rows } = await withDatabaseDeadline(pool, STATUS_DATABASE_DEADLINE_MS, (client) =>
-          client.query<{ pending: string; processing: string; oldest: number | null; dead: string }>(
-            `SELECT count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'processing') AS processing,
-                extract(epoch FROM clock_timestamp() - min(received_at))::float8 AS oldest,
-                (SELECT count(*) FROM boitata_dead_letters WHERE replayed_at IS NULL) AS dead
-           FROM boitata_inbound_queue WHERE status IN ('pending', 'processing')`,
-          ),
-        );
-        const row = rows[0];
-        depth.set({ status: 'pending' }, Number(row?.pending ?? 0));
-        depth.set({ status: 'processing' }, Number(row?.processing ?? 0));
-        lag.set(row?.oldest ?? 0);
-        dead.set(Number(row?.dead ?? 0));
+      async collect() {
+        const row = await queue();
+        this.set({ status: 'pending' }, Number(row?.pending ?? 0));
+        this.set({ status: 'processing' }, Number(row?.processing ?? 0));
       },
+    });
+    registerTenantHealthMetrics(this.registry, pool, {
+      limit: this.tenantLimit,
+      windowSeconds: TENANT_HEALTH_WINDOW_SECONDS,
+      deadlineMs: STATUS_DATABASE_DEADLINE_MS,
     });
   }
 }
