@@ -4,7 +4,9 @@ import { BoitataError } from '../shared/errors.ts';
 import { DATABASE_RETRY_AFTER_SECONDS } from './gate/gate-protocol.ts';
 import type { IngestDeps } from './ingest/ingest-flow.ts';
 import { registerEventsRoute } from './routes/events-route.ts';
+import { registerMessageStatusRoute } from './routes/message-status-route.ts';
 import { registerMetricsRoute } from './routes/metrics-route.ts';
+import { registerOpenApiRoute } from './routes/openapi-route.ts';
 import { registerPushRoute } from './routes/push-route.ts';
 import { registerWebhookRoute } from './routes/webhook-route.ts';
 
@@ -14,16 +16,19 @@ const INGEST_PATHS = ['/v1/ingest/push/:ingestToken', '/api/webhook/:stream', '/
 // still carries a token, and an answer is logged and cached in places the operator does not control.
 const NOT_FOUND_MESSAGE =
   'No endpoint at this path for this method. The endpoints are POST /v1/ingest/push/{ingestToken}, ' +
-  'POST /api/webhook/{stream}, POST /v1/ingest/metrics, POST /v1/events/ingest and GET /health (paths are case-sensitive).';
+  'POST /api/webhook/{stream}, POST /v1/ingest/metrics, POST /v1/events/ingest, GET /v1/ingest/messages/{message_id} ' +
+  'and GET /health (paths are case-sensitive).';
 
 export function createApp(deps: IngestDeps): Hono {
   const app = new Hono();
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  registerOpenApiRoute(app);
   registerPushRoute(app, deps);
   registerWebhookRoute(app, deps);
   registerMetricsRoute(app, deps);
   registerEventsRoute(app, deps);
+  registerMessageStatusRoute(app, deps);
   for (const path of INGEST_PATHS) {
     app.all(path, () => {
       throw new BoitataError('method_not_allowed', 'Use POST on this endpoint.', { headers: { Allow: 'POST' } });

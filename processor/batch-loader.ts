@@ -200,8 +200,11 @@ export class BatchLoader {
     });
 
     // Exactly once: a message claimed before (its lease expired, or a batch was retried) may have rows in
-    // the table already; those rows are not written again. (An upsert is idempotent by itself.)
-    const redelivered = entries.filter((entry) => (afterPartialFailure || entry.message.attempts > 1) && entry.message.itemKey === null);
+    // the table already; those rows are not written again. (An upsert is idempotent by itself, and so is a re-drive:
+    // its rows replace their earlier versions by (message id, row id), however often it is written.)
+    const redelivered = entries.filter(
+      (entry) => (afterPartialFailure || entry.message.attempts > 1) && entry.message.itemKey === null && !entry.message.redrive,
+    );
     const landed =
       redelivered.length > 0
         ? await this.warehouse.landedRows(
@@ -211,6 +214,7 @@ export class BatchLoader {
         : new Set<string>();
 
     const inserts: LoadRow[] = [];
+    const replaces: LoadRow[] = [];
     const merges = new Map<string, LoadRow[]>();
     for (const { entry, rows } of flat) {
       const { message } = entry;
@@ -218,7 +222,8 @@ export class BatchLoader {
         const rowId = entry.rowOffset + index;
         if (landed.has(`${message.messageId}:${rowId}`)) return;
         const loadRow = toLoadRow(message, rowId, row.fields, row.collisions, schema, this.hasher);
-        if (message.itemKey === null) inserts.push(loadRow);
+        // A re-driven item keeps its MERGE: its sequence (queue id) never lets an older message overwrite a newer version.
+        if (message.itemKey === null) (message.redrive ? replaces : inserts).push(loadRow);
         else {
           const keyColumn = schema.columns.get(message.itemKey);
           const key = keyColumn?.physical ?? message.itemKey;
@@ -240,14 +245,16 @@ export class BatchLoader {
     await beforeWrite();
     const tableColumns = new Map<string, ColumnType>([...schema.columns.values()].map((c) => [c.physical, c.type]));
     if (inserts.length > 0) await this.warehouse.insertRows(schema.ref, inserts, tableColumns, { provenance: schema.provenance });
+    if (replaces.length > 0) await this.warehouse.replaceRows(schema.ref, replaces, tableColumns, { provenance: schema.provenance });
     let merged = 0;
     for (const [keyColumn, rows] of merges) {
       const latest = lastWritePerKey(keyColumn, rows);
       await this.warehouse.mergeRows(schema.ref, keyColumn, latest, tableColumns, { provenance: schema.provenance });
       merged += latest.length;
     }
-    if (inserts.length + merged > 0) await this.registry.markLoaded(group.tenantId, group.table);
-    return inserts.length + merged;
+    const written = inserts.length + replaces.length + merged;
+    if (written > 0) await this.registry.markLoaded(group.tenantId, group.table);
+    return written;
   }
 }
 

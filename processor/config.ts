@@ -32,6 +32,15 @@ const schema = z.object({
   TRINO_MAX_QUERY_LENGTH: integer(10_000, 1_000_000_000).default(1_000_000),
   TRINO_STATEMENT_TIMEOUT_SECONDS: integer(1, 86_400).default(300),
   PROCESSOR_POLL_INTERVAL_MS: integer(10, 3_600_000).default(3000),
+  // Claims start at least this far apart, so a table gets at most one commit per interval while arrivals wake the
+  // processor (a claim after a full batch excepted). 500 ms: a quiet sender's message lands alone at once, yet a
+  // burst is collected into at most two commits per table per second (Iceberg snapshots stay few and large).
+  PROCESSOR_COMMIT_INTERVAL_MS: z.coerce
+    .number()
+    .int('a whole number of milliseconds')
+    .min(0, 'at least 0 (0: a claim for every wake-up)')
+    .max(60_000, 'at most 60000 (a minute); PROCESSOR_POLL_INTERVAL_MS is the slow fallback')
+    .default(500),
   PROCESSOR_BATCH_SIZE: integer(1, 100_000).default(500),
   // What one claim may take besides PROCESSOR_BATCH_SIZE messages (its first message is always taken).
   PROCESSOR_BATCH_MAX_ROWS: integer(1, 10_000_000).default(DEFAULT_CLAIM_LIMITS.rows),
@@ -45,6 +54,8 @@ const schema = z.object({
   PROCESSOR_MAX_ATTEMPTS: integer(1, 1000).default(20),
   PROCESSOR_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   PROCESSOR_HTTP_PORT: integer(0, 65_535).default(9464),
+  // Tenants with a `tenant` label of their own on /metrics (and a row of the status page's tenant health), the worst; the rest sum as `_other`.
+  PROCESSOR_METRICS_TENANT_LIMIT: integer(0, 1000).default(50),
   // Comma-separated tenant ids: this processor claims only their messages (dedicated capacity). Unset: all tenants.
   PROCESSOR_TENANTS: z
     .string()

@@ -1,11 +1,14 @@
 // The operator endpoint: /health (is the loop alive and the queue reachable), /metrics (Prometheus), the status
-// page (/ and /status, the same data at /status.json) and replaying a dead letter (POST, admin token only).
+// page (/ and /status, the same data at /status.json), message search (/messages) and replaying a dead letter (POST,
+// admin token only).
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type pg from 'pg';
 import type { ProcessorMetrics } from './metrics.ts';
 import { HEALTH_DATABASE_DEADLINE_MS, withDatabaseDeadline } from './status/database-deadline.ts';
 import { createStatusRoutes } from './status/status-routes.ts';
-import { redactReason } from './status/redact-reason.ts';
+import { createMessageRoutes, matchMessageRoute } from './status/message-routes.ts';
+import type { PiiHasher } from './schema/pii-hasher.ts';
+import { redactReason } from '../shared/redact-reason.ts';
 
 export interface HealthSource {
   /** ms since the loop last completed an iteration (claimed, even if nothing was there) */
@@ -22,6 +25,8 @@ export interface HttpServerOptions {
   staleAfterMs: number;
   /** PROCESSOR_ADMIN_TOKEN: allows replaying dead letters with `Authorization: Bearer <token>`; undefined: read-only */
   adminToken?: string | undefined;
+  /** the processor's PII hasher: the message pages show a payload (admin token only) with personal data hashed by it */
+  piiHasher?: PiiHasher | undefined;
 }
 
 const ROUTES = [
@@ -30,17 +35,21 @@ const ROUTES = [
   'GET  /health                         liveness: the loop and the database',
   'GET  /metrics                        Prometheus',
   'POST /dead-letters/{id}/replay       replay a dead letter (Authorization: Bearer <admin token>)',
+  'GET  /messages                       message search (?tenant=T&status=&table=&since=&until=&idempotency_key=&source=)',
+  'GET  /messages/{id}                  a message: metadata, dead letters (its payload: /messages/{id}/payload, admin token)',
 ].join('\n');
 
 const REPLAY_PATH = /^\/dead-letters\/([^/]+)\/replay$/;
 
 export function startHttpServer(options: HttpServerOptions): Promise<Server> {
   const status = createStatusRoutes(options);
+  const messages = createMessageRoutes(options);
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const path = url.pathname;
     const replay = REPLAY_PATH.exec(path);
-    const allowed = replay !== null ? 'POST' : ['/', '/status', '/status.json', '/health', '/metrics'].includes(path) ? 'GET' : null;
+    const message = matchMessageRoute(path);
+    const allowed = replay !== null ? 'POST' : message !== null || ['/', '/status', '/status.json', '/health', '/metrics'].includes(path) ? 'GET' : null;
     if (allowed === null) return send(response, 404, 'text/plain', `not found: ${path}\nroutes:\n${ROUTES}\n`);
     if (request.method !== allowed) {
       request.resume();
@@ -52,6 +61,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<Server> {
       else response.destroy(error as Error);
     };
     if (replay !== null) return void status.replay(request, response, replay[1]!).catch(done);
+    if (message !== null) return void messages.handle(message, url, request, response).catch(done);
     if (path === '/status.json') return void status.json(url, response).catch(done);
     if (path === '/' || path === '/status') return void status.page(url, response).catch(done);
     if (path === '/health') return void health(options, response).catch(done);

@@ -8,6 +8,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { runMaintenance } from './maintenance.ts';
 import { ProcessorMetrics } from './metrics.ts';
 import { Processor, type ProcessorSettings } from './processor.ts';
+import { ArrivalListener } from './queue/arrival-listener.ts';
 import { QueueStore } from './queue/queue-store.ts';
 import { SchemaRegistry } from './schema/schema-registry.ts';
 import { createWarehouse } from './warehouse/create-warehouse.ts';
@@ -31,7 +32,7 @@ export async function startProcessor(config: Config, log: Logger) {
   const { warehouse, description: warehouseDescription } = createWarehouse(config);
   const hook = pauseHook(config, log);
   const tenants = config.PROCESSOR_TENANTS?.split(',') ?? null;
-  const { processor, jobs, metrics } = await assemble(config, log, { pool, warehouse, hook, tenants });
+  const { processor, jobs, metrics, hasher } = await assemble(config, log, { pool, warehouse, hook, tenants });
   const server = await startHttpServer({
     host: config.PROCESSOR_HTTP_HOST,
     port: config.PROCESSOR_HTTP_PORT,
@@ -39,10 +40,12 @@ export async function startProcessor(config: Config, log: Logger) {
     metrics,
     health: processor,
     adminToken: config.PROCESSOR_ADMIN_TOKEN,
+    piiHasher: hasher,
     staleAfterMs: Math.max(config.PROCESSOR_POLL_INTERVAL_MS * 3, (config.PROCESSOR_LEASE_SECONDS + 30) * 1000),
   });
   const maintenanceTimer = startMaintenance(config, log, pool, warehouse, tenants);
   logStarted(config, log, warehouseDescription, server.address());
+  const arrivals = await listenForArrivals(config, log, processor);
   const running = processor.run();
   const jobsRunning = jobs.run();
 
@@ -50,6 +53,7 @@ export async function startProcessor(config: Config, log: Logger) {
   const shutdown = async (): Promise<void> => {
     processor.stop();
     jobs.stop();
+    await arrivals.close();
     const finished = await Promise.race([
       running.then(() => true),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), config.PROCESSOR_SHUTDOWN_GRACE_SECONDS * 1000).unref()),
@@ -74,6 +78,19 @@ function openPool(config: Config, log: Logger): pg.Pool {
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: POOL_SIZE, connectionTimeoutMillis: 10_000, query_timeout: 120_000, keepAlive: true });
   pool.on('error', (error) => log.warn('idle Postgres connection failed', { error }));
   return pool;
+}
+
+/** Arrivals wake the loop (LISTEN on a connection of its own, besides the pool); the poll stays the fallback. */
+async function listenForArrivals(config: Config, log: Logger, processor: Processor): Promise<ArrivalListener> {
+  const listener = new ArrivalListener({
+    connectionString: config.DATABASE_URL,
+    // pg_stat_activity shows whose it is; Postgres keeps 63 bytes of it.
+    applicationName: `boitata-arrivals ${config.processorId}`.slice(0, 63),
+    onArrival: () => processor.notify(),
+    log,
+  });
+  await listener.start();
+  return listener;
 }
 
 /** Tests stop the processor at a named stage (BOITATA_PROCESSOR_PAUSE_AT) to crash it there. */
@@ -105,7 +122,7 @@ async function assemble(config: Config, log: Logger, deps: { pool: pg.Pool; ware
   const hasher = new PiiHasher(config.PII_HASH_MODE, piiKey.key);
   const registry = new SchemaRegistry({ pool, poolSize: POOL_SIZE, warehouse, hook, matcher });
   const loader = new BatchLoader({ warehouse, registry, hook, hasher });
-  const metrics = new ProcessorMetrics(pool);
+  const metrics = new ProcessorMetrics(pool, { tenantLimit: config.PROCESSOR_METRICS_TENANT_LIMIT });
   const jobs = new JobWorker({
     pool,
     warehouse,
@@ -118,7 +135,7 @@ async function assemble(config: Config, log: Logger, deps: { pool: pg.Pool; ware
   });
   const queue = new QueueStore(pool, config.processorId, config.PROCESSOR_LEASE_SECONDS, tenants);
   const processor = new Processor({ queue, hook, loader, log, metrics, settings: processorSettings(config) });
-  return { processor, jobs, metrics };
+  return { processor, jobs, metrics, hasher };
 }
 
 function processorSettings(config: Config): ProcessorSettings {
@@ -128,6 +145,7 @@ function processorSettings(config: Config): ProcessorSettings {
     leaseSeconds: config.PROCESSOR_LEASE_SECONDS,
     maxAttempts: config.PROCESSOR_MAX_ATTEMPTS,
     lanes: config.PROCESSOR_LANES,
+    commitIntervalMs: config.PROCESSOR_COMMIT_INTERVAL_MS,
     claim: {
       rows: config.PROCESSOR_BATCH_MAX_ROWS,
       bytes: config.PROCESSOR_BATCH_MAX_BYTES,
@@ -153,6 +171,7 @@ function logStarted(config: Config, log: Logger, warehouse: string, address: Ret
     warehouse,
     batch_size: config.PROCESSOR_BATCH_SIZE,
     poll_interval_ms: config.PROCESSOR_POLL_INTERVAL_MS,
+    commit_interval_ms: config.PROCESSOR_COMMIT_INTERVAL_MS,
     model: config.AI_MODEL === undefined ? null : `${config.AI_MODEL} at ${redactUrl(config.AI_BASE_URL)}`,
     pii_hash: config.PII_HASH_MODE,
     http: typeof address === 'object' && address !== null ? `http://${address.address}:${address.port}` : null,

@@ -1,9 +1,14 @@
-// Detects which of the push payload formats a body uses and splits it into (table, rows) pairs. Pure.
-import { BoitataError, formatPath, type Problem } from './errors.ts';
+// Detects which of the push payload formats a body uses and splits it into (table, rows) pairs. Pure. Each shape is
+// checked with its zod contract (shared/contracts/push-body.ts); this file decides which shape a body is, and turns
+// the contract's issues into the refusal a sender reads.
+import type { z } from 'zod';
+import { envelopeSchema, multiTableSchema, rowsSchema, tableNameSchema } from './contracts/push-body.ts';
+import { describeType, isJsonObject, type JsonObject } from './contracts/json-value.ts';
+import { BoitataError, formatPath } from './errors.ts';
 import { assertRowCaps, assertTableCount } from './message-caps.ts';
-import { isValidTableName, TABLE_NAME_RULE } from './table-name.ts';
+import { TABLE_NAME_RULE } from './table-name.ts';
 
-export type JsonObject = { [key: string]: unknown };
+export { describeType, isJsonObject, type JsonObject } from './contracts/json-value.ts';
 
 export type PayloadFormat = 'array' | 'envelope' | 'multi_table' | 'object';
 
@@ -17,8 +22,12 @@ export interface DetectedPayload {
   tables: TableRows[];
 }
 
+type Issue = z.core.$ZodIssue;
+
+const MAX_REPORTED_PROBLEMS = 20;
+
 /**
- * How a push body is read (the README documents the same rules):
+ * How a push body is read — PUSH_FORMAT_RULES (shared/contracts/push-body.ts) says the same in the OpenAPI document:
  * 1. A JSON array is a flat array of rows; the table comes from `?table=` or `x-target-table`.
  * 2. An object with a `rows` array is an envelope; the table is its `table` field or the explicit table.
  *    An envelope may hold only `table` and `rows`.
@@ -70,7 +79,7 @@ export function detectPushPayload(body: unknown, explicitTable: string | undefin
   const entries = Object.entries(body);
   if (entries.every(([, value]) => Array.isArray(value))) {
     assertTableCount(entries.length);
-    const tables = readMultiTable(entries as Array<[string, unknown[]]>);
+    const tables = readMultiTable(body, entries as Array<[string, JsonObject[]]>);
     assertRowCaps(tables.map(({ table, rows }) => ({ rows, path: [table] })));
     return { format: 'multi_table', tables };
   }
@@ -85,79 +94,85 @@ export function detectPushPayload(body: unknown, explicitTable: string | undefin
   );
 }
 
+/** The envelope checked with envelopeSchema; its issues are told in the order a sender fixes them. */
 function readEnvelope(body: JsonObject, explicitTable: string | undefined, defaultTable: string | undefined): TableRows {
-  const extra = Object.keys(body).filter((key) => key !== 'table' && key !== 'rows');
+  const issues = issuesOf(envelopeSchema, body);
+  const extra = issues.flatMap((issue) => (issue.code === 'unrecognized_keys' ? issue.keys : []));
   if (extra.length > 0) {
     throw new BoitataError('ambiguous_payload', 'An envelope holds only "table" and "rows".', {
       problems: extra.map((key) => ({ path: formatPath([key]), message: 'unexpected field beside "rows"' })),
     });
   }
   const bodyTable = body['table'];
-  if (bodyTable !== undefined && typeof bodyTable !== 'string') {
+  if (issues.some((issue) => issue.path[0] === 'table' && issue.code === 'invalid_type')) {
     throw new BoitataError('invalid_payload', 'The envelope table must be a string.', {
       problems: [{ path: 'table', message: `expected a string, got ${describeType(bodyTable)}` }],
     });
   }
-  if (bodyTable !== undefined && explicitTable !== undefined && bodyTable !== explicitTable) {
+  if (typeof bodyTable === 'string' && explicitTable !== undefined && bodyTable !== explicitTable) {
     throw new BoitataError(
       'ambiguous_payload',
       `The envelope names table "${bodyTable}" but the request names "${explicitTable}": send one of them, or the same.`,
     );
   }
-  const table = bodyTable ?? explicitTable ?? defaultTable;
+  const table = (bodyTable as string | undefined) ?? explicitTable ?? defaultTable;
   if (table === undefined) {
     throw new BoitataError('ambiguous_payload', 'The envelope has no "table": add it, or pass ?table=NAME.', {
       problems: [{ path: 'table', message: 'required' }],
     });
   }
   assertTableName(table, 'table');
-  return { table, rows: readRows(body['rows'] as unknown[], ['rows']) };
+  assertRows(issues.filter((issue) => issue.path[0] === 'rows'));
+  return { table, rows: body['rows'] as JsonObject[] };
 }
 
-function readMultiTable(entries: Array<[string, unknown[]]>): TableRows[] {
-  const problems: Problem[] = [];
-  for (const [table] of entries) {
-    if (!isValidTableName(table)) problems.push({ path: formatPath([table]), message: TABLE_NAME_RULE });
-  }
-  if (problems.length > 0) {
-    throw new BoitataError('invalid_payload', 'A multi-table payload is keyed by table names.', { problems });
-  }
-  return entries.map(([table, rows]) => ({ table, rows: readRows(rows, [table]) }));
-}
-
-/** Checks that `rows` is a non-empty array of objects; `path` locates it in the body. */
-export function readRows(rows: unknown[], path: PropertyKey[]): JsonObject[] {
-  if (rows.length === 0) {
-    throw new BoitataError('empty_payload', 'There are no rows to ingest.', {
-      problems: [{ path: formatPath(path), message: 'the array is empty' }],
+/** The multi-table object checked with multiTableSchema: its keys first, then each table's rows in order. */
+function readMultiTable(body: JsonObject, entries: Array<[string, JsonObject[]]>): TableRows[] {
+  const issues = issuesOf(multiTableSchema, body);
+  const badKeys = issues.filter((issue) => issue.code === 'invalid_key');
+  if (badKeys.length > 0) {
+    throw new BoitataError('invalid_payload', 'A multi-table payload is keyed by table names.', {
+      problems: badKeys.map((issue) => ({ path: formatPath(issue.path), message: TABLE_NAME_RULE })),
     });
   }
-  const problems: Problem[] = [];
-  rows.forEach((row, index) => {
-    if (!isJsonObject(row)) {
-      problems.push({ path: formatPath([...path, index]), message: `a row must be an object, got ${describeType(row)}` });
-    }
-  });
-  if (problems.length > 0) {
-    throw new BoitataError('invalid_payload', 'Every row must be a JSON object.', { problems: problems.slice(0, 20) });
-  }
+  for (const [table] of entries) assertRows(issues.filter((issue) => issue.path[0] === table));
+  return entries.map(([table, rows]) => ({ table, rows }));
+}
+
+/** Checks that `rows` is a non-empty array of objects (rowsSchema); `path` locates it in the body. */
+export function readRows(rows: unknown[], path: PropertyKey[]): JsonObject[] {
+  assertRows(issuesOf(rowsSchema, rows), path);
   return rows as JsonObject[];
 }
 
+/**
+ * Refuses rows with rowsSchema's issues: an empty array, then each row that is not an object. Too many rows is the
+ * message caps' to tell (shared/message-caps.ts), with their own code. `prefix` locates the issues' paths in the body.
+ */
+function assertRows(issues: readonly Issue[], prefix: readonly PropertyKey[] = []): void {
+  const empty = issues.find((issue) => issue.code === 'too_small');
+  if (empty !== undefined) {
+    throw new BoitataError('empty_payload', 'There are no rows to ingest.', {
+      problems: [{ path: formatPath([...prefix, ...empty.path]), message: empty.message }],
+    });
+  }
+  const notObjects = issues.filter((issue) => issue.code === 'invalid_type');
+  if (notObjects.length > 0) {
+    throw new BoitataError('invalid_payload', 'Every row must be a JSON object.', {
+      problems: notObjects.slice(0, MAX_REPORTED_PROBLEMS).map((issue) => ({ path: formatPath([...prefix, ...issue.path]), message: issue.message })),
+    });
+  }
+}
+
 export function assertTableName(table: string, path: string): void {
-  if (!isValidTableName(table)) {
+  if (!tableNameSchema.safeParse(table).success) {
     throw new BoitataError('invalid_payload', `Invalid table name ${JSON.stringify(table)}.`, {
       problems: [{ path, message: TABLE_NAME_RULE }],
     });
   }
 }
 
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+function issuesOf(schema: z.ZodType, value: unknown): readonly Issue[] {
+  const result = schema.safeParse(value);
+  return result.success ? [] : result.error.issues;
 }

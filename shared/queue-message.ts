@@ -35,21 +35,28 @@ export interface TableReceipt {
   rows: number;
 }
 
-/** The 202 body of push, webhook and metrics. */
+/** The 202 body of push, webhook and metrics (200 with `status: 'landed'` when `Prefer: wait=N` saw it land). */
 export interface IngestReceipt {
   message_id: string;
-  /** `dead_lettered`: a verified provider delivery that breaks a content rule, stored with the reason in `error`. */
-  status: 'queued' | 'dead_lettered';
+  /**
+   * `dead_lettered`: a verified provider delivery that breaks a content rule, stored with the reason in `error`.
+   * `landed`: only in the 200 answer to `Prefer: wait=N`, never stored in the queue's `receipt`.
+   */
+  status: 'queued' | 'dead_lettered' | 'landed';
   tables: TableReceipt[];
   rows: number;
   error?: { code: string; message: string };
+  /** With `status: 'landed'`: when the processor committed the message's rows (ISO-8601). */
+  landed_at?: string;
+  /** With `status: 'landed'`: what landed, table by table; null when the processor that landed it did not record it. */
+  landed?: TableReceipt[] | null;
 }
 
-/** The 202 body of the events API, as seed 002 specifies, plus the queue message id. */
+/** The 202 body of the events API, as seed 002 specifies, plus the queue message id (`landed` in the 200 of `Prefer: wait=N`). */
 export interface EventReceipt {
   accepted: true;
   event_id: string;
-  status: 'stored';
+  status: 'stored' | 'landed';
   message_id: string;
 }
 

@@ -1,11 +1,14 @@
 // The per-credential gate, a SQLite-backed Durable Object: it admits a request (config cache, IP allowlist, token
-// bucket, signature, idempotency) and enqueues it through warm connections. The rules are admission-rules.ts.
+// bucket, signature, idempotency) and enqueues it through warm connections; it answers its credential's message
+// status reads and holds `Prefer: wait` requests until their messages land. The rules are admission-rules.ts.
 import { DurableObject } from 'cloudflare:workers';
 import { MAX_BODY_BYTES } from '../../shared/json-safety.ts';
 import { readEdgeConfig, type EdgeConfig } from '../config.ts';
-import { createSqlClient } from '../db/sql-client.ts';
+import { createSqlClient, type SqlClient } from '../db/sql-client.ts';
 import { createWebSocketSqlClient } from '../db/websocket-sql-client.ts';
+import { isMessageId, readMessageStatus } from '../queue/message-status-reader.ts';
 import { PostgresQueueWriter } from '../queue/postgres-queue-writer.ts';
+import { readSettledMessages } from '../queue/settled-messages.ts';
 import {
   authenticates,
   heldKeyAnswer,
@@ -34,13 +37,18 @@ import {
   type Gate,
   type IngestDecision,
   type MessageDraft,
+  type StatusDecision,
 } from './gate-protocol.ts';
 import { IdempotencyStore } from './idempotency-store.ts';
+import { LandingWatch, type LandingOutcome } from './landing-watch.ts';
 import { SignatureCheck } from './signature-check.ts';
 import { TokenBucket, type RateLimitState } from './token-bucket.ts';
 
 /** Batches in flight at once per gate, each on its own warm connection (opened on first use). */
 const WRITE_CONNECTIONS = 2;
+
+// A status read stores nothing: the enqueue's advice about Idempotency-Keys does not apply to it.
+const STATUS_UNAVAILABLE_MESSAGE = 'The queue database is unavailable, or did not answer in time; read the message status again later.';
 
 export class CredentialGate extends DurableObject implements Gate {
   private readonly idempotency: IdempotencyStore;
@@ -50,6 +58,11 @@ export class CredentialGate extends DurableObject implements Gate {
   private signatures: SignatureCheck;
   /** Not private: tests swap its writers to simulate Postgres going down. */
   readonly batcher: EnqueueBatcher;
+  /** Status reads go over HTTP, like config reads: one round trip each, no connection kept for them. */
+  private statusReads: SqlClient;
+  /** The landing watch's own warm connection (closed after a minute without waiting requests). */
+  private watchSql: SqlClient;
+  private readonly landings: LandingWatch;
 
   constructor(ctx: DurableObjectState, env: object) {
     super(ctx, env);
@@ -59,6 +72,11 @@ export class CredentialGate extends DurableObject implements Gate {
     this.signatures = new SignatureCheck(this.edgeConfig);
     // Writes go over connections kept warm in this object; the rare config reads use the HTTP path.
     this.batcher = new EnqueueBatcher(Array.from({ length: WRITE_CONNECTIONS }, () => new PostgresQueueWriter(createWebSocketSqlClient(this.edgeConfig))));
+    this.statusReads = createSqlClient(this.edgeConfig);
+    this.watchSql = createWebSocketSqlClient(this.edgeConfig);
+    this.landings = new LandingWatch((ids, deadlineAt) => readSettledMessages(this.watchSql, ids, { deadlineAt }), {
+      onPollFailure: (error) => logGateFailure('landing poll failed', asGateFailure(error), {}),
+    });
   }
 
   /**
@@ -70,6 +88,8 @@ export class CredentialGate extends DurableObject implements Gate {
     this.signatures = new SignatureCheck(this.edgeConfig);
     this.configs.reset(configSource(this.edgeConfig));
     this.batcher.replaceWriters(() => new PostgresQueueWriter(createWebSocketSqlClient(this.edgeConfig)));
+    this.statusReads = createSqlClient(this.edgeConfig);
+    this.watchSql = createWebSocketSqlClient(this.edgeConfig);
   }
 
   async admit(request: AdmitRequest): Promise<AdmitDecision> {
@@ -153,6 +173,36 @@ export class CredentialGate extends DurableObject implements Gate {
 
   async release(key: string): Promise<void> {
     this.idempotency.release(key);
+  }
+
+  async messageStatus(request: AdmitRequest, messageId: string): Promise<StatusDecision> {
+    const deadlineAt = Date.now() + this.edgeConfig.databaseDeadlineMs;
+    const known = await this.authenticated(request, deadlineAt);
+    if (known.kind === 'reject') return known;
+    const { config } = known;
+    const refused = ipRefusal(known.allowlist, request.clientIp);
+    if (refused !== undefined) return refused;
+    const now = Date.now();
+    const taken = this.bucketFor(config.rateLimitPerMinute, now).take(now);
+    if (!taken.allowed) return rateLimited(config.rateLimitPerMinute, taken);
+    const rateLimit = taken.state;
+    // A malformed id is not found like any other: it costs the same token and gets the same answer.
+    if (!isMessageId(messageId)) return { kind: 'not_found', rateLimit };
+    try {
+      const scope = { messageId, tenantId: config.tenantId, idempotencyScope: config.idempotencyScope };
+      const status = await readMessageStatus(this.statusReads, scope, { deadlineAt });
+      return status === null ? { kind: 'not_found', rateLimit } : { kind: 'found', status, rateLimit };
+    } catch (error) {
+      const failure = asGateFailure(error);
+      logGateFailure('message status unreadable', failure, { tenant: config.tenantId });
+      const message = failure.code === 'database_unavailable' ? STATUS_UNAVAILABLE_MESSAGE : failure.message;
+      return { kind: 'reject', code: failure.code, message, rateLimit, ...retryAfter(failure) };
+    }
+  }
+
+  async awaitLanding(messageId: string, waitMs: number): Promise<LandingOutcome> {
+    if (!isMessageId(messageId)) return { kind: 'timeout' };
+    return this.landings.wait(messageId, waitMs);
   }
 
   override async alarm(): Promise<void> {

@@ -1,9 +1,11 @@
 // What a Worker asks a credential's gate and what it answers: plain data, so it crosses the RPC boundary as is.
 import type { CredentialKind } from '../../shared/credential-format.ts';
 import type { ErrorCode } from '../../shared/errors.ts';
+import type { MessageStatus } from '../../shared/message-status.ts';
 import type { InboundMessage } from '../../shared/queue-message.ts';
 import type { HeaderMap, VerifyPreset } from '../../shared/webhooks/presets.ts';
 import type { StoredResponse } from './idempotency-store.ts';
+import type { LandingOutcome } from './landing-watch.ts';
 import type { RateLimitState } from './token-bucket.ts';
 
 export interface AdmitRequest {
@@ -95,6 +97,15 @@ export type EnqueueOutcome =
 
 export type IngestDecision = Exclude<AdmitDecision, { kind: 'proceed' }> | { kind: 'stored'; body: string; replayed: boolean; rateLimit: RateLimitState };
 
+/**
+ * A message status read: the message, or `not_found` for any id this credential may not see (unknown, malformed,
+ * another tenant's or credential's, pruned by retention), or the refusal of the read itself.
+ */
+export type StatusDecision =
+  | { kind: 'found'; status: MessageStatus; rateLimit: RateLimitState }
+  | { kind: 'not_found'; rateLimit: RateLimitState }
+  | Extract<AdmitDecision, { kind: 'reject' }>;
+
 /** The gate as the Worker sees it; the Durable Object stub satisfies it. */
 export interface Gate {
   admit(request: AdmitRequest): Promise<AdmitDecision>;
@@ -119,6 +130,16 @@ export interface Gate {
   bodyLimit(request: AdmitRequest): Promise<{ kind: 'limit'; bytes: number } | Extract<AdmitDecision, { kind: 'reject' }>>;
   /** Forgets an in-flight Idempotency-Key whose request was refused after admission. */
   release(key: string): Promise<void>;
+  /**
+   * GET /v1/ingest/messages/{id}: authenticates like admit() (no Idempotency-Key, no signature), takes a token from
+   * the credential's rate limit, and reads the message within the credential's tenant and idempotency scope.
+   */
+  messageStatus(request: AdmitRequest, messageId: string): Promise<StatusDecision>;
+  /**
+   * `Prefer: wait=N`: holds until the message this gate just stored (or replayed) has landed or died, or `waitMs`
+   * passed. One batched poll per gate serves every waiting request (landing-watch.ts).
+   */
+  awaitLanding(messageId: string, waitMs: number): Promise<LandingOutcome>;
 }
 
 export interface GateDirectory {

@@ -17,8 +17,10 @@ import {
   type Principal,
 } from '../gate/gate-protocol.ts';
 import { readBodyBytes } from '../http/read-json-body.ts';
+import { headersFor, rejection } from './gate-answer.ts';
+import { fingerprint, readIdempotencyKey, withHeaders, type IngestDeps } from './ingest-flow.ts';
+import { landingWaitOf, settleWaiting, type LandingWait } from './landing-answer.ts';
 import { prepareDelivery, presetNamedBy, storedAsBase64, type PreparedDelivery } from './prepare-delivery.ts';
-import { fingerprint, headersFor, readIdempotencyKey, rejection, settle, withHeaders, type IngestDeps } from './ingest-flow.ts';
 
 export interface DeliveryTarget {
   token: string;
@@ -46,6 +48,8 @@ interface Delivery {
   headers: HeaderMap;
   idempotencyHeader: string | undefined;
   messageId: string;
+  /** `Prefer: wait=N`: the answer waits for the landing. */
+  wait: LandingWait | undefined;
 }
 
 type Admitted = Extract<AdmitDecision, { kind: 'proceed' }>;
@@ -55,6 +59,7 @@ export async function receiveDelivery(c: Context, deps: IngestDeps, target: Deli
   if (!isWellFormedCredential('ingest', target.token) || tenantHeader === '') {
     throw new BoitataError('unauthorized', UNAUTHORIZED_MESSAGE);
   }
+  const wait = landingWaitOf(c.req.header('prefer'));
   const hashHex = await credentialDigest(target.token);
   const gate = deps.gates.gateFor('ingest', hashHex);
   const base: AdmitRequest = { kind: 'ingest', hashHex, clientIp: c.req.header('cf-connecting-ip') ?? null, tenantClaim: tenantHeader ?? null };
@@ -65,13 +70,14 @@ export async function receiveDelivery(c: Context, deps: IngestDeps, target: Deli
     headers: headerMap(c.req.raw.headers),
     idempotencyHeader: c.req.header('idempotency-key'),
     messageId: crypto.randomUUID(),
+    wait,
   };
 
   const early = await inOneRoundTrip(delivery, target);
   if (early instanceof Response) return early;
   const decision = early ?? (await gate.admit({ ...base, signature: { headers: delivery.headers, body: delivery.bytes } }));
   const rateHeaders = headersFor(decision.rateLimit);
-  if (decision.kind !== 'proceed') return settle(decision, rateHeaders);
+  if (decision.kind !== 'proceed') return settleWaiting(gate, decision, rateHeaders, wait);
   return storeAdmitted(delivery, target, decision.principal, rateHeaders);
 }
 
@@ -117,7 +123,7 @@ async function inOneRoundTrip(delivery: Delivery, target: DeliveryTarget): Promi
   if (decision.kind === 'proceed') return decision;
   // Postgres refused a value: storeAdmitted keeps the delivery as a dead letter, after admit() is asked again.
   if (decision.kind === 'reject' && decision.code === 'invalid_payload') return undefined;
-  return settle(decision, headersFor(decision.rateLimit));
+  return settleWaiting(delivery.gate, decision, headersFor(decision.rateLimit), delivery.wait);
 }
 
 /** An admitted delivery prepared for the connection's preset and tables, and stored (as a dead letter if it must). */
@@ -139,9 +145,10 @@ async function storeAdmitted(delivery: Delivery, target: DeliveryTarget, princip
   if (outcome.kind === 'reject' && outcome.code === 'invalid_payload') {
     // Postgres refused a value (a number jsonb cannot hold): the verified delivery is kept as a dead letter anyway.
     const kept = storedAsBase64(delivery.bytes, prepared.provenance, prepared.targetTable, 'invalid_payload', outcome.message);
-    return settle(await delivery.gate.enqueue(completeMessage(await draftFor(delivery, kept, explicitTable), principal)), rateHeaders);
+    const keptOutcome = await delivery.gate.enqueue(completeMessage(await draftFor(delivery, kept, explicitTable), principal));
+    return settleWaiting(delivery.gate, keptOutcome, rateHeaders, delivery.wait);
   }
-  return settle(outcome, rateHeaders);
+  return settleWaiting(delivery.gate, outcome, rateHeaders, delivery.wait);
 }
 
 async function draftFor(delivery: Delivery, message: PreparedMessage, explicitTable: string | undefined): Promise<MessageDraft> {

@@ -1,22 +1,16 @@
-// The flow every ingestion endpoint shares: authenticate, read the body, pass the gate, enqueue durably, answer.
+// The flow every ingestion endpoint shares: authenticate, read the body, pass the gate, enqueue durably, answer (after
+// the landing, when the sender asked to wait).
 import type { Context } from 'hono';
 import { isWellFormedCredential, type CredentialKind } from '../../shared/credential-format.ts';
 import { BoitataError } from '../../shared/errors.ts';
 import type { PayloadFormat } from '../../shared/push-format.ts';
 import type { Endpoint, Receipt } from '../../shared/queue-message.ts';
 import { credentialDigest, sha256Hex } from '../auth/secrets.ts';
-import {
-  completeMessage,
-  UNAUTHORIZED_MESSAGE,
-  type AdmitRequest,
-  type EnqueueOutcome,
-  type GateDirectory,
-  type IngestDecision,
-  type MessageDraft,
-} from '../gate/gate-protocol.ts';
-import { rateLimitHeaders, type RateLimitState } from '../gate/token-bucket.ts';
+import { completeMessage, UNAUTHORIZED_MESSAGE, type AdmitRequest, type GateDirectory, type MessageDraft } from '../gate/gate-protocol.ts';
 import { assertJsonContentType, decodeJsonBody, readBodyBytes, type JsonBody } from '../http/read-json-body.ts';
 import { MAX_BODY_BYTES } from '../../shared/json-safety.ts';
+import { headersFor } from './gate-answer.ts';
+import { landingWaitOf, settleWaiting } from './landing-answer.ts';
 
 export interface IngestDeps {
   gates: GateDirectory;
@@ -86,6 +80,7 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
   if (secret === undefined || !isWellFormedCredential(spec.kind, secret) || spec.tenantClaim === '' || spec.tenantClaim === null) {
     throw new BoitataError('unauthorized', UNAUTHORIZED_MESSAGE);
   }
+  const wait = landingWaitOf(c.req.header('prefer'));
   const hashHex = await credentialDigest(secret);
   // Body problems are reported after authentication, so an unauthenticated caller learns nothing from them.
   const request = await readRequest(c, spec);
@@ -96,7 +91,7 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
   if (request.body.kind === 'message') {
     const decision = await gate.admitAndEnqueue(admitRequest, draftOf(spec.endpoint, request.body, request.idempotency));
     if (decision.kind === 'reject' && decision.signatureRequired && spec.asDelivery) return spec.asDelivery(request.bytes);
-    return settle(decision, headersFor(decision.rateLimit));
+    return settleWaiting(gate, decision, headersFor(decision.rateLimit), wait);
   }
 
   // A refused body, or one waiting for the default table: admission first, so a bad credential is still a 401.
@@ -107,7 +102,7 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
     return spec.asDelivery(request.bytes);
   }
   const headers = headersFor(decision.rateLimit);
-  if (decision.kind !== 'proceed') return settle(decision, headers);
+  if (decision.kind !== 'proceed') return settleWaiting(gate, decision, headers, wait);
   if (request.body.kind === 'refused') throw withHeaders(request.body.error, headers);
 
   const defaultTable = decision.principal.defaultTable ?? undefined;
@@ -115,7 +110,7 @@ export async function ingest(c: Context, deps: IngestDeps, spec: IngestSpec): Pr
     if (request.idempotency !== undefined) await gate.release(request.idempotency.key).catch(() => undefined);
   });
   const draft = draftOf(spec.endpoint, prepared, request.idempotency);
-  return settle(await gate.enqueue(completeMessage(draft, decision.principal)), headers);
+  return settleWaiting(gate, await gate.enqueue(completeMessage(draft, decision.principal)), headers, wait);
 }
 
 /**
@@ -183,37 +178,6 @@ function draftOf(endpoint: Endpoint, message: PreparedMessage, idempotency: Read
     provenance: null,
     deadOnArrival: null,
   };
-}
-
-/** The response for a gate's final word: thrown for a rejection, a 202 for a stored or replayed message. */
-export function settle(decision: IngestDecision | EnqueueOutcome, headers: Record<string, string>): Response {
-  switch (decision.kind) {
-    case 'reject':
-      throw rejection(decision, headers);
-    case 'replay':
-      return answer(decision.response.body, true, headers);
-    case 'stored':
-      return answer(decision.body, decision.replayed, headers);
-  }
-}
-
-export function headersFor(rateLimit: RateLimitState | undefined): Record<string, string> {
-  return rateLimit === undefined ? {} : rateLimitHeaders(rateLimit);
-}
-
-export function rejection(
-  decision: { code: BoitataError['code']; message: string; retryAfterSeconds?: number },
-  headers: Record<string, string>,
-): BoitataError {
-  if (decision.retryAfterSeconds !== undefined) headers['Retry-After'] = String(decision.retryAfterSeconds);
-  return new BoitataError(decision.code, decision.message, { headers });
-}
-
-/** A 202 with the receipt; `replayed` marks an answer repeated for a retried Idempotency-Key. */
-export function answer(body: string, replayed: boolean, headers: Record<string, string>): Response {
-  const responseHeaders: Record<string, string> = { ...headers, 'content-type': 'application/json' };
-  if (replayed) responseHeaders['Idempotent-Replayed'] = 'true';
-  return new Response(body, { status: 202, headers: responseHeaders });
 }
 
 export function readIdempotencyKey(header: string | undefined): string | undefined {

@@ -2,7 +2,8 @@
 import type { Hono } from 'hono';
 import { BoitataError, formatPath, type Problem } from '../../shared/errors.ts';
 import { assertRowCaps } from '../../shared/message-caps.ts';
-import { assertTableName, describeType, isJsonObject, readRows, type JsonObject } from '../../shared/push-format.ts';
+import { itemKeyHeaderSchema, itemKeyValueSchema, rowSchema } from '../../shared/contracts/push-body.ts';
+import { assertTableName, describeType, readRows, type JsonObject } from '../../shared/push-format.ts';
 import { buildIngestReceipt } from '../../shared/queue-message.ts';
 import { bearerToken } from '../auth/credential-source.ts';
 import { ingest, type IngestDeps } from '../ingest/ingest-flow.ts';
@@ -19,7 +20,8 @@ export function registerWebhookRoute(app: Hono, deps: IngestDeps): void {
       prepare(body) {
         assertTableName(stream, 'stream');
         const value = body.value;
-        const rows = Array.isArray(value) ? readRows(value, []) : isJsonObject(value) ? [value] : undefined;
+        // The shapes of webhookBodySchema (shared/contracts/push-body.ts), checked one at a time so each refusal says which.
+        const rows = Array.isArray(value) ? readRows(value, []) : rowSchema.safeParse(value).success ? [value as JsonObject] : undefined;
         if (rows === undefined) {
           throw new BoitataError('invalid_payload', 'Send one JSON object or an array of objects.', {
             problems: [{ path: '$', message: `expected an object or an array, got ${describeType(value)}` }],
@@ -44,7 +46,7 @@ export function registerWebhookRoute(app: Hono, deps: IngestDeps): void {
 
 /** Every row must carry the X-Item-Key field with a string or number: it is the key rows are upserted on. */
 function assertItemKey(itemKey: string, rows: JsonObject[], isArray: boolean): void {
-  if (!/^[^\s]{1,256}$/.test(itemKey)) {
+  if (!itemKeyHeaderSchema.safeParse(itemKey).success) {
     throw new BoitataError('invalid_payload', 'X-Item-Key must name a field (1-256 characters, no spaces).', {
       problems: [{ path: 'headers.X-Item-Key', message: 'expected a field name' }],
     });
@@ -52,7 +54,7 @@ function assertItemKey(itemKey: string, rows: JsonObject[], isArray: boolean): v
   const problems: Problem[] = [];
   rows.forEach((row, index) => {
     const key = row[itemKey];
-    if (typeof key !== 'string' && !(typeof key === 'number' && Number.isFinite(key))) {
+    if (!itemKeyValueSchema.safeParse(key).success) {
       const path = formatPath(isArray ? [index, itemKey] : [itemKey]);
       problems.push({ path, message: `X-Item-Key "${itemKey}" needs a string or number here, got ${describeType(key)}` });
     }

@@ -5,10 +5,11 @@ import type pg from 'pg';
 import { BoitataError } from '../../shared/errors.ts';
 import type { ProcessorMetrics } from '../metrics.ts';
 import { STATUS_DATABASE_DEADLINE_MS, withDatabaseDeadline } from './database-deadline.ts';
-import { redactReason } from './redact-reason.ts';
+import { redactReason } from '../../shared/redact-reason.ts';
 import { readColumnWarnings, readTables, readTenant, readTenantsPage, type ColumnWarning, type TableStatus, type TenantRow } from './status-catalog.ts';
 import { pageCount, STATUS_LIMITS as L, type StatusView } from './status-view.ts';
 import { fillThroughput, type BucketCount, type Throughput } from './throughput.ts';
+import { readTenantHealth, TENANT_HEALTH_PAGE_ROWS, TENANT_HEALTH_WINDOW_SECONDS, type TenantHealthReport } from './tenant-health.ts';
 
 export type { AliasStatus, ColumnStatus, ColumnWarning, TableStatus } from './status-catalog.ts';
 
@@ -72,6 +73,8 @@ export interface StatusSnapshot {
   /** a tenant's view: a page of its tables with their first columns and aliases; a table's view: the table with a page of its columns and aliases */
   tables: Paged<TableStatus> | null;
   replay: { enabled: boolean };
+  /** the worst tenants (PROCESSOR_METRICS_TENANT_LIMIT, at most TENANT_HEALTH_PAGE_ROWS; the rest as `_other`), as on /metrics; a tenant's view: that tenant */
+  tenant_health: TenantHealthReport;
 }
 
 export const THROUGHPUT_BUCKET_SECONDS = 30;
@@ -121,7 +124,7 @@ export async function loadStatusSnapshot(
     // One snapshot of the database: the per-tenant figures add up to the totals.
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
-      const snapshot = await readSnapshot(client, view, processor, options.replayEnabled);
+      const snapshot = await readSnapshot(client, view, processor, options.replayEnabled, metrics.tenantLimit);
       await client.query('COMMIT');
       return snapshot;
     } catch (error) {
@@ -131,7 +134,13 @@ export async function loadStatusSnapshot(
   });
 }
 
-async function readSnapshot(client: pg.PoolClient, view: StatusView, processor: ProcessorCounters, replayEnabled: boolean): Promise<StatusSnapshot> {
+async function readSnapshot(
+  client: pg.PoolClient,
+  view: StatusView,
+  processor: ProcessorCounters,
+  replayEnabled: boolean,
+  tenantLimit: number,
+): Promise<StatusSnapshot> {
   // A slow (not frozen) database ends the reads itself, inside the client-side deadline.
   await client.query(`SET LOCAL statement_timeout = ${STATUS_DATABASE_DEADLINE_MS}`);
   const tenantId = view.kind === 'overview' ? null : view.tenant;
@@ -174,6 +183,11 @@ async function readSnapshot(client: pg.PoolClient, view: StatusView, processor: 
     },
     tables,
     replay: { enabled: replayEnabled },
+    tenant_health: await readTenantHealth(client, {
+      limit: Math.min(tenantLimit, TENANT_HEALTH_PAGE_ROWS),
+      windowSeconds: TENANT_HEALTH_WINDOW_SECONDS,
+      tenant: tenantId,
+    }),
   };
 }
 

@@ -6,12 +6,13 @@ import type { DeadLetterStatus, StatusSnapshot } from './status-data.ts';
 import { viewQuery } from './status-view.ts';
 import { REFRESH_SECONDS, STATUS_PAGE_CSS, STATUS_PAGE_SCRIPT } from './status-page-assets.ts';
 import { formatRate, renderThroughputChart } from './throughput-chart.ts';
+import { renderTenantHealth } from './tenant-health-view.ts';
 
 export { formatAge };
 
 export function renderStatusPage(snapshot: StatusSnapshot): string {
   return renderDocument(
-    html`<main>${renderSummary(snapshot)}${renderColumnWarnings(snapshot)}${renderCatalog(snapshot)}${renderDeadLetters(snapshot)}</main>`,
+    html`<main>${renderSummary(snapshot)}${renderTenantHealth(snapshot.tenant_health, snapshot.view.tenant)}${renderColumnWarnings(snapshot)}${renderCatalog(snapshot)}${renderDeadLetters(snapshot)}</main>`,
     snapshot.generated_at,
     snapshot.replay.enabled,
   );
@@ -55,7 +56,7 @@ ${html`<header><h1>Boitatá processor status</h1>
 ${admin}</header>
 <div id="notice" role="status" data-testid="notice" hidden></div>
 ${main}
-<footer>The same data as JSON: <a href="/status.json">/status.json</a> · Prometheus: <a href="/metrics">/metrics</a> · liveness: <a href="/health">/health</a></footer>`}
+<footer>Find a message: <a href="/messages" data-testid="message-search-link">message search</a> · The same data as JSON: <a href="/status.json">/status.json</a> · Prometheus: <a href="/metrics">/metrics</a> · liveness: <a href="/health">/health</a></footer>`}
 <script>${STATUS_PAGE_SCRIPT}</script>
 </body></html>
 `;

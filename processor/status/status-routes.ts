@@ -6,7 +6,7 @@ import type { ProcessorMetrics } from '../metrics.ts';
 import { assertNever } from '../../shared/assert-never.ts';
 import { replayDeadLetters } from '../queue/dead-letters.ts';
 import { createAdminGuard } from './admin-token.ts';
-import { redactReason } from './redact-reason.ts';
+import { redactReason } from '../../shared/redact-reason.ts';
 import { loadStatusSnapshot } from './status-data.ts';
 import { parseStatusView, type StatusView } from './status-view.ts';
 import { STATUS_PAGE_CSP } from './status-page-assets.ts';

@@ -122,3 +122,22 @@ export function send(
 }
 
 export const pushPath = (token: string, query = '') => `/v1/ingest/push/${token}${query}`;
+
+/** The real processor lands (or dead-letters) the tenant's pending messages; answers the count per queue status. */
+export const landMessages = (tenant: string) => fixture<Record<string, number>>('/messages/land', { tenant });
+
+/** The real processor claims the tenant's pending messages and holds them in flight (`processing`). */
+export const claimMessages = (tenant: string, leaseSeconds = 60) => fixture<{ claimed: number }>('/messages/claim', { tenant, leaseSeconds });
+
+export const messagePath = (messageId: string) => `/v1/ingest/messages/${messageId}`;
+
+/** Waits (bounded) until the tenant has this many messages in the queue: a concurrent request has stored its own. */
+export async function untilStored(tenant: string, count = 1, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await query<{ n: number }>('SELECT count(*)::int AS n FROM boitata_inbound_queue WHERE tenant_id = $1', [tenant]);
+    if ((row?.n ?? 0) >= count) return;
+    if (Date.now() > deadline) throw new Error(`tenant ${tenant} has ${row?.n ?? 0} of ${count} messages after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,6 +1,6 @@
 // A loopback HTTP service through which tests inside workerd provision real tenants, connections and keys,
-// and read the real queue, using the same code as the `boitata` CLI — and get provider signatures made in Node by
-// the providers' own libraries, which do not run in workerd.
+// and read the real queue, using the same code as the `boitata` CLI — get provider signatures made in Node by
+// the providers' own libraries, which do not run in workerd — and land messages with the real processor.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
@@ -10,6 +10,7 @@ import { addTenant } from '../../cli/tenants.ts';
 import { rotateSigningSecret } from '../../cli/signing-secrets.ts';
 import type { SecretsKeyring } from '../../shared/secret-box.ts';
 import type { VerifyPreset } from '../../shared/webhooks/presets.ts';
+import { createProcessorFixture } from './processor-fixture.ts';
 import { providerSignature, type SignOptions } from './provider-signatures.ts';
 
 export interface FixtureServer {
@@ -21,6 +22,7 @@ type Handler = (body: Record<string, unknown>) => Promise<unknown>;
 
 /** `keyring` seals signing secrets (`verify` + `signingSecret`) with the run's BOITATA_SECRETS_KEY, as the CLI does. */
 export async function startFixtureServer(db: pg.Pool, keyring: SecretsKeyring): Promise<FixtureServer> {
+  const processor = createProcessorFixture(db);
   const routes: Record<string, Handler> = {
     '/tenants': (body) => addTenant(db, { id: String(body['id']) }).catch(ignoreExisting),
     // {tenant, name, table?, allowedIps?, rateLimitPerMinute?, verify?: {preset, options?}, signingSecret?, maxBodyBytes?}
@@ -38,6 +40,10 @@ export async function startFixtureServer(db: pg.Pool, keyring: SecretsKeyring): 
     '/keys/revoke': (body) => revokeApiKey(db, String(body['id'])),
     '/keys/rotate': (body) => rotateApiKey(db, String(body['id']), Number(body['overlapSeconds'])),
     '/query': async (body) => (await db.query(String(body['sql']), (body['params'] as unknown[]) ?? [])).rows,
+    // {tenant}: the real processor lands (or dead-letters) the tenant's pending messages; answers the count per status
+    '/messages/land': (body) => processor.land(String(body['tenant'])),
+    // {tenant, leaseSeconds}: the real processor's claim, held: the tenant's pending messages are `processing`
+    '/messages/claim': (body) => processor.claim(String(body['tenant']), Number(body['leaseSeconds'] ?? 60)),
   };
   const respond = async (req: IncomingMessage, res: ServerResponse) => {
     const handler = routes[req.url ?? ''];
@@ -59,7 +65,10 @@ export async function startFixtureServer(db: pg.Pool, keyring: SecretsKeyring): 
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await processor.close();
+    },
   };
 }
 

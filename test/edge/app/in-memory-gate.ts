@@ -1,5 +1,6 @@
 // The gate port kept in memory for createApp tests: admits the credentials it was given, keeps Idempotency-Keys as the
-// Durable Object does, writes through a QueueWriter, and records every call the Worker makes (one call, one RPC).
+// Durable Object does, writes through a QueueWriter, reads and awaits messages in it, and records every call the
+// Worker makes (one call, one RPC).
 import { credentialDigest } from '../../../edge/auth/secrets.ts';
 import {
   completeMessage,
@@ -15,8 +16,12 @@ import {
   type IngestDecision,
   type MessageDraft,
   type Principal,
+  type StatusDecision,
 } from '../../../edge/gate/gate-protocol.ts';
-import type { QueueWriter } from '../../../edge/queue/queue-writer.ts';
+import type { LandingOutcome } from '../../../edge/gate/landing-watch.ts';
+import { isMessageId } from '../../../edge/queue/message-status-reader.ts';
+import { MAX_WAIT_SECONDS } from '../../../shared/message-status.ts';
+import type { InMemoryQueueWriter } from './in-memory-queue-writer.ts';
 import type { CredentialKind } from '../../../shared/credential-format.ts';
 import { MAX_BODY_BYTES } from '../../../shared/json-safety.ts';
 import type { VerifyPreset } from '../../../shared/webhooks/presets.ts';
@@ -31,7 +36,7 @@ export interface FakeCredential {
   verifyPreset?: VerifyPreset;
 }
 
-export type GateCall = { method: keyof Gate; request?: AdmitRequest; message?: DeadlinedMessage; key?: string };
+export type GateCall = { method: keyof Gate; request?: AdmitRequest; message?: DeadlinedMessage; key?: string; messageId?: string };
 
 type Reject = Extract<AdmitDecision, { kind: 'reject' }>;
 
@@ -44,9 +49,9 @@ export class InMemoryGate implements Gate {
   /** When set, admission of a known credential answers this instead (a rate limit, a database that is down). */
   rejectAdmission: Reject | undefined;
   private readonly credential: (FakeCredential & { hashHex: string }) | undefined;
-  private readonly writer: QueueWriter;
+  private readonly writer: InMemoryQueueWriter;
 
-  constructor(credential: (FakeCredential & { hashHex: string }) | undefined, writer: QueueWriter) {
+  constructor(credential: (FakeCredential & { hashHex: string }) | undefined, writer: InMemoryQueueWriter) {
     this.credential = credential;
     this.writer = writer;
   }
@@ -86,6 +91,43 @@ export class InMemoryGate implements Gate {
   async release(key: string): Promise<void> {
     this.calls.push({ method: 'release', key });
     if (this.keys.get(key)?.body === undefined) this.keys.delete(key);
+  }
+
+  async messageStatus(request: AdmitRequest, messageId: string): Promise<StatusDecision> {
+    this.calls.push({ method: 'messageStatus', request, messageId });
+    const refused = this.authenticate(request) ?? this.rejectAdmission;
+    if (refused !== undefined) return refused;
+    const rateLimit = { ...RATE_LIMIT };
+    const principal = this.principal();
+    const message = this.writer.stored.find(
+      (m) => isMessageId(messageId) && m.messageId === messageId && m.tenantId === principal.tenantId && m.idempotencyScope === principal.idempotencyScope,
+    );
+    if (message === undefined) return { kind: 'not_found', rateLimit };
+    const landing = this.writer.landings.get(messageId);
+    const accepted = 'tables' in message.receipt ? message.receipt.tables : [{ table: message.targetTable ?? '', rows: message.rowCount }];
+    const status = {
+      message_id: messageId,
+      state: landing === undefined ? ('queued' as const) : ('landed' as const),
+      accepted,
+      landed: landing?.landed ?? null,
+      received_at: '2026-01-01T00:00:00.000Z',
+      landed_at: landing?.landedAt ?? null,
+      attempts: landing === undefined ? 0 : 1,
+      dead: null,
+    };
+    return { kind: 'found', status, rateLimit };
+  }
+
+  /** Watches the writer's `landings` (what a processor landed) until the message is there or the wait ran out. */
+  async awaitLanding(messageId: string, waitMs: number): Promise<LandingOutcome> {
+    this.calls.push({ method: 'awaitLanding', messageId });
+    const until = Date.now() + Math.min(waitMs, MAX_WAIT_SECONDS * 1000);
+    for (;;) {
+      const landing = this.writer.landings.get(messageId);
+      if (landing !== undefined) return { kind: 'landed', ...landing };
+      if (Date.now() >= until) return { kind: 'timeout' };
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10, until - Date.now())));
+    }
   }
 
   private authenticate(request: AdmitRequest): Reject | undefined {
@@ -167,9 +209,9 @@ export class InMemoryGate implements Gate {
 export class InMemoryGateDirectory implements GateDirectory {
   private readonly gates = new Map<string, InMemoryGate>();
   private readonly credentials = new Map<string, FakeCredential & { hashHex: string }>();
-  private readonly writer: QueueWriter;
+  private readonly writer: InMemoryQueueWriter;
 
-  constructor(writer: QueueWriter) {
+  constructor(writer: InMemoryQueueWriter) {
     this.writer = writer;
   }
 

@@ -1,12 +1,15 @@
 // The queue port kept in memory for createApp tests: an array of messages, unique per (scope, Idempotency-Key) as the
-// real table's index makes them, and a switch that makes every write fail as a Postgres that is down does.
+// real table's index makes them, a switch that makes every write fail as a Postgres that is down does, and what a
+// processor landed (set by the test).
 import type { EnqueueResult, QueueWriter } from '../../../edge/queue/queue-writer.ts';
-import type { InboundMessage } from '../../../shared/queue-message.ts';
+import type { InboundMessage, TableReceipt } from '../../../shared/queue-message.ts';
 
 export class InMemoryQueueWriter implements QueueWriter {
   readonly stored: InboundMessage[] = [];
   /** When set, every write rejects with it (nothing is stored). */
   failure: unknown = undefined;
+  /** Messages landed, by message id: a test lands one by setting it. */
+  readonly landings = new Map<string, { landedAt: string; landed: TableReceipt[] | null }>();
 
   async enqueueBatch(messages: readonly InboundMessage[]): Promise<EnqueueResult[]> {
     if (this.failure !== undefined) throw this.failure;

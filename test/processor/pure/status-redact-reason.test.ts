@@ -1,6 +1,6 @@
 // Pure: dead-letter reasons lose every value they quote before the status page shows them.
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactReason } from '../../../processor/status/redact-reason.ts';
+import { REDACTED, redactReason } from '../../../shared/redact-reason.ts';
 
 const R = REDACTED;
 

@@ -9,6 +9,7 @@ import { STATUS_LIMITS } from '../../../processor/status/status-view.ts';
 import { formatAge, renderStatusPage } from '../../../processor/status/status-page.ts';
 import { fillThroughput } from '../../../processor/status/throughput.ts';
 import { formatRate, niceCeiling, renderThroughputChart } from '../../../processor/status/throughput-chart.ts';
+import { foldOtherTenants } from '../../../processor/status/tenant-health-rank.ts';
 
 const NOW = new Date('2026-06-12T10:00:00.000Z');
 const EVIL = '<script>alert("x")</script>';
@@ -73,6 +74,7 @@ function snapshot(replay: boolean): StatusSnapshot {
       ],
     },
     replay: { enabled: replay },
+    tenant_health: { window_seconds: 300, limit: 50, active_tenants: 0, tenants: [], other: foldOtherTenants([], null) },
   };
 }
 
