@@ -46,3 +46,20 @@ export async function withDatabaseDeadline<T>(pool: pg.Pool, ms: number, work: (
     clearTimeout(timer);
   }
 }
+
+/**
+ * `work` in one read-only snapshot (REPEATABLE READ: the figures of one page or scrape add up), each statement
+ * ended by Postgres after `timeoutMs`: a slow (not frozen) database ends the reads itself, inside the deadline.
+ */
+export async function readOnlySnapshot<T>(client: pg.ClientBase, timeoutMs: number, work: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,6 +1,6 @@
 // The message pages' inline stylesheet and script (the status page's look, plus the search form and the payload
 // view) and their Content-Security-Policy: only these two run, and the search form may submit to this server.
-import { createHash } from 'node:crypto';
+import { adminTokenScript, cspHash } from './admin-token-script.ts';
 import { STATUS_PAGE_CSS } from './status-page-assets.ts';
 
 export const MESSAGE_PAGE_CSS = `${STATUS_PAGE_CSS}
@@ -26,38 +26,15 @@ button.show-payload { border-color: var(--accent); color: var(--accent); }
 export const MESSAGE_PAGE_SCRIPT = `
 (() => {
   'use strict';
-  const KEY = 'boitata-admin-token';
-  const form = document.getElementById('admin-form');
-  const input = document.getElementById('admin-token');
-  const state = document.getElementById('admin-state');
-  const forget = document.getElementById('admin-forget');
-  const notice = document.getElementById('notice');
   const button = document.getElementById('show-payload');
   const out = document.getElementById('payload');
   const note = document.getElementById('payload-note');
-  const stored = () => { try { return sessionStorage.getItem(KEY); } catch { return null; } };
-  const show = (text, kind) => { notice.textContent = text; notice.className = kind; notice.hidden = false; };
   const hidePayload = () => {
     if (!out) return;
     out.textContent = ''; out.hidden = true; note.textContent = '';
     if (button) { button.hidden = false; button.disabled = false; }
   };
-  const paint = () => {
-    const has = stored() !== null;
-    document.body.classList.toggle('admin', has);
-    if (!form) return;
-    state.textContent = has ? 'token set for this tab' : 'read-only until you enter the admin token';
-    forget.hidden = !has;
-  };
-  form?.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const value = input.value.trim();
-    if (value !== '') sessionStorage.setItem(KEY, value);
-    input.value = '';
-    input.blur();
-    paint();
-  });
-  forget?.addEventListener('click', () => { sessionStorage.removeItem(KEY); hidePayload(); paint(); });
+${adminTokenScript('hidePayload(); ')}
   button?.addEventListener('click', async () => {
     const token = stored();
     if (token === null) { show('Enter the admin token (top right) to see the payload.', 'error'); input?.focus(); return; }
@@ -89,13 +66,11 @@ export const MESSAGE_PAGE_SCRIPT = `
 })();
 `;
 
-const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
-
 /** As the status page's, except that the search form may submit (GET) to this server. */
 export const MESSAGE_PAGE_CSP = [
   "default-src 'none'",
-  `style-src ${sha256(MESSAGE_PAGE_CSS)}`,
-  `script-src ${sha256(MESSAGE_PAGE_SCRIPT)}`,
+  `style-src ${cspHash(MESSAGE_PAGE_CSS)}`,
+  `script-src ${cspHash(MESSAGE_PAGE_SCRIPT)}`,
   "connect-src 'self'",
   "img-src 'self' data:",
   "base-uri 'none'",

@@ -9,7 +9,7 @@ import { MESSAGE_ID, MESSAGE_SEARCH_LIMITS, parseMessageSearch } from '../queue/
 import { findMessage, readMaskedPayload, searchMessages } from '../queue/message-search.ts';
 import type { PiiHasher } from '../schema/pii-hasher.ts';
 import { createAdminGuard } from './admin-token.ts';
-import { STATUS_DATABASE_DEADLINE_MS, withDatabaseDeadline } from './database-deadline.ts';
+import { readOnlySnapshot, STATUS_DATABASE_DEADLINE_MS, withDatabaseDeadline } from './database-deadline.ts';
 import { html } from './html.ts';
 import { renderMessageDetail } from './message-detail-page.ts';
 import { MESSAGE_PAGE_CSP } from './message-page-assets.ts';
@@ -43,20 +43,8 @@ const HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosnif
 
 export function createMessageRoutes(options: MessageRoutesOptions) {
   const guard = createAdminGuard(options.adminToken);
-  const read = <T>(work: (client: pg.PoolClient) => Promise<T>) =>
-    withDatabaseDeadline(options.pool, STATUS_DATABASE_DEADLINE_MS, async (client) => {
-      await client.query('BEGIN READ ONLY');
-      try {
-        // A slow (not frozen) database ends the reads itself, inside the client-side deadline.
-        await client.query(`SET LOCAL statement_timeout = ${STATUS_DATABASE_DEADLINE_MS}`);
-        const result = await work(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    });
+  const read = <T>(work: (client: pg.ClientBase) => Promise<T>) =>
+    withDatabaseDeadline(options.pool, STATUS_DATABASE_DEADLINE_MS, (client) => readOnlySnapshot(client, STATUS_DATABASE_DEADLINE_MS, work));
   const page = (response: ServerResponse, status: number, title: string, main: ReturnType<typeof html>) => {
     response.writeHead(status, {
       ...HEADERS,

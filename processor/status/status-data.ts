@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import { BoitataError } from '../../shared/errors.ts';
 import type { ProcessorMetrics } from '../metrics.ts';
-import { STATUS_DATABASE_DEADLINE_MS, withDatabaseDeadline } from './database-deadline.ts';
+import { readOnlySnapshot, STATUS_DATABASE_DEADLINE_MS, withDatabaseDeadline } from './database-deadline.ts';
 import { redactReason } from '../../shared/redact-reason.ts';
 import { readColumnWarnings, readTables, readTenant, readTenantsPage, type ColumnWarning, type TableStatus, type TenantRow } from './status-catalog.ts';
 import { pageCount, STATUS_LIMITS as L, type StatusView } from './status-view.ts';
@@ -120,29 +120,19 @@ export async function loadStatusSnapshot(
   options: { replayEnabled: boolean },
 ): Promise<StatusSnapshot> {
   const processor = await readCounters(metrics);
-  return withDatabaseDeadline(pool, STATUS_DATABASE_DEADLINE_MS, async (client) => {
-    // One snapshot of the database: the per-tenant figures add up to the totals.
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    try {
-      const snapshot = await readSnapshot(client, view, processor, options.replayEnabled, metrics.tenantLimit);
-      await client.query('COMMIT');
-      return snapshot;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  });
+  // One snapshot of the database: the per-tenant figures add up to the totals.
+  return withDatabaseDeadline(pool, STATUS_DATABASE_DEADLINE_MS, (client) =>
+    readOnlySnapshot(client, STATUS_DATABASE_DEADLINE_MS, (snapshot) => readSnapshot(snapshot, view, processor, options.replayEnabled, metrics.tenantLimit)),
+  );
 }
 
 async function readSnapshot(
-  client: pg.PoolClient,
+  client: pg.ClientBase,
   view: StatusView,
   processor: ProcessorCounters,
   replayEnabled: boolean,
   tenantLimit: number,
 ): Promise<StatusSnapshot> {
-  // A slow (not frozen) database ends the reads itself, inside the client-side deadline.
-  await client.query(`SET LOCAL statement_timeout = ${STATUS_DATABASE_DEADLINE_MS}`);
   const tenantId = view.kind === 'overview' ? null : view.tenant;
   const { rows: tenantRows, total: tenantTotal } = await readViewTenants(client, view);
   const tables = view.kind === 'overview' ? null : await readViewTables(client, view);
@@ -192,7 +182,7 @@ async function readSnapshot(
 }
 
 /** The overview's page of tenants, or the one tenant a tenant or table view is about. */
-async function readViewTenants(client: pg.PoolClient, view: StatusView): Promise<{ rows: TenantRow[]; total: number }> {
+async function readViewTenants(client: pg.ClientBase, view: StatusView): Promise<{ rows: TenantRow[]; total: number }> {
   if (view.kind === 'overview') return readTenantsPage(client, view.page);
   const tenant = await readTenant(client, view.tenant);
   if (tenant === null) throw new BoitataError('not_found', `no tenant ${JSON.stringify(view.tenant.slice(0, L.nameLength))}: pick one from /status`);
@@ -200,7 +190,7 @@ async function readViewTenants(client: pg.PoolClient, view: StatusView): Promise
 }
 
 /** A tenant's page of tables, or one table with its columns paged. */
-async function readViewTables(client: pg.PoolClient, view: Exclude<StatusView, { kind: 'overview' }>): Promise<NonNullable<StatusSnapshot['tables']>> {
+async function readViewTables(client: pg.ClientBase, view: Exclude<StatusView, { kind: 'overview' }>): Promise<NonNullable<StatusSnapshot['tables']>> {
   const one = view.kind === 'table' ? view.table : undefined;
   const read = await readTables(client, view.tenant, view.page, one);
   if (one !== undefined && read.tables.length === 0) {
@@ -223,7 +213,7 @@ async function readViewTables(client: pg.PoolClient, view: Exclude<StatusView, {
 
 /** The open dead letters (of a tenant, or all) and the latest page of them, reasons redacted. */
 async function readDeadLetters(
-  client: pg.PoolClient,
+  client: pg.ClientBase,
   tenantId: string | null,
   before: StatusView['deadLettersBefore'],
 ): Promise<StatusSnapshot['dead_letters']> {

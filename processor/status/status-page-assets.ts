@@ -1,5 +1,5 @@
 // The status page's inline stylesheet and script, and the Content-Security-Policy that allows exactly these two.
-import { createHash } from 'node:crypto';
+import { adminTokenScript, cspHash } from './admin-token-script.ts';
 
 export const REFRESH_SECONDS = 10;
 
@@ -72,30 +72,7 @@ nav.pager a { margin-left: 8px; }
 export const STATUS_PAGE_SCRIPT = `
 (() => {
   'use strict';
-  const KEY = 'boitata-admin-token';
-  const form = document.getElementById('admin-form');
-  const input = document.getElementById('admin-token');
-  const state = document.getElementById('admin-state');
-  const forget = document.getElementById('admin-forget');
-  const notice = document.getElementById('notice');
-  const stored = () => { try { return sessionStorage.getItem(KEY); } catch { return null; } };
-  const show = (text, kind) => { notice.textContent = text; notice.className = kind; notice.hidden = false; };
-  const paint = () => {
-    const has = stored() !== null;
-    document.body.classList.toggle('admin', has);
-    if (!form) return;
-    state.textContent = has ? 'token set for this tab' : 'read-only until you enter the admin token';
-    forget.hidden = !has;
-  };
-  form?.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const value = input.value.trim();
-    if (value !== '') sessionStorage.setItem(KEY, value);
-    input.value = '';
-    input.blur();
-    paint();
-  });
-  forget?.addEventListener('click', () => { sessionStorage.removeItem(KEY); paint(); });
+${adminTokenScript()}
   document.addEventListener('click', async (event) => {
     const button = event.target instanceof Element ? event.target.closest('button[data-replay]') : null;
     if (!button) return;
@@ -147,13 +124,11 @@ export const STATUS_PAGE_SCRIPT = `
 })();
 `;
 
-const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
-
 /** Only our own inline style and script run; the page talks only to this server and cannot be framed. */
 export const STATUS_PAGE_CSP = [
   "default-src 'none'",
-  `style-src ${sha256(STATUS_PAGE_CSS)}`,
-  `script-src ${sha256(STATUS_PAGE_SCRIPT)}`,
+  `style-src ${cspHash(STATUS_PAGE_CSS)}`,
+  `script-src ${cspHash(STATUS_PAGE_SCRIPT)}`,
   "connect-src 'self'",
   "img-src 'self' data:",
   "base-uri 'none'",

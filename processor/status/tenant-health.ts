@@ -3,6 +3,7 @@
 // Shared by /metrics and the status page. Every read goes through an index, so its cost follows what is waiting,
 // what landed in the window and the open dead letters, never the queue's retained history.
 import type pg from 'pg';
+import { readOnlySnapshot } from './database-deadline.ts';
 import {
   foldOtherTenants,
   mergeTenantFigures,
@@ -105,15 +106,6 @@ export async function readTenantHealth(client: pg.ClientBase, query: TenantHealt
 }
 
 /** A read of its own (the scrape's): one read-only snapshot, each statement under `timeoutMs`. */
-export async function readTenantHealthOnce(client: pg.ClientBase, query: TenantHealthQuery, timeoutMs: number): Promise<TenantHealthReport> {
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  try {
-    await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
-    const report = await readTenantHealth(client, query);
-    await client.query('COMMIT');
-    return report;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+export function readTenantHealthOnce(client: pg.ClientBase, query: TenantHealthQuery, timeoutMs: number): Promise<TenantHealthReport> {
+  return readOnlySnapshot(client, timeoutMs, (snapshot) => readTenantHealth(snapshot, query));
 }
