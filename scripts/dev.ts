@@ -87,7 +87,7 @@ Boitatá is running.
 Demo tenant "${demo.tenant}", ${demo.created ? 'new' : 'existing'} connection. Push a sample (from another terminal):
   ${demoCurl(edge.url, demo)}
 
-A few seconds later, read it back:
+A moment later (it lands within a second), read it back:
   npm run boitata -- query "SELECT * FROM ${table}"
 
 Press Ctrl+C to stop.`);

@@ -73,3 +73,18 @@ export function buildIngestReceipt(messageId: string, tables: readonly TableRows
     rows: receiptTables.reduce((sum, t) => sum + t.rows, 0),
   };
 }
+
+/**
+ * The queue's `landed` jsonb as `{table, rows}` entries (jsonb keeps its keys sorted by length, so they come back
+ * as `{rows, table}`): what a sender is shown, in the receipt's key order; null when absent or not that shape.
+ */
+export function landedTables(value: unknown): TableReceipt[] | null {
+  if (!Array.isArray(value)) return null;
+  const tables: TableReceipt[] = [];
+  for (const entry of value as unknown[]) {
+    const { table, rows } = (entry ?? {}) as { table?: unknown; rows?: unknown };
+    if (typeof table !== 'string' || typeof rows !== 'number') return null;
+    tables.push({ table, rows });
+  }
+  return tables;
+}

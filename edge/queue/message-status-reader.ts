@@ -1,7 +1,7 @@
 // Reads one message as its sender may see it (GET /v1/ingest/messages/{message_id}): the queue row, only within the
 // credential's tenant and idempotency scope, with its latest dead letter. One statement, one round trip.
 import { messageState, type MessageStatus } from '../../shared/message-status.ts';
-import type { Receipt, TableReceipt } from '../../shared/queue-message.ts';
+import { landedTables, type Receipt, type TableReceipt } from '../../shared/queue-message.ts';
 import { redactReason } from '../../shared/redact-reason.ts';
 import type { QueryOptions, SqlClient } from '../db/sql-client.ts';
 
@@ -70,7 +70,7 @@ export function toMessageStatus(row: MessageStatusRow): MessageStatus {
     message_id: row.message_id,
     state,
     accepted: acceptedTables(row),
-    landed: state === 'landed' ? (row.landed ?? null) : null,
+    landed: state === 'landed' ? landedTables(row.landed) : null,
     received_at: row.received_at,
     landed_at: state === 'landed' ? row.processed_at : null,
     attempts: row.attempts,

@@ -1,6 +1,6 @@
 // Which of a gate's awaited messages have settled (landed or died): the one statement a landing watch polls with,
 // for every message its waiting requests await at once.
-import type { TableReceipt } from '../../shared/queue-message.ts';
+import { landedTables, type TableReceipt } from '../../shared/queue-message.ts';
 import { redactReason } from '../../shared/redact-reason.ts';
 import type { QueryOptions, SqlClient } from '../db/sql-client.ts';
 import { ISO_TIMESTAMP } from './message-status-reader.ts';
@@ -36,7 +36,7 @@ export async function readSettledMessages(sql: SqlClient, messageIds: readonly s
   const rows = await sql.query<SettledRow>(SETTLED_MESSAGES_SQL, [[...messageIds]], options);
   return rows.map((row) =>
     row.status === 'done'
-      ? { messageId: row.message_id, state: 'landed', landedAt: row.processed_at ?? '', landed: row.landed ?? null }
+      ? { messageId: row.message_id, state: 'landed', landedAt: row.processed_at ?? '', landed: landedTables(row.landed) }
       : { messageId: row.message_id, state: 'dead', code: row.error_code ?? 'unknown', reason: redactReason(row.reason ?? '') },
   );
 }

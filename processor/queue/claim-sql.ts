@@ -21,12 +21,15 @@ RETURNING q.id::text AS queue_id, q.message_id::text, q.tenant_id, q.endpoint, q
 export const PAYLOAD_TEXT_BYTES_SQL = `SELECT octet_length(payload::text) AS bytes FROM boitata_inbound_queue WHERE id = $1::bigint`;
 
 /** Counts the expiry of the lease a re-claimed message still carried ('processing' with its lease run out). */
+// One lease end for every message of a claim (statement_timestamp, not clock_timestamp, which moves row by row in
+// the order the UPDATE happens to visit them): messages whose leases ran out together are then claimed again
+// oldest first, by id (ORDER BY available_at, id).
 const CLAIM_SET = `
    SET status = 'processing', lease_owner = $2, attempts = q.attempts + 1,
        lease_expiries = q.lease_expiries + (q.status = 'processing')::int,
        solo_lease_expiries = q.solo_lease_expiries + (q.status = 'processing' AND q.claimed_alone)::int,
-       lease_expires_at = clock_timestamp() + make_interval(secs => $3),
-       available_at = clock_timestamp() + make_interval(secs => $3)`;
+       lease_expires_at = statement_timestamp() + make_interval(secs => $3),
+       available_at = statement_timestamp() + make_interval(secs => $3)`;
 
 /**
  * A message whose lease ran out while it was alone in its batch, for the second time: its processing kills the

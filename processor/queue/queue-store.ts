@@ -9,8 +9,8 @@ import { CLAIM_FAIR_SQL, CLAIM_SUSPECT_SQL, DEAD_LETTER_CRASHED_SQL, PAYLOAD_TEX
 // Extends the lease of the messages this processor still holds; returns the ids it still holds.
 const HEARTBEAT_SQL = `
 UPDATE boitata_inbound_queue
-   SET lease_expires_at = clock_timestamp() + make_interval(secs => $3),
-       available_at = clock_timestamp() + make_interval(secs => $3)
+   SET lease_expires_at = statement_timestamp() + make_interval(secs => $3),
+       available_at = statement_timestamp() + make_interval(secs => $3)
  WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND status = 'processing'
 RETURNING id::text`;
 
