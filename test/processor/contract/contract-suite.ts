@@ -65,7 +65,12 @@ export function describeContract(topic: string, body: (subject: Subject, suite: 
           return ref;
         },
         rowsOf: async (sql) => (await warehouse.query(sql)).rows,
-        runByHand: async (ref, sql) => (await Promise.all([warehouse.ensureSchema(ref), warehouse.query(sql)]))[1],
+        // The schema first, then the statement: run side by side, a CREATE TABLE could reach Trino before its schema
+        // existed (NOT_FOUND: Schema … not found, seen in CI).
+        async runByHand(ref, sql) {
+          await warehouse.ensureSchema(ref);
+          return warehouse.query(sql);
+        },
       });
     });
   }
