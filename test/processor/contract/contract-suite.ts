@@ -65,11 +65,12 @@ export function describeContract(topic: string, body: (subject: Subject, suite: 
           return ref;
         },
         rowsOf: async (sql) => (await warehouse.query(sql)).rows,
-        // The schema first, then the statement: run side by side, a CREATE TABLE could reach Trino before its schema
-        // existed (NOT_FOUND: Schema … not found, seen in CI).
+        // The schema first: a CREATE TABLE sent beside it could reach Trino before the schema existed (NOT_FOUND:
+        // Schema … not found, seen in CI). Then the statement queued behind a port call, so that DuckDB's `query`
+        // runs on the read-write connection that call opened (alone, after an idle close, it would open read-only).
         async runByHand(ref, sql) {
           await warehouse.ensureSchema(ref);
-          return warehouse.query(sql);
+          return (await Promise.all([warehouse.ensureSchema(ref), warehouse.query(sql)]))[1];
         },
       });
     });
