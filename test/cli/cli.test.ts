@@ -4,21 +4,14 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { runBoitata } from './run-boitata.ts';
 
 const run = promisify(execFile);
 const databaseUrl = inject('databaseUrl');
 const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
 afterAll(() => db.end());
 
-async function boitata(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/boitata.js', ...args], { env: { ...process.env, DATABASE_URL: databaseUrl } });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const failed = error as { stdout: string; stderr: string; code: number };
-    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
-  }
-}
+const boitata = (...args: string[]) => runBoitata(args, { ...process.env, DATABASE_URL: databaseUrl });
 
 const tenant = `cli-${Date.now().toString(36)}`;
 

@@ -1,11 +1,10 @@
 // `boitata messages list|show` as an operator runs them, against the real database: queue rows written as the edge
 // writes them, some landed by the real processor (which flags the PII columns), filters, bounds, exit codes, and
 // the payload shown with personal data replaced by the processor's own hashes.
-import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runBoitata, type CliResult } from './run-boitata.ts';
 import { addApiKey } from '../../cli/api-keys.ts';
 import { UsageError } from '../../cli/arguments.ts';
 import { addConnection } from '../../cli/connections.ts';
@@ -14,7 +13,6 @@ import { addTenant } from '../../cli/tenants.ts';
 import { PiiHasher } from '../../processor/schema/pii-hasher.ts';
 import { landWithProcessor } from '../processor/status/land-with-processor.ts';
 
-const run = promisify(execFile);
 const databaseUrl = inject('databaseUrl');
 const db = new pg.Pool({ connectionString: databaseUrl, max: 3 });
 // The key land-with-processor.ts gives the processor: the CLI given the same one prints the warehouse's hashes.
@@ -29,19 +27,10 @@ const PII = {
   dead: 'caio@example.com',
 };
 
-async function boitata(
-  args: string[],
-  env: Record<string, string | undefined> = { PII_HASH_KEY: PII_KEY },
-): Promise<{ stdout: string; stderr: string; code: number }> {
+async function boitata(args: string[], env: Record<string, string | undefined> = { PII_HASH_KEY: PII_KEY }): Promise<CliResult> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, PII_HASH_KEY: undefined, PII_HASH_MODE: undefined, ...env };
   for (const [name, value] of Object.entries(childEnv)) if (value === undefined) delete childEnv[name];
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/boitata.js', ...args], { env: childEnv });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const failed = error as { stdout: string; stderr: string; code: number };
-    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
-  }
+  return runBoitata(args, childEnv);
 }
 
 const ids = { landed1: '', landed2: '', queued: '', event: '', dead: '', old: '' };

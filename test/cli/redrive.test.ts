@@ -1,28 +1,18 @@
 // `boitata messages redrive` as an operator runs it, against the real database: queue rows as the processor leaves
 // them (landed, dead with its dead letter, one still queued), the dry run, the re-drive, a table filter, and the
 // errors an operator can make. The landing itself is test/processor/warehouse/redrive.test.ts's.
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runBoitata } from './run-boitata.ts';
 import { addConnection } from '../../cli/connections.ts';
 import { addTenant } from '../../cli/tenants.ts';
 
-const run = promisify(execFile);
 const databaseUrl = inject('databaseUrl');
 const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
 const tenant = `redrive-${Date.now().toString(36)}-${randomUUID().slice(0, 4)}`;
 
-async function boitata(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/boitata.js', ...args], { env: { ...process.env, DATABASE_URL: databaseUrl } });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const failed = error as { stdout: string; stderr: string; code: number };
-    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
-  }
-}
+const boitata = (...args: string[]) => runBoitata(args, { ...process.env, DATABASE_URL: databaseUrl });
 
 /**
  * A queue row as the processor leaves it: `landed` (done), `dead` (with its open dead letter) or still `pending`; or,

@@ -2,10 +2,10 @@
 // results, a message's detail view, and the promise that no payload value shows without the admin token (with
 // it, the payload shows with personal data replaced by the processor's hashes). Also its bounds and deadline.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import pg from 'pg';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { describeBrowser, launchChromium } from './headless-chromium.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { addConnection } from '../../../cli/connections.ts';
 import { addTenant } from '../../../cli/tenants.ts';
@@ -17,7 +17,6 @@ import { PII_EMAIL, PII_NAME, PII_PHONE, seedTenant, type SeededTenant } from '.
 
 const databaseUrl = inject('databaseUrl');
 const ADMIN_TOKEN = `admin-${crypto.randomUUID()}`;
-const CHROMIUM = '/usr/bin/chromium';
 // land-with-processor.ts gives the processor this key: the page's hashes must be the ones it wrote.
 const hasher = new PiiHasher('hmac', Buffer.from('status-test-pii-hash-key-0123', 'utf8'));
 
@@ -197,30 +196,11 @@ describe('message search within the status page’s database deadline', () => {
   });
 });
 
-const browserMissing = !existsSync(CHROMIUM) && process.env['BOITATA_REQUIRE_BROWSER'] !== '1';
-const describeBrowser = browserMissing
-  ? (name: string, body: () => void) =>
-      describe.skip(`${name} [SKIPPED: ${CHROMIUM} not found; apt-get install chromium, or set BOITATA_REQUIRE_BROWSER=1 to fail]`, body)
-  : describe;
-
 describeBrowser('message search in headless Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`BOITATA_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing: apt-get install chromium`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

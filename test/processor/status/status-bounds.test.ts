@@ -1,9 +1,9 @@
 // The status page stays small whatever the catalog holds: a table at the column cap, 200 tables, 1,000 dead
 // letters and 150 more tenants, against the real Postgres and HTTP server, and the column warning in Chromium.
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import pg from 'pg';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { describeBrowser, launchChromium } from './headless-chromium.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startHttpServer } from '../../../processor/http-server.ts';
 import { ProcessorMetrics } from '../../../processor/metrics.ts';
@@ -12,7 +12,6 @@ import { STATUS_LIMITS, STATUS_PAGE_MAX_BYTES } from '../../../processor/status/
 import { PII_EMAIL, seedLargeCatalog, type LargeCatalog } from './seed.ts';
 
 const databaseUrl = inject('databaseUrl');
-const CHROMIUM = '/usr/bin/chromium';
 
 const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
 db.on('error', () => undefined);
@@ -131,15 +130,11 @@ describe('status page size, over HTTP', () => {
   });
 });
 
-const browserMissing = !existsSync(CHROMIUM) && process.env['BOITATA_REQUIRE_BROWSER'] !== '1';
-(browserMissing ? describe.skip : describe)('status page bounds in headless Chromium', () => {
+describeBrowser('status page bounds in headless Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,12 +1,12 @@
 // The status page against the real Postgres and the real HTTP server, in headless Chromium (Debian's chromium
 // driven by playwright-core): what it shows, that it never shows a secret or a PII value, and the replay action.
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { describeBrowser, launchChromium } from './headless-chromium.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startHttpServer } from '../../../processor/http-server.ts';
 import { ProcessorMetrics } from '../../../processor/metrics.ts';
@@ -16,7 +16,6 @@ import { PII_EMAIL, PII_NAME, PII_PHONE, seedTenant, type SeededTenant } from '.
 
 const databaseUrl = inject('databaseUrl');
 const ADMIN_TOKEN = `admin-${crypto.randomUUID()}`;
-const CHROMIUM = '/usr/bin/chromium';
 const BAR_COLOUR = '#1f8a70';
 
 const db = new pg.Pool({ connectionString: databaseUrl, max: 6 });
@@ -147,30 +146,11 @@ describe('status routes over HTTP', () => {
   });
 });
 
-const browserMissing = !existsSync(CHROMIUM) && process.env['BOITATA_REQUIRE_BROWSER'] !== '1';
-const describeBrowser = browserMissing
-  ? (name: string, body: () => void) =>
-      describe.skip(`${name} [SKIPPED: ${CHROMIUM} not found; apt-get install chromium, or set BOITATA_REQUIRE_BROWSER=1 to fail]`, body)
-  : describe;
-
 describeBrowser('status page in headless Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`BOITATA_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing: apt-get install chromium`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

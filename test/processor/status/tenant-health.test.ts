@@ -2,10 +2,10 @@
 // series on /metrics with their `_other` bound, and the status page's tenant health table. Four tenants, each worst
 // at one thing, in a database of this file's own (the label set is chosen over every tenant of the database, and the
 // other status tests seed tenants of their own at the same time).
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import pg from 'pg';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { describeBrowser, launchChromium } from './headless-chromium.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { addConnection } from '../../../cli/connections.ts';
 import { addTenant } from '../../../cli/tenants.ts';
@@ -15,7 +15,6 @@ import type { StatusSnapshot } from '../../../processor/status/status-data.ts';
 import { recreateTestDatabase } from '../../support/test-database.ts';
 import { landWithProcessor } from './land-with-processor.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PAYLOAD_VALUE = 'joana.health@example.com';
 const url = new URL(inject('databaseUrl'));
 url.pathname = `${url.pathname}_tenant_health`;
@@ -209,18 +208,11 @@ describe('per-tenant metrics', () => {
   });
 });
 
-const browserMissing = !existsSync(CHROMIUM) && process.env['BOITATA_REQUIRE_BROWSER'] !== '1';
-const describeBrowser = browserMissing
-  ? (name: string, body: () => void) =>
-      describe.skip(`${name} [SKIPPED: ${CHROMIUM} not found; apt-get install chromium, or set BOITATA_REQUIRE_BROWSER=1 to fail]`, body)
-  : describe;
-
 describeBrowser('the tenant health table in headless Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`BOITATA_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing: apt-get install chromium`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
