@@ -32,6 +32,13 @@ export const OPTIONS = {
   limit: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
   'include-dead-on-arrival': { type: 'boolean', default: false },
+  // data governance (erase, plan, tables/tenants set, audit, tenants delete)
+  match: { type: 'string', multiple: true },
+  'requested-by': { type: 'string' },
+  retention: { type: 'string' },
+  contract: { type: 'string' },
+  'ask-model': { type: 'boolean', default: false },
+  action: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 export type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];

@@ -9,6 +9,7 @@ import { createStatusRoutes } from './status/status-routes.ts';
 import { createMessageRoutes, matchMessageRoute } from './status/message-routes.ts';
 import type { PiiHasher } from './schema/pii-hasher.ts';
 import { redactReason } from '../shared/redact-reason.ts';
+import { createAdminRouter, isAdminPath, type AdminRoute } from './admin/admin-router.ts';
 
 export interface HealthSource {
   /** ms since the loop last completed an iteration (claimed, even if nothing was there) */
@@ -27,6 +28,8 @@ export interface HttpServerOptions {
   adminToken?: string | undefined;
   /** the processor's PII hasher: the message pages show a payload (admin token only) with personal data hashed by it */
   piiHasher?: PiiHasher | undefined;
+  /** the admin API's routes (/admin/…, admin token only); none: every /admin path answers 404 */
+  adminRoutes?: readonly AdminRoute[];
 }
 
 const ROUTES = [
@@ -37,6 +40,7 @@ const ROUTES = [
   'POST /dead-letters/{id}/replay       replay a dead letter (Authorization: Bearer <admin token>)',
   'GET  /messages                       message search (?tenant=T&status=&table=&since=&until=&idempotency_key=&source=)',
   'GET  /messages/{id}                  a message: metadata, dead letters (its payload: /messages/{id}/payload, admin token)',
+  '*    /admin/…                         the admin API (Authorization: Bearer <admin token>; GET /admin lists its routes)',
 ].join('\n');
 
 const REPLAY_PATH = /^\/dead-letters\/([^/]+)\/replay$/;
@@ -44,9 +48,15 @@ const REPLAY_PATH = /^\/dead-letters\/([^/]+)\/replay$/;
 export function startHttpServer(options: HttpServerOptions): Promise<Server> {
   const status = createStatusRoutes(options);
   const messages = createMessageRoutes(options);
+  const admin = createAdminRouter({ adminToken: options.adminToken, routes: options.adminRoutes ?? [] });
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const path = url.pathname;
+    const done = (error: unknown) => {
+      if (!response.headersSent) send(response, 500, 'text/plain', 'internal error\n');
+      else response.destroy(error as Error);
+    };
+    if (isAdminPath(path)) return void admin(request, response, url).catch(done);
     const replay = REPLAY_PATH.exec(path);
     const message = matchMessageRoute(path);
     const allowed = replay !== null ? 'POST' : message !== null || ['/', '/status', '/status.json', '/health', '/metrics'].includes(path) ? 'GET' : null;
@@ -56,10 +66,6 @@ export function startHttpServer(options: HttpServerOptions): Promise<Server> {
       response.setHeader('allow', allowed);
       return send(response, 405, 'text/plain', `method not allowed: ${path} answers ${allowed}\n`);
     }
-    const done = (error: unknown) => {
-      if (!response.headersSent) send(response, 500, 'text/plain', 'internal error\n');
-      else response.destroy(error as Error);
-    };
     if (replay !== null) return void status.replay(request, response, replay[1]!).catch(done);
     if (message !== null) return void messages.handle(message, url, request, response).catch(done);
     if (path === '/status.json') return void status.json(url, response).catch(done);

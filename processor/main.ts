@@ -18,6 +18,7 @@ import { resolveDatabase } from '../database/resolve-database.ts';
 import { ModelClient } from './ai/model-client.ts';
 import { AiSchemaMatcher } from './ai/schema-matcher.ts';
 import { JobWorker } from './enrichment/job-worker.ts';
+import { adminRoutes } from './admin/admin-routes.ts';
 import { loadPiiHashKey, PiiHasher } from './schema/pii-hasher.ts';
 
 /** Postgres clients of one processor: four schema evolutions at once (two clients each), two kept for the queue. */
@@ -32,7 +33,7 @@ export async function startProcessor(config: Config, log: Logger) {
   const { warehouse, description: warehouseDescription } = createWarehouse(config);
   const hook = pauseHook(config, log);
   const tenants = config.PROCESSOR_TENANTS?.split(',') ?? null;
-  const { processor, jobs, metrics, hasher } = await assemble(config, log, { pool, warehouse, hook, tenants });
+  const { processor, jobs, metrics, hasher, matcher } = await assemble(config, log, { pool, warehouse, hook, tenants });
   const server = await startHttpServer({
     host: config.PROCESSOR_HTTP_HOST,
     port: config.PROCESSOR_HTTP_PORT,
@@ -41,6 +42,7 @@ export async function startProcessor(config: Config, log: Logger) {
     health: processor,
     adminToken: config.PROCESSOR_ADMIN_TOKEN,
     piiHasher: hasher,
+    adminRoutes: adminRoutes({ pool, warehouse, hasher, matcher, log }),
     staleAfterMs: Math.max(config.PROCESSOR_POLL_INTERVAL_MS * 3, (config.PROCESSOR_LEASE_SECONDS + 30) * 1000),
   });
   const maintenanceTimer = startMaintenance(config, log, pool, warehouse, tenants);
@@ -135,7 +137,7 @@ async function assemble(config: Config, log: Logger, deps: { pool: pg.Pool; ware
   });
   const queue = new QueueStore(pool, config.processorId, config.PROCESSOR_LEASE_SECONDS, tenants);
   const processor = new Processor({ queue, hook, loader, log, metrics, settings: processorSettings(config) });
-  return { processor, jobs, metrics, hasher };
+  return { processor, jobs, metrics, hasher, matcher };
 }
 
 function processorSettings(config: Config): ProcessorSettings {

@@ -5,6 +5,7 @@ import { stringifyJson } from '../normalize/parse-payload.ts';
 import type { LoadRow } from '../warehouse/warehouse.ts';
 import { canonicalTimestamp, coerceValue, type Cell } from './column-types.ts';
 import type { PiiHasher } from './pii-hasher.ts';
+import { detectPii } from './pii-detect.ts';
 import { columnFor, type TableSchema } from './table-schema.ts';
 
 export function toLoadRow(
@@ -24,7 +25,7 @@ export function toLoadRow(
     if (column === undefined) {
       // A field past the column cap (schema-registry) or one that has been null in every row so far has no
       // column; null carries nothing to keep.
-      if (value !== null) rescued[field] = { value, reason: noColumnReason(schema) };
+      if (value !== null) rescued[field] = { value: rescuedValue(message.tenantId, field, value, false, hasher), reason: noColumnReason(schema) };
       continue;
     }
     // Personal data: only its hash is ever written — to the column, or to the rescue column when the value
@@ -41,12 +42,11 @@ export function toLoadRow(
     }
     const coerced = coerceValue(value, column.type);
     if (coerced.ok) cells.set(column.physical, coerced.cell);
-    else rescued[field] = { value, reason: coerced.reason };
+    else rescued[field] = { value: rescuedValue(message.tenantId, field, value, false, hasher), reason: coerced.reason };
   }
   collisions.forEach(({ field, value }, index) => {
-    const pii = columnFor(schema, field)?.pii === true && value !== null;
     rescued[`${field}#${index + 2}`] = {
-      value: pii ? hasher.hash(message.tenantId, value) : value,
+      value: rescuedValue(message.tenantId, field, value, columnFor(schema, field)?.pii === true, hasher),
       reason: 'the same field name appears twice after flattening',
     };
   });
@@ -63,6 +63,23 @@ export function toLoadRow(
     rescue: Object.keys(rescued).length === 0 ? null : stringifyJson(rescued),
     cells,
   };
+}
+
+/**
+ * What the rescue column keeps of a value: its hash when it is personal data — its column is PII, its field is named
+ * like personal data, or the value is shaped like it (an e-mail, an E.164 phone, a card number) — else the value as
+ * sent. So personal data is never stored in plaintext, and an erasure finds rescued values by their hash.
+ */
+export function rescuedValue(tenantId: string, field: string, value: unknown, piiColumn: boolean, hasher: PiiHasher): unknown {
+  if (value === null) return value;
+  const pii = piiColumn || detectPii(lastSegment(field), typeof value === 'object' ? [] : [String(value)]) !== null || detectPii(field, []) !== null;
+  return pii ? hasher.hash(tenantId, value) : value;
+}
+
+/** `customer.email` → `email`: a nested field is named by its last part, as PII detection reads names. */
+function lastSegment(field: string): string {
+  const dot = field.lastIndexOf('.');
+  return dot === -1 ? field : field.slice(dot + 1);
 }
 
 function noColumnReason(schema: TableSchema): string {

@@ -24,7 +24,7 @@ import {
   renderUnhashedValues,
 } from './duckdb-sql.ts';
 import { cellValue, jsonFriendly, metadataValues } from './duckdb-values.ts';
-import type { LoadRow, MetadataOptions, QueryResult, TableRef, Warehouse } from './warehouse.ts';
+import type { HashMatch, LoadRow, MetadataOptions, PurgeReport, QueryResult, TableRef, Warehouse } from './warehouse.ts';
 
 export interface DuckDbWarehouseSettings {
   /** the database file; its directory is created when missing */
@@ -152,6 +152,35 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /** DuckDB has no snapshots to expire: a checkpoint folds the write-ahead log into the file. */
+  // Governance operations (issue 14): implemented by the governance work in progress.
+  countMatching(_ref: TableRef, _match: HashMatch): Promise<number> {
+    return Promise.reject(new Error('countMatching: not implemented yet'));
+  }
+
+  deleteMatching(_ref: TableRef, _match: HashMatch): Promise<number> {
+    return Promise.reject(new Error('deleteMatching: not implemented yet'));
+  }
+
+  countReceivedBefore(_ref: TableRef, _cutoff: string): Promise<number> {
+    return Promise.reject(new Error('countReceivedBefore: not implemented yet'));
+  }
+
+  deleteReceivedBefore(_ref: TableRef, _cutoff: string): Promise<number> {
+    return Promise.reject(new Error('deleteReceivedBefore: not implemented yet'));
+  }
+
+  purgeDeleted(_ref: TableRef): Promise<PurgeReport> {
+    return Promise.reject(new Error('purgeDeleted: not implemented yet'));
+  }
+
+  dropTable(_ref: TableRef): Promise<void> {
+    return Promise.reject(new Error('dropTable: not implemented yet'));
+  }
+
+  dropSchema(_ref: TableRef): Promise<void> {
+    return Promise.reject(new Error('dropSchema: not implemented yet'));
+  }
+
   async maintain(_ref: TableRef): Promise<void> {
     await this.write((c) => c.run('CHECKPOINT'));
   }

@@ -16,7 +16,7 @@ import {
   renderReplaces,
   renderSchemaChange,
 } from './trino-sql.ts';
-import type { LoadRow, MetadataOptions, QueryResult, TableRef, Warehouse } from './warehouse.ts';
+import type { HashMatch, LoadRow, MetadataOptions, PurgeReport, QueryResult, TableRef, Warehouse } from './warehouse.ts';
 
 export interface TrinoWarehouseSettings extends TrinoSettings {
   catalog: string;
@@ -136,6 +136,35 @@ export class TrinoWarehouse implements Warehouse {
       const list = batch.map(([from]) => quoteString(from)).join(', ');
       await this.runner.run(`UPDATE ${qualifiedName(ref)} SET ${column} = CASE ${column} ${cases} ELSE ${column} END WHERE ${column} IN (${list})`);
     }
+  }
+
+  // Governance operations (issue 14): implemented by the governance work in progress.
+  countMatching(_ref: TableRef, _match: HashMatch): Promise<number> {
+    return Promise.reject(new Error('countMatching: not implemented yet'));
+  }
+
+  deleteMatching(_ref: TableRef, _match: HashMatch): Promise<number> {
+    return Promise.reject(new Error('deleteMatching: not implemented yet'));
+  }
+
+  countReceivedBefore(_ref: TableRef, _cutoff: string): Promise<number> {
+    return Promise.reject(new Error('countReceivedBefore: not implemented yet'));
+  }
+
+  deleteReceivedBefore(_ref: TableRef, _cutoff: string): Promise<number> {
+    return Promise.reject(new Error('deleteReceivedBefore: not implemented yet'));
+  }
+
+  purgeDeleted(_ref: TableRef): Promise<PurgeReport> {
+    return Promise.reject(new Error('purgeDeleted: not implemented yet'));
+  }
+
+  dropTable(_ref: TableRef): Promise<void> {
+    return Promise.reject(new Error('dropTable: not implemented yet'));
+  }
+
+  dropSchema(_ref: TableRef): Promise<void> {
+    return Promise.reject(new Error('dropSchema: not implemented yet'));
   }
 
   async maintain(ref: TableRef): Promise<void> {

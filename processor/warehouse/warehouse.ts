@@ -50,6 +50,26 @@ export class WarehouseError extends Error {
   }
 }
 
+/**
+ * Rows found by personal-data hashes (erasure): any of `columns` (physical, text columns holding hashes) equals one
+ * of `hashes`, or — with `rescue` — the rescue column quotes one of them as a JSON string (`"<hash>"`).
+ */
+export interface HashMatch {
+  columns: readonly string[];
+  hashes: readonly string[];
+  rescue: boolean;
+}
+
+/** What making deletions physical did to a table (see `purgeDeleted`). */
+export interface PurgeReport {
+  /** the Iceberg format version (null: not Iceberg, e.g. DuckDB) */
+  formatVersion: number | null;
+  /** data files rewritten without the deleted rows, older snapshots expired and orphan files removed */
+  purged: boolean;
+  /** why it could not be made physical (a format-v1 table, a cluster refusing a 0 s retention, …); null when it was */
+  problem: string | null;
+}
+
 /** Rows of an ad-hoc query, for people (the CLI): JSON-friendly values, in column order. */
 export interface QueryResult {
   columns: string[];
@@ -97,6 +117,23 @@ export interface Warehouse {
   replaceValues(ref: TableRef, physical: string, mapping: ReadonlyMap<string, string>): Promise<void>;
   /** Compaction and snapshot expiry. */
   maintain(ref: TableRef): Promise<void>;
+  /** How many rows `match` finds (0 when the table does not exist). */
+  countMatching(ref: TableRef, match: HashMatch): Promise<number>;
+  /** Deletes the rows `match` finds; returns how many (row-level DELETE; on Iceberg format v2 it writes delete files). */
+  deleteMatching(ref: TableRef, match: HashMatch): Promise<number>;
+  /** How many rows were received before `cutoff` (canonical timestamp text, see canonicalTimestamp). */
+  countReceivedBefore(ref: TableRef, cutoff: string): Promise<number>;
+  /** Deletes the rows received before `cutoff` (retention); returns how many. */
+  deleteReceivedBefore(ref: TableRef, cutoff: string): Promise<number>;
+  /**
+   * Makes earlier deletes physical: on Iceberg rewrites the data files that have deletes, expires every snapshot
+   * older than the current one and removes orphan files (time travel to before is gone); on DuckDB a checkpoint.
+   */
+  purgeDeleted(ref: TableRef): Promise<PurgeReport>;
+  /** Drops the table (and its files); nothing when it does not exist. */
+  dropTable(ref: TableRef): Promise<void>;
+  /** Drops a tenant's schema once its tables are dropped; nothing when it does not exist. */
+  dropSchema(ref: TableRef): Promise<void>;
   /** Runs an ad-hoc statement (a SELECT from the CLI); the loader never calls it. */
   query(sql: string): Promise<QueryResult>;
   close(): Promise<void>;

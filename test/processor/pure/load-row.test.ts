@@ -86,6 +86,28 @@ const cases: Array<{
       'note#3': { value: 'n', reason: 'the same field name appears twice after flattening' },
     },
   },
+  {
+    name: 'personal data rescued from a non-PII column is hashed: by the value (an e-mail in a bigint column)',
+    fields: { age: 'ana@example.com' },
+    cells: {},
+    rescue: { age: { value: hash('ana@example.com'), reason: 'column is bigint, value is text' } },
+  },
+  {
+    name: 'personal data without a column is hashed: by the field name (nested too) and by the value',
+    fields: { 'customer.email': 'not-an-email', contact: '+5581999990000', other: 'plain' },
+    cells: {},
+    rescue: {
+      'customer.email': { value: hash('not-an-email'), reason: 'no column for this field' },
+      contact: { value: hash('+5581999990000'), reason: 'no column for this field' },
+      other: { value: 'plain', reason: 'no column for this field' },
+    },
+  },
+  {
+    name: 'a non-text PII value without a column is hashed as its JSON text',
+    fields: { cpf: 12345678901 },
+    cells: {},
+    rescue: { cpf: { value: hash(12345678901), reason: 'no column for this field' } },
+  },
 ];
 
 describe('toLoadRow: (schema, row) → cells and rescue', () => {
