@@ -11,6 +11,7 @@ import { WarehouseError, type LoadRow, type Warehouse } from './warehouse/wareho
 import type { JsonObject } from '../shared/push-format.ts';
 import type { TableReceipt } from '../shared/queue-message.ts';
 import type { PiiHasher } from './schema/pii-hasher.ts';
+import { isErasedRow } from './governance/erased-marker.ts';
 
 interface TableEntry {
   message: StoredMessage;
@@ -221,6 +222,8 @@ export class BatchLoader {
       rows.forEach((row, index) => {
         const rowId = entry.rowOffset + index;
         if (landed.has(`${message.messageId}:${rowId}`)) return;
+        // A subject erased while this message waited (or before it was re-driven): that row never lands.
+        if (isErasedRow(row.fields)) return;
         const loadRow = toLoadRow(message, rowId, row.fields, row.collisions, schema, this.hasher);
         // A re-driven item keeps its MERGE: its sequence (queue id) never lets an older message overwrite a newer version.
         if (message.itemKey === null) (message.redrive ? replaces : inserts).push(loadRow);
