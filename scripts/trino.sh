@@ -138,6 +138,10 @@ iceberg.jdbc-catalog.connection-user=$TRINO_CATALOG_DB_USER
 iceberg.jdbc-catalog.default-warehouse-dir=local:///
 fs.native-local.enabled=true
 local.location=$WAREHOUSE
+# Erasure (data governance): purging deleted rows expires every older snapshot and orphan file at once (0s);
+# the defaults (7d) make expire_snapshots/remove_orphan_files refuse a retention_threshold of 0s.
+iceberg.expire-snapshots.min-retention=0s
+iceberg.remove-orphan-files.min-retention=0s
 EOF
   if [ -n "$TRINO_CATALOG_DB_PASSWORD" ]; then
     echo "iceberg.jdbc-catalog.connection-password=$TRINO_CATALOG_DB_PASSWORD" >>"$etc/catalog/iceberg.properties"

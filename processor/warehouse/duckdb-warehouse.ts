@@ -1,7 +1,17 @@
 // The DuckDB adapter of the warehouse port: one file, one schema per tenant, rows staged through the appender.
 import { basename, extname } from 'node:path';
 import { DuckDBDataChunkWriter, listValue, LIST, VARCHAR as DUCKDB_VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
-import { carriesProvenance, metadataColumnTypes } from '../schema/physical-name.ts';
+import { carriesProvenance, METADATA_COLUMNS, metadataColumnTypes } from '../schema/physical-name.ts';
+import {
+  renderCountMatching,
+  renderCountReceivedBefore,
+  renderDeleteMatching,
+  renderDeleteReceivedBefore,
+  renderDropSchema,
+  renderDropTable,
+  SCHEMA_TABLES_SQL,
+} from './duckdb-governance-sql.ts';
+import { checkedHashes, presentMatch } from './governance-input.ts';
 import { isWritable, VARCHAR, type ColumnType } from '../schema/type-table.ts';
 import type { SchemaChange } from '../schema/plan-schema-change.ts';
 import { duckDbFile, type DuckDbAccess, type DuckDbFile } from './duckdb-file.ts';
@@ -24,7 +34,16 @@ import {
   renderUnhashedValues,
 } from './duckdb-sql.ts';
 import { cellValue, jsonFriendly, metadataValues } from './duckdb-values.ts';
-import type { HashMatch, LoadRow, MetadataOptions, PurgeReport, QueryResult, TableRef, Warehouse } from './warehouse.ts';
+import {
+  WarehouseError,
+  type HashMatch,
+  type LoadRow,
+  type MetadataOptions,
+  type PurgeReport,
+  type QueryResult,
+  type TableRef,
+  type Warehouse,
+} from './warehouse.ts';
 
 export interface DuckDbWarehouseSettings {
   /** the database file; its directory is created when missing */
@@ -151,36 +170,67 @@ export class DuckDbWarehouse implements Warehouse {
     await this.write((c) => c.run(renderReplaceValues(ref, physical), [originals, replacements], [LIST(DUCKDB_VARCHAR), LIST(DUCKDB_VARCHAR)]));
   }
 
+  // Governance (issue 14): erasure by hash, retention by age, purge, drop. SQL from duckdb-governance-sql.ts.
+  async countMatching(ref: TableRef, match: HashMatch): Promise<number> {
+    const present = await this.presentMatch(ref, match);
+    if (present === null) return 0;
+    const statement = renderCountMatching(ref, present);
+    const rows = await this.write(async (c) => (await c.runAndReadAll(statement, [listValue(present.hashes)], [LIST(DUCKDB_VARCHAR)])).getRows());
+    return Number(rows[0]?.[0] ?? 0);
+  }
+
+  async deleteMatching(ref: TableRef, match: HashMatch): Promise<number> {
+    const present = await this.presentMatch(ref, match);
+    if (present === null) return 0;
+    const statement = renderDeleteMatching(ref, present);
+    return this.write(async (c) => (await c.run(statement, [listValue(present.hashes)], [LIST(DUCKDB_VARCHAR)])).rowsChanged);
+  }
+
+  async countReceivedBefore(ref: TableRef, cutoff: string): Promise<number> {
+    const statement = renderCountReceivedBefore(ref, cutoff);
+    if (!(await this.hasReceivedAt(ref))) return 0;
+    const rows = await this.write(async (c) => (await c.runAndReadAll(statement)).getRows());
+    return Number(rows[0]?.[0] ?? 0);
+  }
+
+  async deleteReceivedBefore(ref: TableRef, cutoff: string): Promise<number> {
+    const statement = renderDeleteReceivedBefore(ref, cutoff);
+    if (!(await this.hasReceivedAt(ref))) return 0;
+    return this.write(async (c) => (await c.run(statement)).rowsChanged);
+  }
+
+  /** No snapshots to expire: a checkpoint writes the file without the deleted rows' row groups where DuckDB can. */
+  async purgeDeleted(_ref: TableRef): Promise<PurgeReport> {
+    await this.write((c) => c.run('CHECKPOINT'));
+    return { formatVersion: null, purged: true, problem: null };
+  }
+
+  async dropTable(ref: TableRef): Promise<void> {
+    const statement = renderDropTable(ref);
+    await this.write((c) => c.run(statement));
+  }
+
+  /** Only once empty, as on Trino: a table left in it (not dropped first) is an error, never dropped along. */
+  async dropSchema(ref: TableRef): Promise<void> {
+    const statement = renderDropSchema(ref);
+    await this.write(async (c) => {
+      const tables = Number((await c.runAndReadAll(SCHEMA_TABLES_SQL, [ref.schema])).getRows()[0]?.[0] ?? 0);
+      if (tables > 0) throw new WarehouseError('permanent', 'schema_not_empty', `schema ${ref.schema} still holds tables; drop them first`);
+      await c.run(statement);
+    });
+  }
+
+  private async presentMatch(ref: TableRef, match: HashMatch): Promise<HashMatch | null> {
+    checkedHashes(match.hashes);
+    const columns = await this.describeTable(ref);
+    return columns === null ? null : presentMatch(match, columns);
+  }
+
+  private async hasReceivedAt(ref: TableRef): Promise<boolean> {
+    return (await this.describeTable(ref))?.has(METADATA_COLUMNS.receivedAt) ?? false;
+  }
+
   /** DuckDB has no snapshots to expire: a checkpoint folds the write-ahead log into the file. */
-  // Governance operations (issue 14): implemented by the governance work in progress.
-  countMatching(_ref: TableRef, _match: HashMatch): Promise<number> {
-    return Promise.reject(new Error('countMatching: not implemented yet'));
-  }
-
-  deleteMatching(_ref: TableRef, _match: HashMatch): Promise<number> {
-    return Promise.reject(new Error('deleteMatching: not implemented yet'));
-  }
-
-  countReceivedBefore(_ref: TableRef, _cutoff: string): Promise<number> {
-    return Promise.reject(new Error('countReceivedBefore: not implemented yet'));
-  }
-
-  deleteReceivedBefore(_ref: TableRef, _cutoff: string): Promise<number> {
-    return Promise.reject(new Error('deleteReceivedBefore: not implemented yet'));
-  }
-
-  purgeDeleted(_ref: TableRef): Promise<PurgeReport> {
-    return Promise.reject(new Error('purgeDeleted: not implemented yet'));
-  }
-
-  dropTable(_ref: TableRef): Promise<void> {
-    return Promise.reject(new Error('dropTable: not implemented yet'));
-  }
-
-  dropSchema(_ref: TableRef): Promise<void> {
-    return Promise.reject(new Error('dropSchema: not implemented yet'));
-  }
-
   async maintain(_ref: TableRef): Promise<void> {
     await this.write((c) => c.run('CHECKPOINT'));
   }

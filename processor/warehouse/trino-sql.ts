@@ -37,12 +37,17 @@ export function renderCreateSchema(catalog: string, schema: string): string {
   return `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(catalog)}.${quoteIdentifier(schema)}`;
 }
 
-/** A new table holds the metadata columns plus the first batch's columns. */
+/**
+ * A new table holds the metadata columns plus the first batch's columns, partitioned by the day a row was received
+ * (Iceberg hidden partitioning): a retention delete on a day boundary drops whole files, and reads by arrival prune.
+ * Tables created before keep their (absent) partitioning.
+ */
 export function renderCreateTable(ref: TableRef, columns: ReadonlyArray<{ physical: string; type: ColumnType }>, provenance = true): string {
   const definitions = [...metadataColumnTypes(provenance).map(([name, type]) => ({ physical: name, type })), ...columns]
     .map((column) => `${quoteIdentifier(column.physical)} ${renderType(column.type)}`)
     .join(', ');
-  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(ref)} (${definitions}) WITH (format = 'PARQUET')`;
+  const partitioning = quoteString(`day(${quoteIdentifier(METADATA_COLUMNS.receivedAt)})`);
+  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(ref)} (${definitions}) WITH (format = 'PARQUET', partitioning = ARRAY[${partitioning}])`;
 }
 
 export function renderSchemaChange(ref: TableRef, change: SchemaChange): string {

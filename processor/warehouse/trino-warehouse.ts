@@ -1,5 +1,16 @@
 // The Trino/Iceberg adapter of the warehouse port: one schema per tenant, SQL from trino-sql.ts.
-import { metadataColumnTypes } from '../schema/physical-name.ts';
+import { METADATA_COLUMNS, metadataColumnTypes } from '../schema/physical-name.ts';
+import { checkedHashes, presentMatch } from './governance-input.ts';
+import {
+  renderCountReceivedBefore,
+  renderDeleteFileCount,
+  renderDeleteReceivedBefore,
+  renderDropSchema,
+  renderDropTable,
+  renderFormatVersion,
+  renderMatching,
+  renderPurge,
+} from './trino-governance-sql.ts';
 import { columnType, type ColumnType } from '../schema/type-table.ts';
 import type { SchemaChange } from '../schema/plan-schema-change.ts';
 import { TrinoStatementRunner, type TrinoSettings } from './trino-client.ts';
@@ -16,7 +27,16 @@ import {
   renderReplaces,
   renderSchemaChange,
 } from './trino-sql.ts';
-import type { HashMatch, LoadRow, MetadataOptions, PurgeReport, QueryResult, TableRef, Warehouse } from './warehouse.ts';
+import {
+  WarehouseError,
+  type HashMatch,
+  type LoadRow,
+  type MetadataOptions,
+  type PurgeReport,
+  type QueryResult,
+  type TableRef,
+  type Warehouse,
+} from './warehouse.ts';
 
 export interface TrinoWarehouseSettings extends TrinoSettings {
   catalog: string;
@@ -138,33 +158,112 @@ export class TrinoWarehouse implements Warehouse {
     }
   }
 
-  // Governance operations (issue 14): implemented by the governance work in progress.
-  countMatching(_ref: TableRef, _match: HashMatch): Promise<number> {
-    return Promise.reject(new Error('countMatching: not implemented yet'));
+  // Governance (issue 14): erasure by hash, retention by age, purge, drop. SQL from trino-governance-sql.ts.
+  async countMatching(ref: TableRef, match: HashMatch): Promise<number> {
+    const present = await this.presentMatch(ref, match);
+    if (present === null) return 0;
+    const statements = renderMatching('count', ref, present, this.settings.maxQueryLength);
+    if (statements.length === 1) return Number((await this.runner.run(statements[0]!)).rows[0]?.[0] ?? 0);
+    // Hashes split over several statements: a row matching hashes of two of them must count once.
+    const rows = new Set<string>();
+    for (const statement of renderMatching('keys', ref, present, this.settings.maxQueryLength)) {
+      for (const row of (await this.runner.run(statement)).rows) rows.add(JSON.stringify(row));
+    }
+    return rows.size;
   }
 
-  deleteMatching(_ref: TableRef, _match: HashMatch): Promise<number> {
-    return Promise.reject(new Error('deleteMatching: not implemented yet'));
+  /** One DELETE per statement-length chunk, one after another: a row deleted by one is not there for the next. */
+  async deleteMatching(ref: TableRef, match: HashMatch): Promise<number> {
+    const present = await this.presentMatch(ref, match);
+    if (present === null) return 0;
+    let deleted = 0;
+    for (const statement of renderMatching('delete', ref, present, this.settings.maxQueryLength)) deleted += await this.runDelete(ref, statement);
+    return deleted;
   }
 
-  countReceivedBefore(_ref: TableRef, _cutoff: string): Promise<number> {
-    return Promise.reject(new Error('countReceivedBefore: not implemented yet'));
+  async countReceivedBefore(ref: TableRef, cutoff: string): Promise<number> {
+    const statement = renderCountReceivedBefore(ref, cutoff);
+    if (!(await this.hasReceivedAt(ref))) return 0;
+    return Number((await this.runner.run(statement)).rows[0]?.[0] ?? 0);
   }
 
-  deleteReceivedBefore(_ref: TableRef, _cutoff: string): Promise<number> {
-    return Promise.reject(new Error('deleteReceivedBefore: not implemented yet'));
+  async deleteReceivedBefore(ref: TableRef, cutoff: string): Promise<number> {
+    const statement = renderDeleteReceivedBefore(ref, cutoff);
+    if (!(await this.hasReceivedAt(ref))) return 0;
+    return this.runDelete(ref, statement);
   }
 
-  purgeDeleted(_ref: TableRef): Promise<PurgeReport> {
-    return Promise.reject(new Error('purgeDeleted: not implemented yet'));
+  async purgeDeleted(ref: TableRef): Promise<PurgeReport> {
+    if ((await this.describeTable(ref)) === null) return { formatVersion: null, purged: true, problem: null };
+    const formatVersion = await this.formatVersion(ref);
+    if (formatVersion === 1) return { formatVersion, purged: false, problem: formatV1Problem(ref) };
+    const purge = renderPurge(ref);
+    await this.runner.run(purge.rewrite);
+    const left = Number((await this.runner.run(renderDeleteFileCount(ref))).rows[0]?.[0] ?? 0);
+    if (left > 0) return { formatVersion, purged: false, problem: `${left} delete file(s) remain after optimize; the deleted rows are still in data files` };
+    for (const statement of [purge.expire, purge.removeOrphans]) {
+      try {
+        await this.runner.run(statement);
+      } catch (error) {
+        if (!(error instanceof WarehouseError) || !/min.?retention/i.test(error.message)) throw error;
+        return {
+          formatVersion,
+          purged: false,
+          problem:
+            'the cluster refuses a 0s retention: set iceberg.expire-snapshots.min-retention=0s and ' +
+            'iceberg.remove-orphan-files.min-retention=0s in the Iceberg catalog properties (older snapshots still hold the deleted rows)',
+        };
+      }
+    }
+    return { formatVersion, purged: true, problem: null };
   }
 
-  dropTable(_ref: TableRef): Promise<void> {
-    return Promise.reject(new Error('dropTable: not implemented yet'));
+  async dropTable(ref: TableRef): Promise<void> {
+    await this.runner.run(renderDropTable(ref));
   }
 
-  dropSchema(_ref: TableRef): Promise<void> {
-    return Promise.reject(new Error('dropSchema: not implemented yet'));
+  async dropSchema(ref: TableRef): Promise<void> {
+    try {
+      await this.runner.run(renderDropSchema(ref));
+    } catch (error) {
+      if (error instanceof WarehouseError && error.errorName === 'SCHEMA_NOT_EMPTY') {
+        throw new WarehouseError('permanent', 'schema_not_empty', `schema ${ref.schema} still holds tables; drop them first`, { cause: error });
+      }
+      throw error;
+    } finally {
+      // Created again by the next write to this tenant, if any.
+      this.knownSchemas.delete(ref.schema);
+    }
+  }
+
+  private async presentMatch(ref: TableRef, match: HashMatch): Promise<HashMatch | null> {
+    checkedHashes(match.hashes);
+    const columns = await this.describeTable(ref);
+    return columns === null ? null : presentMatch(match, columns);
+  }
+
+  private async hasReceivedAt(ref: TableRef): Promise<boolean> {
+    return (await this.describeTable(ref))?.has(METADATA_COLUMNS.receivedAt) ?? false;
+  }
+
+  private async formatVersion(ref: TableRef): Promise<number | null> {
+    const value = (await this.runner.run(renderFormatVersion(ref))).rows[0]?.[0];
+    return value === undefined || value === null ? null : Number(value);
+  }
+
+  /**
+   * A DELETE answers how many rows it removed. On a format-v1 table Trino refuses row-level deletes (it only drops
+   * whole files): that is said plainly, and permanently, instead of being retried as a cluster error.
+   */
+  private async runDelete(ref: TableRef, statement: string): Promise<number> {
+    try {
+      return Number((await this.runner.run(statement)).rows[0]?.[0] ?? 0);
+    } catch (error) {
+      if (error instanceof WarehouseError && error.errorName === 'NOT_SUPPORTED' && (await this.formatVersion(ref)) === 1) {
+        throw new WarehouseError('permanent', 'iceberg_format_v1', formatV1Problem(ref), { cause: error });
+      }
+      throw error;
+    }
   }
 
   async maintain(ref: TableRef): Promise<void> {
@@ -180,4 +279,11 @@ export class TrinoWarehouse implements Warehouse {
   }
 
   async close(): Promise<void> {}
+}
+
+function formatV1Problem(ref: TableRef): string {
+  return (
+    `format v1: Iceberg table ${ref.schema}.${ref.table} cannot delete single rows (format version 1); ` +
+    `upgrade it with ALTER TABLE … SET PROPERTIES format_version = 2, then erase again`
+  );
 }
