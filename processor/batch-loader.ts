@@ -1,11 +1,15 @@
-// Lands one claimed batch: normalize, evolve each table, write each table once (INSERT or MERGE), exactly once.
+// Lands one claimed batch: normalize, evolve each table, write each table once (INSERT or MERGE), exactly once. Rows
+// a table's `quarantine` contract keeps out go to its quarantine (governance/quarantine-writer.ts) in the same pass.
 import { flattenRow } from './normalize/flatten-row.ts';
 import { normalizeMessage } from './normalize/normalize-message.ts';
 import { UnloadableMessageError, type StoredMessage } from './queue/stored-message.ts';
 import { stringifyJson } from './normalize/parse-payload.ts';
 import { MAX_TABLES_PER_MESSAGE } from '../shared/ingest-limits.ts';
 import type { ColumnType } from './schema/column-types.ts';
-import { lastWritePerKey, toLoadRow } from './schema/load-row.ts';
+import { lastWritePerKey } from './schema/load-row.ts';
+import { shapeRow } from './schema/contract-shape-row.ts';
+import { QuarantineWriter } from './governance/quarantine-writer.ts';
+import { quarantineTableName } from './governance/quarantine-table.ts';
 import type { SchemaRegistry, StageHook } from './schema/schema-registry.ts';
 import { WarehouseError, type LoadRow, type Warehouse } from './warehouse/warehouse.ts';
 import type { JsonObject } from '../shared/push-format.ts';
@@ -30,6 +34,8 @@ interface TableGroup {
   tenantId: string;
   table: string;
   entries: TableEntry[];
+  /** queue id → the row ids its `quarantine` contract sent to the table's quarantine (shared by the group's slices) */
+  quarantined: Map<string, Set<number>>;
 }
 
 export interface BatchOutcome {
@@ -50,9 +56,11 @@ export class BatchLoader {
   private readonly tableTails = new Map<string, Promise<void>>();
 
   private readonly hasher: PiiHasher;
+  private readonly quarantine: QuarantineWriter;
 
   constructor(options: { warehouse: Warehouse; registry: SchemaRegistry; hasher: PiiHasher; hook?: StageHook; tableConcurrency?: number }) {
     this.hasher = options.hasher;
+    this.quarantine = new QuarantineWriter(options.warehouse);
     this.tableConcurrency = options.tableConcurrency ?? 3;
     this.warehouse = options.warehouse;
     this.registry = options.registry;
@@ -74,7 +82,7 @@ export class BatchLoader {
         for (const { table, rows } of tables) {
           const key = `${message.tenantId}\u0000${table}`;
           let group = groups.get(key);
-          if (group === undefined) groups.set(key, (group = { tenantId: message.tenantId, table, entries: [] }));
+          if (group === undefined) groups.set(key, (group = { tenantId: message.tenantId, table, entries: [], quarantined: new Map() }));
           for (let offset = 0; offset < rows.length; offset += ROWS_PER_WRITE) {
             group.entries.push({ message, rows: rows.slice(offset, offset + ROWS_PER_WRITE), rowOffset: offset });
           }
@@ -216,7 +224,9 @@ export class BatchLoader {
 
     const inserts: LoadRow[] = [];
     const replaces: LoadRow[] = [];
+    const quarantined: Array<{ queueId: string; row: LoadRow }> = [];
     const merges = new Map<string, LoadRow[]>();
+    const now = new Date();
     for (const { entry, rows } of flat) {
       const { message } = entry;
       rows.forEach((row, index) => {
@@ -224,7 +234,12 @@ export class BatchLoader {
         if (landed.has(`${message.messageId}:${rowId}`)) return;
         // A subject erased while this message waited (or before it was re-driven): that row never lands.
         if (isErasedRow(row.fields)) return;
-        const loadRow = toLoadRow(message, rowId, row.fields, row.collisions, schema, this.hasher);
+        const outcome = shapeRow(message, rowId, row.fields, row.collisions, schema, this.hasher, now);
+        if (outcome.kind === 'quarantine') {
+          quarantined.push({ queueId: message.queueId, row: outcome.row });
+          return;
+        }
+        const loadRow = outcome.row;
         // A re-driven item keeps its MERGE: its sequence (queue id) never lets an older message overwrite a newer version.
         if (message.itemKey === null) (message.redrive ? replaces : inserts).push(loadRow);
         else {
@@ -246,6 +261,17 @@ export class BatchLoader {
 
     await this.hook('before-write');
     await beforeWrite();
+    // The quarantine first: a crash in between leaves the good rows to the retry, whose replaceRows rewrites these.
+    await this.quarantine.write(
+      group.tenantId,
+      group.table,
+      quarantined.map(({ row }) => row),
+    );
+    for (const { queueId, row } of quarantined) {
+      let rowIds = group.quarantined.get(queueId);
+      if (rowIds === undefined) group.quarantined.set(queueId, (rowIds = new Set()));
+      rowIds.add(row.rowId);
+    }
     const tableColumns = new Map<string, ColumnType>([...schema.columns.values()].map((c) => [c.physical, c.type]));
     if (inserts.length > 0) await this.warehouse.insertRows(schema.ref, inserts, tableColumns, { provenance: schema.provenance });
     if (replaces.length > 0) await this.warehouse.replaceRows(schema.ref, replaces, tableColumns, { provenance: schema.provenance });
@@ -271,6 +297,14 @@ function landedTables(done: readonly string[], groups: Iterable<TableGroup>): Ma
       const known = tables.find((t) => t.table === group.table);
       if (known !== undefined) known.rows += entry.rows.length;
       else tables.push({ table: group.table, rows: entry.rows.length });
+    }
+    // Rows the table's contract quarantined are counted in its quarantine, so the sender sees where they went.
+    for (const [queueId, rowIds] of group.quarantined) {
+      const tables = landed.get(queueId);
+      const known = tables?.find((t) => t.table === group.table);
+      if (tables === undefined || known === undefined || rowIds.size === 0) continue;
+      known.rows -= rowIds.size;
+      tables.push({ table: quarantineTableName(group.table), rows: rowIds.size });
     }
   }
   for (const tables of landed.values()) tables.sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : 0));

@@ -6,7 +6,7 @@ import { envelopeSchema, multiTableSchema, rowsSchema, tableNameSchema } from '.
 import { describeType, isJsonObject, type JsonObject } from './contracts/json-value.ts';
 import { BoitataError, formatPath } from './errors.ts';
 import { assertRowCaps, assertTableCount } from './message-caps.ts';
-import { TABLE_NAME_RULE } from './table-name.ts';
+import { isReservedTableName, RESERVED_TABLE_NAME_RULE, TABLE_NAME_RULE } from './table-name.ts';
 
 export { describeType, isJsonObject, type JsonObject } from './contracts/json-value.ts';
 
@@ -132,7 +132,10 @@ function readMultiTable(body: JsonObject, entries: Array<[string, JsonObject[]]>
   const badKeys = issues.filter((issue) => issue.code === 'invalid_key');
   if (badKeys.length > 0) {
     throw new BoitataError('invalid_payload', 'A multi-table payload is keyed by table names.', {
-      problems: badKeys.map((issue) => ({ path: formatPath(issue.path), message: TABLE_NAME_RULE })),
+      problems: badKeys.map((issue) => ({
+        path: formatPath(issue.path),
+        message: isReservedTableName(String(issue.path[0] ?? '')) ? RESERVED_TABLE_NAME_RULE : TABLE_NAME_RULE,
+      })),
     });
   }
   for (const [table] of entries) assertRows(issues.filter((issue) => issue.path[0] === table));
@@ -167,7 +170,7 @@ function assertRows(issues: readonly Issue[], prefix: readonly PropertyKey[] = [
 export function assertTableName(table: string, path: string): void {
   if (!tableNameSchema.safeParse(table).success) {
     throw new BoitataError('invalid_payload', `Invalid table name ${JSON.stringify(table)}.`, {
-      problems: [{ path, message: TABLE_NAME_RULE }],
+      problems: [{ path, message: isReservedTableName(table) ? RESERVED_TABLE_NAME_RULE : TABLE_NAME_RULE }],
     });
   }
 }

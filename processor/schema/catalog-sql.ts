@@ -6,6 +6,7 @@ import { columnType, type ColumnType } from './type-table.ts';
 import type { CatalogJob, HistoryEntry, NewColumn } from './decide-evolution.ts';
 import type { PiiSource } from './pii-detect.ts';
 import type { AliasDecision } from './resolve-fields.ts';
+import type { SchemaContract } from '../governance/policies.ts';
 import type { RegisteredColumn } from './table-schema.ts';
 
 /** A pool or a client inside a transaction: the statements below run on either. */
@@ -65,11 +66,27 @@ export async function registerTable(client: Sql, tenantId: string, table: string
   ]);
 }
 
+/** An operator's contract change (`boitata tables set --contract`, or a tenant default the table inherits). */
+export interface ContractHistoryEntry {
+  kind: 'set_contract';
+  from: SchemaContract;
+  to: SchemaContract;
+  /** the actor of the audit entry */
+  by: string;
+  scope: 'table' | 'tenant_default';
+}
+
 /**
  * The table's schema version moves by one, with what changed as its history entry; returns the new version.
  * Processors re-read a table whose version moved, so a change made here applies to their next batch.
  */
-export async function bumpVersion(client: Sql, tenantId: string, table: string, history: readonly HistoryEntry[], messageId: string | null): Promise<number> {
+export async function bumpVersion(
+  client: Sql,
+  tenantId: string,
+  table: string,
+  history: readonly (HistoryEntry | ContractHistoryEntry)[],
+  messageId: string | null,
+): Promise<number> {
   const {
     rows: [bumped],
   } = await client.query<{ version: number }>(

@@ -1,6 +1,7 @@
 // The schema decision, pure: (the table's state, a batch's observed fields, the model's answer) → an EvolutionPlan
 // that says as data everything that will happen — warehouse DDL, columns registered (types final, PII applied),
-// widenings, adopted columns, aliases with their evidence, late PII flags, jobs, the history entry.
+// widenings, adopted columns, aliases with their evidence, late PII flags, jobs, the history entry — and, under a
+// `freeze` or `quarantine` contract, the changes the contract refused (their values are rescued or quarantined).
 import { unifyTypes, VARCHAR, type ColumnType, type InferredType } from './column-types.ts';
 import type { ObservedBatch } from './observe-batch.ts';
 import { METADATA_COLUMN_TYPES, METADATA_COLUMNS } from './physical-name.ts';
@@ -9,6 +10,7 @@ import { planChanges, type SchemaChange } from './plan-schema-change.ts';
 import { resolveMessages, type AliasDecision, type MessagesResolution, type ModelAnswer } from './resolve-fields.ts';
 import { MAX_COLUMNS_PER_TABLE } from '../../shared/ingest-limits.ts';
 import type { RegisteredColumn } from './table-schema.ts';
+import type { SchemaContract } from '../governance/policies.ts';
 
 /** What the catalog and the warehouse hold for a table, read under the table's lock. */
 export interface TableState {
@@ -35,6 +37,8 @@ export interface EvolutionInput {
   model?: ModelVerdict;
   /** the batch holds a provider delivery: the table gets the provenance columns */
   provenance: boolean;
+  /** the table's schema contract (governance/policies.ts); absent: `evolve` */
+  contract?: SchemaContract;
 }
 
 /** One step against the warehouse, in order. */
@@ -73,6 +77,14 @@ export interface EvolutionPlan {
   history: HistoryEntry[] | null;
   /** the table carries the provider provenance columns */
   provenance: boolean;
+  /** the contract the plan was decided under */
+  contract: SchemaContract;
+  /**
+   * What `evolve` would have done that the contract refused (`freeze`, `quarantine` on a table the registry knows):
+   * new columns and widenings. Their values are rescued (freeze) or their rows quarantined (quarantine): see
+   * contract-shape-row.ts. Empty under `evolve` and for a table created now.
+   */
+  refused: SchemaChange[];
 }
 
 const METADATA_NAMES = new Set(METADATA_COLUMN_TYPES.map(([name]) => name));
@@ -114,12 +126,22 @@ function resolve(state: TableState, batch: ObservedBatch, model?: ModelVerdict):
 
 export function decideEvolution(input: EvolutionInput): EvolutionPlan {
   const { state, batch } = input;
+  const contract = input.contract ?? 'evolve';
   const adopted = adoptedColumns(state);
   const columns = [...(state.registered ?? []), ...adopted];
-  const resolution = resolve(state, batch, input.model);
-  const aliasMap = new Map([...state.aliases, ...resolution.create.map((a) => [a.field, a.column] as const)]);
-  const { planned, aliasedOntoNew } = plannedFields(columns, resolution, aliasMap, batch);
-  const { changes, piiOf } = withPii(planChanges(columns, planned, aliasMap).changes, planned, aliasedOntoNew, batch);
+  const evolving = resolve(state, batch, input.model);
+  const aliasMap = new Map([...state.aliases, ...evolving.create.map((a) => [a.field, a.column] as const)]);
+  const { planned, aliasedOntoNew } = plannedFields(columns, evolving, aliasMap, batch);
+  const decided = withPii(planChanges(columns, planned, aliasMap).changes, planned, aliasedOntoNew, batch);
+  // A contract governs the columns of a table the registry knows: a table new to it is created from its first batch
+  // whatever the contract (auto-bootstrap). Under `freeze` and `quarantine` nothing is added nor widened; aliases onto
+  // columns that exist (typo, dictionary, model) still apply, and so do late PII flags.
+  const governed = contract !== 'evolve' && state.registered !== null;
+  const changes = governed ? [] : decided.changes;
+  const refused = governed ? decided.changes : [];
+  const { piiOf } = decided;
+  const existing = new Set(columns.map((c) => c.logical));
+  const resolution = governed ? { ...evolving, create: evolving.create.filter((a) => existing.has(a.column)) } : evolving;
   const lateFlags = latePiiFlags(columns, adopted, resolution.create, batch);
   const { steps, applied, added } = warehouseSteps(state, columns, changes, input.provenance);
 
@@ -150,6 +172,8 @@ export function decideEvolution(input: EvolutionInput): EvolutionPlan {
     jobs,
     history,
     provenance: provenanceOf(state, input.provenance),
+    contract,
+    refused,
   };
 }
 

@@ -1,6 +1,7 @@
 // The schema registry's shell: the one place that evolves a warehouse table. It observes a batch once, asks the AI
 // matcher before taking the table's lock, then locks, re-reads, decides (decide-evolution.ts, pure), applies the
-// plan's DDL and records it in the catalog (catalog-sql.ts).
+// plan's DDL and records it in the catalog (catalog-sql.ts). The table's schema contract (governance/policies.ts) is
+// read with the state under the lock and checked with the version before a cached schema is used (contract-sql.ts).
 import type pg from 'pg';
 import { withTransaction } from '../../database/with-transaction.ts';
 import { assertNever } from '../../shared/assert-never.ts';
@@ -14,6 +15,8 @@ import { observeBatch, type ObservedBatch } from './observe-batch.ts';
 import { planChanges } from './plan-schema-change.ts';
 import type { AliasDecision } from './resolve-fields.ts';
 import { columnFor, type MessageFields, type TableSchema } from './table-schema.ts';
+import { versionAndContract } from './contract-sql.ts';
+import { effectivePolicy, type SchemaContract } from '../governance/policies.ts';
 
 export type { MessageFields, TableSchema } from './table-schema.ts';
 
@@ -24,6 +27,9 @@ interface AskedModel {
   fields: ReadonlySet<string>;
   verdict: ModelVerdict;
 }
+
+/** How many refused fields a cached schema remembers (see `prepare`). */
+const MAX_REMEMBERED_REFUSALS = 10_000;
 
 /** How many times the model may be asked for one evolution (see `evolve`). */
 const MODEL_ROUNDS = 2;
@@ -69,15 +75,21 @@ export class SchemaRegistry {
     const cached = this.cache.get(key);
     const provenance = options.provenance ?? false;
     const batch = observeBatch(messages);
-    if (
-      cached !== undefined &&
-      (!provenance || cached.provenance) &&
-      !needsEvolution(cached, batch) &&
-      (await catalog.schemaVersion(this.pool, tenantId, table)) === cached.version
-    ) {
-      return cached;
+    if (cached !== undefined && (!provenance || cached.provenance) && !needsEvolution(cached, batch)) {
+      // A contract changed for the table or the tenant's default moves no version: both are checked at once.
+      const current = await versionAndContract(this.pool, tenantId, table);
+      if (current.version === cached.version && current.contract === (cached.contract ?? 'evolve')) return cached;
     }
-    const schema = await this.evolutions.run(() => this.evolve(tenantId, table, batch, messageId, provenance));
+    const evolved = await this.evolutions.run(() => this.evolve(tenantId, table, batch, messageId, provenance));
+    // Fields refused at this same version and contract stay known, so drift alternating between fields does not
+    // evolve every batch (bounded: a payload keyed by ids must not grow it for ever).
+    const schema =
+      cached?.refused !== undefined &&
+      cached.version === evolved.version &&
+      cached.contract === evolved.contract &&
+      cached.refused.size < MAX_REMEMBERED_REFUSALS
+        ? { ...evolved, refused: new Set([...cached.refused, ...(evolved.refused ?? [])]) }
+        : evolved;
     this.cache.set(key, schema);
     return schema;
   }
@@ -110,13 +122,15 @@ export class SchemaRegistry {
         live = state.live;
         if (attempt < MODEL_ROUNDS && !answers(asked, modelQuestion(state, batch))) return null;
         const model = asked?.verdict;
-        const plan = decideEvolution({ state, batch, provenance, ...(model === undefined ? {} : { model }) });
+        const { contract } = await effectivePolicy(client, tenantId, table);
+        const plan = decideEvolution({ state, batch, provenance, contract, ...(model === undefined ? {} : { model }) });
         await this.applyToWarehouse(ref, plan);
         await this.hook('ddl');
         const version = await record(client, tenantId, table, ref, plan, messageId);
         const columns = (await catalog.loadColumns(client, tenantId, table)) ?? [];
         const aliases = await catalog.loadAliases(client, tenantId, table);
-        return { ref, columns: new Map(columns.map((c) => [c.logical, c])), aliases, version, provenance: plan.provenance };
+        const schema: TableSchema = { ref, columns: new Map(columns.map((c) => [c.logical, c])), aliases, version, provenance: plan.provenance, contract };
+        return { ...schema, refused: refusedFields(schema, batch, contract) };
       });
       if (schema !== null) return schema;
     }
@@ -206,13 +220,23 @@ async function record(
 
 /**
  * Whether the batch needs anything the cached schema lacks (a column, an alias, a widening). A table at its column
- * cap gives new fields nothing, so they do not send every batch through the locked evolution.
+ * cap gives new fields nothing, so they do not send every batch through the locked evolution; nor does a field the
+ * table's contract already refused at this version, nor a widening under `freeze` or `quarantine` (never made).
  */
 function needsEvolution(schema: TableSchema, batch: ObservedBatch): boolean {
+  const governed = (schema.contract ?? 'evolve') !== 'evolve';
   if (schema.columns.size < MAX_COLUMNS_PER_TABLE) {
     for (const fields of batch.messages) {
-      for (const [field, type] of fields) if (type !== null && columnFor(schema, field) === undefined) return true;
+      for (const [field, type] of fields) {
+        if (type !== null && columnFor(schema, field) === undefined && !(governed && schema.refused?.has(field) === true)) return true;
+      }
     }
   }
-  return planChanges([...schema.columns.values()], batch.fields, schema.aliases).changes.length > 0;
+  return !governed && planChanges([...schema.columns.values()], batch.fields, schema.aliases).changes.length > 0;
+}
+
+/** The batch's fields left with no column by a contract other than `evolve`: the next batch need not ask again. */
+function refusedFields(schema: TableSchema, batch: ObservedBatch, contract: SchemaContract): ReadonlySet<string> {
+  if (contract === 'evolve') return new Set();
+  return new Set([...batch.fields].filter(([field, { type }]) => type !== null && columnFor(schema, field) === undefined).map(([field]) => field));
 }

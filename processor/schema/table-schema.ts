@@ -1,6 +1,7 @@
 // A table's schema as the processor sees it (registered columns, aliases, version), and the one field → column lookup.
 import type { TableRef } from '../warehouse/warehouse.ts';
 import type { ColumnType } from './column-types.ts';
+import type { SchemaContract } from '../governance/policies.ts';
 
 export interface RegisteredColumn {
   logical: string;
@@ -19,6 +20,10 @@ export interface TableSchema {
   version: number;
   /** the live table has the provider provenance columns (physical-name.ts, PROVENANCE_KEYS) */
   provenance: boolean;
+  /** the table's schema contract (governance/policies.ts); absent: `evolve` */
+  contract?: SchemaContract;
+  /** fields the contract gave no column at this version: a batch holding only these needs no evolution */
+  refused?: ReadonlySet<string>;
 }
 
 /** One message's (payload's) fields with their non-null values, for one table. */

@@ -183,7 +183,7 @@ export interface components {
     Row: {
       [key: string]: unknown;
     };
-    /** @description A table name is 1-128 characters: letters, digits, "_" or "-", starting with a letter or "_". */
+    /** @description A table name is 1-128 characters: letters, digits, "_" or "-", starting with a letter or "_"; names starting with "_boitata_" are reserved. */
     TableName: string;
     MetricsBody: {
       table: string;
