@@ -36,25 +36,10 @@ export class AiSchemaMatcher {
     candidates: readonly RegisteredColumn[],
   ): Promise<MatchOutcome> {
     if (this.client === null) return { decisions: [], unavailable: 'no model configured (AI_MODEL)' };
-    // Sorted: the same question is the same text (and the same cache key) whatever order the payload had.
-    const columns = candidates.map((c) => ({ name: c.logical, type: c.type })).sort((a, b) => (a.name < b.name ? -1 : 1));
-    const sortedFields = [...fields].sort((a, b) => (a.name < b.name ? -1 : 1));
-    const key = createHash('sha256')
-      .update(
-        JSON.stringify({
-          model: this.client.model,
-          samples: this.settings.sendSamples,
-          fields: sortedFields.map((f) => [f.name, f.type]),
-          columns: columns.map((c) => [c.name, c.type]),
-        }),
-      )
-      .digest('hex');
-    const cached = await this.pool.query<{ answer: FieldAnswer[]; model: string }>(
-      'SELECT answer, model FROM boitata_model_answers WHERE tenant_id = $1 AND table_name = $2 AND question_key = $3',
-      [tenantId, table, key],
-    );
-    let answers = cached.rows[0]?.answer;
-    let model = cached.rows[0]?.model ?? this.client.model;
+    const { key, sortedFields, columns } = this.question(fields, candidates);
+    const cached = await this.readAnswer(tenantId, table, key);
+    let answers = cached?.answer;
+    let model = cached?.model ?? this.client.model;
     if (answers === undefined) {
       // A call is counted only while the budget lasts (UTC days).
       const {
@@ -84,9 +69,66 @@ export class AiSchemaMatcher {
         [tenantId, table, key, JSON.stringify(answers), model],
       );
     }
-    const decisions = answers
+    return { decisions: this.confident(answers, model), unavailable: null };
+  }
+
+  /**
+   * The cached answer to this question, read only: no model call, no budget spent, nothing written (the dry run,
+   * `boitata plan`). null: no model is configured, or the question was never answered.
+   */
+  async cachedAnswer(
+    tenantId: string,
+    table: string,
+    fields: ReadonlyArray<{ name: string; type: string }>,
+    candidates: readonly RegisteredColumn[],
+  ): Promise<{ decisions: AliasDecision[]; answers: FieldAnswer[]; model: string } | null> {
+    if (this.client === null) return null;
+    const cached = await this.readAnswer(tenantId, table, this.question(fields, candidates).key);
+    return cached === null ? null : { decisions: this.confident(cached.answer, cached.model), answers: cached.answer, model: cached.model };
+  }
+
+  /** Whether the tenant's calls for today (UTC) are spent, read only. */
+  async budgetSpent(tenantId: string): Promise<boolean> {
+    const { rows } = await this.pool.query<{ calls: number }>(
+      `SELECT calls FROM boitata_model_usage WHERE tenant_id = $1 AND day = (now() AT TIME ZONE 'UTC')::date`,
+      [tenantId],
+    );
+    return this.settings.callsPerTenantPerDay <= 0 || (rows[0]?.calls ?? 0) >= this.settings.callsPerTenantPerDay;
+  }
+
+  /** The model's name, or null when none is configured. */
+  get model(): string | null {
+    return this.client?.model ?? null;
+  }
+
+  // Sorted: the same question is the same text (and the same cache key) whatever order the payload had.
+  private question<F extends { name: string; type: string }>(fields: readonly F[], candidates: readonly RegisteredColumn[]) {
+    const columns = candidates.map((c) => ({ name: c.logical, type: c.type })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const sortedFields = [...fields].sort((a, b) => (a.name < b.name ? -1 : 1));
+    const key = createHash('sha256')
+      .update(
+        JSON.stringify({
+          model: this.client?.model,
+          samples: this.settings.sendSamples,
+          fields: sortedFields.map((f) => [f.name, f.type]),
+          columns: columns.map((c) => [c.name, c.type]),
+        }),
+      )
+      .digest('hex');
+    return { key, sortedFields, columns };
+  }
+
+  private async readAnswer(tenantId: string, table: string, key: string): Promise<{ answer: FieldAnswer[]; model: string } | null> {
+    const { rows } = await this.pool.query<{ answer: FieldAnswer[]; model: string }>(
+      'SELECT answer, model FROM boitata_model_answers WHERE tenant_id = $1 AND table_name = $2 AND question_key = $3',
+      [tenantId, table, key],
+    );
+    return rows[0] ?? null;
+  }
+
+  private confident(answers: readonly FieldAnswer[], model: string): AliasDecision[] {
+    return answers
       .filter((a) => a.column !== null && a.confidence >= this.settings.threshold)
       .map((a) => ({ field: a.field, column: a.column!, decidedBy: 'model' as const, evidence: { model, confidence: a.confidence } }));
-    return { decisions, unavailable: null };
   }
 }
