@@ -71,6 +71,8 @@ const schema = z.object({
     .regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration such as 7d or 12h')
     .default('7d'),
   QUEUE_RETENTION_HOURS: integer(24, 100_000).default(72),
+  // Dead queue rows (payloads that never landed) and their dead letters are deleted this long after they died (30 days).
+  QUEUE_DEAD_RETENTION_HOURS: integer(24, 100_000).default(720),
   // The AI model (any OpenAI-compatible server). Without AI_MODEL the offline steps run and the rest become columns.
   AI_MODEL: z.string().min(1).optional(),
   AI_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),

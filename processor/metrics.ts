@@ -42,12 +42,26 @@ export class ProcessorMetrics {
     registers: [this.registry],
   });
 
+  readonly retentionRows = new Counter({
+    name: 'boitata_retention_deleted_rows_total',
+    help: "Warehouse rows deleted by retention (received longer ago than their table's retention), by tenant",
+    labelNames: ['tenant'] as const,
+    registers: [this.registry],
+  });
+  readonly queuePruned = new Counter({
+    name: 'boitata_queue_pruned_messages_total',
+    help: 'Queue rows deleted by maintenance, by status (done: QUEUE_RETENTION_HOURS; dead: QUEUE_DEAD_RETENTION_HOURS)',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
   constructor(pool: pg.Pool, options: { tenantLimit?: number } = {}) {
     this.tenantLimit = options.tenantLimit ?? DEFAULT_TENANT_LIMIT;
     // Zero every labelled series up front, so a scrape shows them before the first event.
     for (const outcome of ['ok', 'failed']) this.batches.inc({ outcome }, 0);
     for (const outcome of ['done', 'dead']) this.messages.inc({ outcome }, 0);
     for (const kind of ['warehouse_transient', 'warehouse_permanent', 'lease_lost', 'other']) this.failures.inc({ kind }, 0);
+    for (const status of ['done', 'dead']) this.queuePruned.inc({ status }, 0);
     // One query for the three gauges, run when Prometheus scrapes; each gauge awaits it (scrape-once.ts says why).
     // Under a deadline: a half-open Postgres would hold the scrape (and a pool client) forever.
     const queue = scrapeOnce(async () => {

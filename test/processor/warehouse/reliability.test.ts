@@ -221,7 +221,7 @@ describeWarehouse('maintenance', () => {
     ]);
 
     const result = await runMaintenance(db, warehouse(), silentLog, 72, [conn.tenant]);
-    expect(result).toEqual({ tables: 1, failedTables: 0, prunedMessages: 2 });
+    expect(result).toMatchObject({ tables: 1, failedTables: 0, prunedMessages: 2, prunedDeadMessages: 0 });
     expect(await files()).toBe(1);
     expect(await countRows(conn.tenant, 'small_files')).toEqual({ rows: 4, distinct: 4 });
     expect(await queueStatus(conn.tenant)).toEqual({ done: 2 });
