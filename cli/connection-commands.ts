@@ -5,6 +5,7 @@ import { visiblePrefix } from '../shared/credential-format.ts';
 import type { SecretsKeyring } from '../shared/secret-box.ts';
 import type { GenericHmacOptions, VerifyPreset } from '../shared/webhooks/presets.ts';
 import { optionalInt, parseDuration, readSigningSecret, required, UsageError, type Values } from './arguments.ts';
+import { recordCliAudit } from './cli-audit.ts';
 import { table, type Output } from './output.ts';
 import { addConnection, listConnections, revokeConnection, updateConnection, type ConnectionInfo } from './connections.ts';
 import { ProvisionError } from './provision-error.ts';
@@ -59,6 +60,7 @@ export async function runConnectionCommand(
       return rotateSecretCommand(db, out, rest, values, keyring);
     case 'revoke': {
       const connection = await revokeConnection(db, required(rest[0], 'connection id'));
+      await recordCliAudit(db, values, 'connection.revoke', connection.tenant_id, { connection_id: connection.id, name: connection.name });
       return out.print(connection, () => `Revoked connection ${connection.id}; the edge refuses its token within GATE_CONFIG_TTL_SECONDS (default 30 s).`);
     }
     default:
@@ -87,6 +89,10 @@ async function addConnectionCommand(db: pg.Pool, out: Output, values: Values, ke
     },
     signingSecret === undefined ? undefined : await keyring(),
   );
+  await recordCliAudit(db, values, 'connection.create', connection.tenant_id, {
+    ...connectionSettings(connection),
+    signing_secret: signingSecret === undefined ? 'none' : 'added',
+  });
   const preset = connection.verify_preset;
   const verified = preset === null ? null : verifiedHeaders(preset, connection.verify_options);
   return out.print({ ...connection, token, ...(verified === null ? {} : { push_path: `/v1/ingest/push/${token}`, verified_headers: verified }) }, () =>
@@ -112,6 +118,12 @@ async function updateConnectionCommand(db: pg.Pool, out: Output, rest: string[],
     },
     signingSecret === undefined ? undefined : await keyring(),
   );
+  const verify = values.verify;
+  await recordCliAudit(db, values, 'connection.update', connection.tenant_id, {
+    ...connectionSettings(connection),
+    changed: CHANGE_FLAGS.filter((flag) => values[flag] !== undefined).map((flag) => `--${flag}`),
+    signing_secret: signingSecret !== undefined ? 'replaced' : verify === 'none' ? 'removed' : 'unchanged',
+  });
   return out.print(
     connection,
     () =>
@@ -129,6 +141,14 @@ async function rotateSecretCommand(db: pg.Pool, out: Output, rest: string[], val
     throw new UsageError('rotate-secret needs the new secret: --signing-secret-file F, or --signing-secret - to read it from standard input');
   const overlap = values.overlap === undefined ? DEFAULT_OVERLAP_SECONDS : parseDuration(values.overlap, '--overlap');
   const rotated = await rotateSigningSecret(db, id, secret, overlap, await keyring());
+  const [connection] = await listConnections(db, { id });
+  await recordCliAudit(db, values, 'signing_secret.rotate', connection?.tenant_id ?? null, {
+    connection_id: id,
+    secret_id: rotated.secret_id,
+    overlap_seconds: overlap,
+    previous: rotated.previous,
+    previous_expires_at: rotated.previous_expires_at,
+  });
   return out.print(
     rotated,
     () =>
@@ -169,6 +189,22 @@ export async function runTestDelivery(values: Values, out: Output): Promise<numb
     ].join('\n'),
   );
   return ok ? 0 : 1;
+}
+
+/** The options `connections update` changes (an audit entry names them; the signing secret itself never). */
+const CHANGE_FLAGS = ['allowed-ips', 'rate-limit', 'table', 'verify', 'signature-header', 'signature-encoding', 'signature-prefix', 'max-body-bytes'] as const;
+
+/** A connection's settings for its audit entry: ids and settings, never its token (nor the token's prefix) or secret. */
+function connectionSettings(connection: ConnectionInfo): Record<string, unknown> {
+  return {
+    connection_id: connection.id,
+    name: connection.name,
+    default_table: connection.default_table,
+    rate_limit_per_minute: connection.rate_limit_per_minute,
+    allowed_ips: connection.allowed_ips,
+    verify_preset: connection.verify_preset,
+    max_body_bytes: connection.max_body_bytes,
+  };
 }
 
 function verifyFromValues(values: Values): VerifySetting | 'none' | undefined {

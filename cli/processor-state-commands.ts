@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import { listDeadLetters, replayDeadLetters } from '../processor/queue/dead-letters.ts';
 import { required, UsageError, type Values } from './arguments.ts';
+import { recordCliAudit } from './cli-audit.ts';
 import { listAliases, listColumns, removeAlias } from './catalog.ts';
 import { table, type Output } from './output.ts';
 import { unknownCommand } from './usage.ts';
@@ -17,7 +18,12 @@ export async function runDeadLetterCommand(db: pg.Pool, out: Output, command: st
     case 'dead-letters replay': {
       if (rest.length === 0 && values.tenant === undefined) throw new UsageError("give dead letter ids, or --tenant T to replay all of a tenant's");
       if (rest.some((id) => !/^\d+$/.test(id))) throw new UsageError('dead letter ids are whole numbers (see dead-letters list)');
+      // Which open dead letters this picks, by tenant, for the audit trail (read first: the replay closes them).
+      const picked = await openDeadLettersByTenant(db, rest.length > 0 ? { ids: rest } : { tenantId: values.tenant! });
       const replayed = await replayDeadLetters(db, rest.length > 0 ? { ids: rest } : { tenantId: values.tenant! });
+      for (const [tenantId, ids] of picked) {
+        await recordCliAudit(db, values, 'dead_letter.replay', tenantId, { dead_letter_ids: ids, ...(rest.length > 0 ? {} : { all_of_tenant: true }) });
+      }
       return out.print({ replayed }, () => `Replayed ${replayed} dead letter(s): back in the queue as pending.`);
     }
     default:
@@ -56,7 +62,14 @@ export async function runCatalogCommand(db: pg.Pool, out: Output, command: strin
       );
     }
     case 'aliases remove': {
-      const removed = await removeAlias(db, required(values.tenant, '--tenant'), required(values.table, '--table'), required(rest[0], 'alias'));
+      const tenantId = required(values.tenant, '--tenant');
+      const removed = await removeAlias(db, tenantId, required(values.table, '--table'), required(rest[0], 'alias'));
+      await recordCliAudit(db, values, 'alias.remove', tenantId, {
+        table: removed.table_name,
+        alias: removed.alias,
+        column: removed.column_name,
+        decided_by: removed.decided_by,
+      });
       return out.print(
         removed,
         () => `Removed alias ${removed.alias} → ${removed.column_name}; from the next batch on, "${removed.alias}" gets its own column.`,
@@ -65,4 +78,15 @@ export async function runCatalogCommand(db: pg.Pool, out: Output, command: strin
     default:
       throw unknownCommand(command);
   }
+}
+
+/** The open dead letters a replay would pick, grouped by tenant. */
+async function openDeadLettersByTenant(db: pg.Pool, selector: { ids: string[] } | { tenantId: string }): Promise<Map<string, string[]>> {
+  const { rows } = await db.query<{ tenant_id: string; ids: string[] }>(
+    `SELECT tenant_id, array_agg(id::text ORDER BY id) AS ids FROM boitata_dead_letters
+      WHERE replayed_at IS NULL AND ${'ids' in selector ? 'id = ANY($1::bigint[])' : 'tenant_id = $1'}
+      GROUP BY tenant_id ORDER BY tenant_id`,
+    ['ids' in selector ? selector.ids : selector.tenantId],
+  );
+  return new Map(rows.map((row) => [row.tenant_id, row.ids]));
 }

@@ -6,6 +6,7 @@ import { planRedrive, redriveMessages, type RedrivePlan, type RedriveSelection }
 import { controlCharacterProblem, parseTimeBound, yearProblem } from '../processor/queue/message-filter.ts';
 import { isValidTableName } from '../shared/table-name.ts';
 import { required, UsageError, type Values } from './arguments.ts';
+import { recordCliAudit } from './cli-audit.ts';
 import { table, type Output } from './output.ts';
 import { progressBar } from './progress-bar.ts';
 import { assertTenant } from './tenants.ts';
@@ -62,6 +63,15 @@ export async function runRedrive(db: pg.Pool, out: Output, values: Values, progr
   const bar = progressBar(progress, plan.messages, 'messages re-driven');
   const result = await redriveMessages(db, selection, { onProgress: (done) => bar.update(done.messages) });
   bar.end();
+  await recordCliAudit(db, values, 'message.redrive', selection.tenantId, {
+    since: selection.since,
+    until: selection.until,
+    table: selection.table,
+    include_dead_on_arrival: range.include_dead_on_arrival,
+    messages: result.messages,
+    rows: result.rows,
+    dead_letters_replayed: result.deadLetters,
+  });
   const json = {
     ...range,
     dry_run: false,

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { sealSecret, SecretsKeyError, type SecretsKeyring } from '../shared/secret-box.ts';
 import { isVerifyPreset } from '../shared/webhooks/presets.ts';
 import { withTransaction } from '../database/with-transaction.ts';
+import { recordAudit } from '../processor/governance/audit.ts';
 import { assertUuid, ProvisionError } from './provision-error.ts';
 import { checkSigningSecret } from './verify-settings.ts';
 
@@ -89,9 +90,10 @@ export interface RekeyResult {
 
 /**
  * Re-seals with the current key every secret sealed with another one (opened with BOITATA_SECRETS_KEY_PREVIOUS),
- * all in one transaction: either every secret moves to the new key or none does.
+ * all in one transaction: either every secret moves to the new key or none does. With `actor`, the audit entry
+ * (key ids and counts) is written in that transaction too.
  */
-export async function rekeySigningSecrets(db: pg.Pool, keyring: SecretsKeyring): Promise<RekeyResult> {
+export async function rekeySigningSecrets(db: pg.Pool, keyring: SecretsKeyring, actor?: string): Promise<RekeyResult> {
   const current = keyring.current;
   return withTransaction(db, async (client) => {
     const expired = await client.query('DELETE FROM boitata_signing_secrets WHERE key_id <> $1 AND expires_at <= now()', [current.id]);
@@ -116,6 +118,11 @@ export async function rekeySigningSecrets(db: pg.Pool, keyring: SecretsKeyring):
     const {
       rows: [counted],
     } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM boitata_signing_secrets WHERE key_id = $1', [current.id]);
-    return { key_id: current.id, resealed: rows.length, already_current: counted!.n - rows.length, expired_removed: expired.rowCount ?? 0 };
+    const result = { key_id: current.id, resealed: rows.length, already_current: counted!.n - rows.length, expired_removed: expired.rowCount ?? 0 };
+    if (actor !== undefined) {
+      const fromKeys = [...new Set(rows.map((row) => row.key_id))].sort();
+      await recordAudit(client, { actor, via: 'cli', action: 'secrets.rekey', tenantId: null, details: { ...result, from_key_ids: fromKeys } });
+    }
+    return result;
   });
 }
