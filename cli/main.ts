@@ -5,18 +5,21 @@ import { ensureDatabase } from '../database/ensure-database.ts';
 import { migrate } from '../database/migrate.ts';
 import { openPool } from '../database/open-pool.ts';
 import { resolveDatabase } from '../database/resolve-database.ts';
+import { cliActor } from '../processor/governance/audit.ts';
 import { redactUrl } from '../shared/redact-url.ts';
 import { generateSecretsKey, parseSecretsKey, SecretsKeyError, type SecretsKeyring } from '../shared/secret-box.ts';
-import { OPTIONS, required, UsageError, type Values } from './arguments.ts';
+import { OPTIONS, UsageError, type Values } from './arguments.ts';
+import { runAuditCommand } from './audit-commands.ts';
 import { runConnectionCommand, runTestDelivery } from './connection-commands.ts';
 import { runKeyCommand } from './key-commands.ts';
 import { runMessageCommand } from './message-commands.ts';
-import { createOutput, table, type Output } from './output.ts';
+import { createOutput, type Output } from './output.ts';
+import { runPolicyCommand } from './policy-commands.ts';
 import { runCatalogCommand, runDeadLetterCommand } from './processor-state-commands.ts';
 import { ProvisionError } from './provision-error.ts';
 import { loadSecretsKeyring } from './secrets-key.ts';
 import { rekeySigningSecrets } from './signing-secrets.ts';
-import { addTenant, listTenants } from './tenants.ts';
+import { runTenantCommand } from './tenants.ts';
 import { unknownCommand, USAGE } from './usage.ts';
 
 export async function main(argv: string[]): Promise<number> {
@@ -113,22 +116,38 @@ async function run(db: pg.Pool, out: Output, group: string, action: string | und
     case 'columns':
     case 'aliases':
       return runCatalogCommand(db, out, command, rest, values);
+    case 'erase':
+    case 'erasures':
+      return (await import('./erase-command.ts')).runEraseCommand(db, out, command, rest, values);
+    case 'plan':
+      return (await import('./plan-command.ts')).runPlanCommand(
+        db,
+        out,
+        [action, ...rest].filter((part) => part !== undefined),
+        values,
+      );
+    case 'retention':
+      return (await import('./retention-command.ts')).runRetentionCommand(db, out, action, values);
+    case 'tables':
+      return runPolicyCommand(db, out, command, rest, values);
+    case 'quarantine':
+      return (await import('./quarantine-commands.ts')).runQuarantineCommand(db, out, command, rest, values);
   }
   switch (command) {
     case 'migrate': {
       const result = await migrate(db);
       return out.print(result, () => (result.applied.length === 0 ? 'Database is up to date.' : `Applied ${result.applied.join(', ')}.`));
     }
-    case 'tenants add': {
-      const tenant = await addTenant(db, { id: required(rest[0], 'tenant id'), ...(values.name ? { name: values.name } : {}) });
-      return out.print(tenant, () => `Created tenant ${tenant.id}.`);
-    }
-    case 'tenants list': {
-      const tenants = await listTenants(db);
-      return out.print(tenants, () => table(tenants as never, ['id', 'name', 'created_at']));
-    }
+    case 'tenants add':
+    case 'tenants list':
+    case 'tenants delete':
+      return runTenantCommand(db, out, command, rest, values);
+    case 'audit list':
+      return runAuditCommand(db, out, command, rest, values);
+    case 'tenants set':
+      return runPolicyCommand(db, out, command, rest, values);
     case 'secrets rekey': {
-      const result = await rekeySigningSecrets(db, await secretsKeyring());
+      const result = await rekeySigningSecrets(db, await secretsKeyring(), cliActor(values['requested-by']));
       return out.print(
         result,
         () =>

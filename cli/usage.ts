@@ -11,6 +11,11 @@ export const USAGE = `Usage: boitata <command> [options]        (--json prints J
   migrate                                   create the database if needed and apply migrations
   tenants add <id> [--name NAME]            create a tenant (id: lowercase letters, digits, _ -)
   tenants list
+  tenants delete --tenant T --requested-by WHO [--dry-run]
+                                            remove a tenant completely: credentials, queue and dead letters, registry,
+                                            policies (Postgres, one transaction), then its warehouse tables and schema;
+                                            leaves a receipt, and the id cannot be used again. --dry-run lists what
+                                            would go; run it again to finish a deletion that was interrupted
   connections add --tenant T --name N [--table DEFAULT] [--allowed-ips CIDR,...] [--rate-limit N] [--max-body-bytes N]
                   [--verify PRESET (--signing-secret-file F | --signing-secret -)]
                                             create a connection; prints its ingest token ONCE. --verify makes it a
@@ -57,6 +62,40 @@ export const USAGE = `Usage: boitata <command> [options]        (--json prints J
   aliases list --tenant T [--table X]       field names mapped onto columns, and who decided (typo, dictionary, model)
   aliases remove --tenant T --table X <alias>
                                             undo an alias: from the next batch on, the field gets its own column
+  tables set --tenant T --table X [--contract evolve|freeze|quarantine|inherit] [--retention 90d|36h|none|inherit]
+                [--requested-by WHO]        a table's schema contract and retention (h or d; none: keep for ever);
+                                            inherit: follow the tenant default. Audited; a contract change is in the
+                                            table's schema history and applies from the processors' next batch
+  tenants set --tenant T [--contract ...] [--retention ...] [--requested-by WHO]
+                                            the tenant default, for every table without a setting of its own
+  tables policy --tenant T [--table X]      each table's effective contract and retention, and where each comes from
+                                            (table, tenant, default); also tables show
+  quarantine list --tenant T [--table X]    rows a quarantine contract kept out, per table: count, oldest, newest,
+                                            reasons by count (never the values)
+  quarantine redrive --tenant T --table X [--dry-run] [--requested-by WHO]
+                                            after a contract or schema change, land the quarantined rows (each once)
+                                            by re-driving their messages; rows whose message the queue pruned stay
+  retention run [--tenant T] [--dry-run] [--requested-by WHO]
+                                            apply each table's retention now (maintenance does it every
+                                            MAINTENANCE_INTERVAL_MINUTES): delete rows received before now − retention;
+                                            --dry-run counts them and deletes nothing
+  plan --tenant T --table X <payload.json> [--ask-model]
+                                            dry run: what landing this push body would do (new columns, aliases and
+                                            who decides them, the model's question and cached answer, widenings,
+                                            rescued values, PII flags); writes nothing. --ask-model asks the model
+                                            (spends budget; caches its answer)
+  erase --tenant T --match COLUMN=VALUE [--match ...] --requested-by WHO [--dry-run]
+                                            erase a data subject: rows whose PII columns (aliases too) or rescue
+                                            column hold the value's hash, in every table; the value in queued
+                                            payloads, dead letters and error text. Matched exactly as sent: repeat
+                                            --match for variants. Uses the processor's configuration and PII key
+  erasures list --tenant T | erasures show <id>
+                                            erasure receipts (match keys as hashes, counts per table and store)
+  audit list [--tenant T] [--action A] [--since WHEN] [--limit N]
+                                            operator actions, newest first (default 50, at most 1000): who, when,
+                                            what (credentials, replays, re-drives, tenants, …; never a secret).
+                                            --action key matches key.create, key.rotate, …
+  (commands that change something are recorded as --requested-by WHO, else the OS user)
   query "SELECT ..."                        run SQL on the warehouse (Trino or DuckDB) and print the rows
 `;
 

@@ -59,5 +59,10 @@ CREATE TABLE boitata_deleted_tenants (
   report        jsonb NOT NULL
 );
 
--- Retention of raw data outside the warehouse: dead queue rows (and their dead letters) are pruned too now.
-CREATE INDEX boitata_inbound_queue_dead_processed ON boitata_inbound_queue (processed_at) WHERE status = 'dead';
+-- Retention of raw data outside the warehouse: dead queue rows (and their dead letters) are pruned too now, by when
+-- they died, or arrived for those the edge stored dead on arrival (no processed_at): the expression the pruning
+-- compares (processor/governance/retention-queue.ts), so its batches find their rows through this index.
+CREATE INDEX boitata_inbound_queue_dead_settled ON boitata_inbound_queue ((COALESCE(processed_at, received_at))) WHERE status = 'dead';
+-- Deleting a queue row deletes its dead letters (ON DELETE CASCADE), found by queue_id: without this index each
+-- pruned row would scan the whole dead-letter table.
+CREATE INDEX boitata_dead_letters_queue ON boitata_dead_letters (queue_id);

@@ -20,6 +20,7 @@ import { AiSchemaMatcher } from './ai/schema-matcher.ts';
 import { JobWorker } from './enrichment/job-worker.ts';
 import { adminRoutes } from './admin/admin-routes.ts';
 import { loadPiiHashKey, PiiHasher } from './schema/pii-hasher.ts';
+import { failAbandonedErasures } from './governance/erasure-receipts.ts';
 
 /** Postgres clients of one processor: four schema evolutions at once (two clients each), two kept for the queue. */
 const POOL_SIZE = 10;
@@ -34,6 +35,8 @@ export async function startProcessor(config: Config, log: Logger) {
   const hook = pauseHook(config, log);
   const tenants = config.PROCESSOR_TENANTS?.split(',') ?? null;
   const { processor, jobs, metrics, hasher, matcher } = await assemble(config, log, { pool, warehouse, hook, tenants });
+  const abandoned = await failAbandonedErasures(pool);
+  if (abandoned > 0) log.warn('erasures left running by a stopped processor marked failed', { erasures: abandoned });
   const server = await startHttpServer({
     host: config.PROCESSOR_HTTP_HOST,
     port: config.PROCESSOR_HTTP_PORT,
@@ -45,7 +48,7 @@ export async function startProcessor(config: Config, log: Logger) {
     adminRoutes: adminRoutes({ pool, warehouse, hasher, matcher, log }),
     staleAfterMs: Math.max(config.PROCESSOR_POLL_INTERVAL_MS * 3, (config.PROCESSOR_LEASE_SECONDS + 30) * 1000),
   });
-  const maintenanceTimer = startMaintenance(config, log, pool, warehouse, tenants);
+  const maintenanceTimer = startMaintenance(config, log, pool, warehouse, tenants, metrics);
   logStarted(config, log, warehouseDescription, server.address());
   const arrivals = await listenForArrivals(config, log, processor);
   const running = processor.run();
@@ -157,10 +160,19 @@ function processorSettings(config: Config): ProcessorSettings {
   };
 }
 
-function startMaintenance(config: Config, log: Logger, pool: pg.Pool, warehouse: Warehouse, tenants: string[] | null): NodeJS.Timeout | null {
+function startMaintenance(
+  config: Config,
+  log: Logger,
+  pool: pg.Pool,
+  warehouse: Warehouse,
+  tenants: string[] | null,
+  metrics: ProcessorMetrics,
+): NodeJS.Timeout | null {
   if (config.MAINTENANCE_INTERVAL_MINUTES === 0) return null;
   const timer = setInterval(() => {
-    runMaintenance(pool, warehouse, log, config.QUEUE_RETENTION_HOURS, tenants).catch((error: Error) => log.warn('maintenance failed', { error }));
+    runMaintenance(pool, warehouse, log, config.QUEUE_RETENTION_HOURS, tenants, { deadRetentionHours: config.QUEUE_DEAD_RETENTION_HOURS, metrics }).catch(
+      (error: Error) => log.warn('maintenance failed', { error }),
+    );
   }, config.MAINTENANCE_INTERVAL_MINUTES * 60_000);
   timer.unref();
   return timer;

@@ -5,6 +5,8 @@ import type { AiSchemaMatcher } from '../ai/schema-matcher.ts';
 import type { PiiHasher } from '../schema/pii-hasher.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { AdminRoute } from './admin-router.ts';
+import { planRoutes } from '../governance/plan-route.ts';
+import { erasureRoutes } from '../governance/erasure-routes.ts';
 
 /** What admin actions run with: the processor's own pool, warehouse, PII hasher and model matcher. */
 export interface AdminContext {
@@ -15,6 +17,6 @@ export interface AdminContext {
   log: Logger;
 }
 
-export function adminRoutes(_context: AdminContext): AdminRoute[] {
-  return [];
+export function adminRoutes(context: AdminContext): AdminRoute[] {
+  return [...planRoutes(context), ...erasureRoutes(context)];
 }
