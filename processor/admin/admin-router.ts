@@ -50,6 +50,11 @@ export function createAdminRouter(options: { adminToken: string | undefined; rou
   const list = options.routes.map((route) => `${route.method.padEnd(5)}${route.describe}`).join('\n');
 
   return async function handle(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    if (url.pathname === '/admin' || url.pathname === '/admin/') {
+      request.resume();
+      // The route list is no secret (it is in the README); it says what a token would allow.
+      return sendJson(response, 200, { routes: options.routes.map((r) => `${r.method} ${r.describe}`), admin_enabled: guard.enabled });
+    }
     const matching = options.routes.filter((route) => route.path.test(url.pathname));
     if (matching.length === 0) {
       request.resume();
