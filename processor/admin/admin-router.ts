@@ -91,7 +91,7 @@ export function createAdminRouter(options: { adminToken: string | undefined; rou
         body = await readJsonBody(request);
         requestedBy = requestedByOf(body);
       } else request.resume();
-      const params = (route.path.exec(url.pathname) ?? []).slice(1).map((p) => decodeURIComponent(p ?? ''));
+      const params = (route.path.exec(url.pathname) ?? []).slice(1).map((p) => decodePathPart(p ?? ''));
       const answer = await route.handle({ params, url, body, requestedBy });
       sendJson(response, answer.status, answer.body);
     } catch (error) {
@@ -99,6 +99,14 @@ export function createAdminRouter(options: { adminToken: string | undefined; rou
       throw error;
     }
   };
+}
+
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new AdminInputError(400, 'invalid_path', 'The path holds a malformed percent-encoding.');
+  }
 }
 
 function requestedByOf(body: unknown): string {
@@ -128,8 +136,9 @@ async function readJsonBody(request: IncomingMessage): Promise<unknown> {
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch (error) {
-    throw new AdminInputError(400, 'invalid_json', `The body is not valid JSON: ${(error as Error).message}`);
+  } catch {
+    // Not the parser's message: it quotes the body, which may hold the very personal data an erasure names.
+    throw new AdminInputError(400, 'invalid_json', 'The body is not valid JSON.');
   }
 }
 

@@ -106,6 +106,20 @@ async function registeredTables(db: pg.Pool, warehouse: Warehouse, tenantId: str
   return rows.map((row) => row.table_name);
 }
 
+/**
+ * A deletion finished by a later run drops what its receipt recorded, where it recorded it: run with other warehouse
+ * settings (another TRINO_SCHEMA_PREFIX or catalog), it would drop another schema — perhaps another tenant's.
+ */
+function assertSameWarehouse(warehouse: Warehouse, tenantId: string, recorded: { catalog: string; schema: string }): void {
+  const here = warehouse.tableRef(tenantId, 'any');
+  if (here.catalog !== recorded.catalog || here.schema !== recorded.schema) {
+    throw new WarehouseMismatchError(
+      `the deletion of tenant ${tenantId} recorded its tables in ${recorded.catalog}.${recorded.schema}, but this configuration places them in ` +
+        `${here.catalog}.${here.schema}: run with the processor's warehouse settings (TRINO_CATALOG, TRINO_SCHEMA_PREFIX). Nothing was dropped.`,
+    );
+  }
+}
+
 /** Deletes the tenant everywhere, or finishes a deletion a crash interrupted; a finished one is reported as it was. */
 export async function deleteTenant(db: pg.Pool, warehouse: Warehouse, request: DeleteRequest, options: DeleteOptions = {}): Promise<DeleteOutcome> {
   const planned = await planTenantDeletion(db, warehouse, request.tenantId);
@@ -118,6 +132,7 @@ export async function deleteTenant(db: pg.Pool, warehouse: Warehouse, request: D
     if (!committed) return deleteTenant(db, warehouse, request, options);
   }
   const receipt = (await readReceipt(db, request.tenantId))!;
+  assertSameWarehouse(warehouse, request.tenantId, receipt.report.warehouse);
   await waitForInFlightBatch(receipt.report.in_flight_until, options);
   const dropped = await dropTenantWarehouse(
     warehouse,

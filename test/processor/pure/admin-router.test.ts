@@ -61,6 +61,12 @@ describe('admin router', () => {
     ['a blank requested_by', () => post(enabled.url, '{"requested_by":"  "}'), 400, 'requested_by_required'],
     ['requested_by too long', () => post(enabled.url, JSON.stringify({ requested_by: 'x'.repeat(501) })), 400, 'requested_by_too_long'],
     ['not JSON', () => post(enabled.url, '{"requested_by":', {}), 400, 'invalid_json'],
+    [
+      'a malformed percent-encoding',
+      () => fetch(`${enabled.url}/admin/things/%E0%A4%A`, { headers: { authorization: `Bearer ${TOKEN}` } }),
+      400,
+      'invalid_path',
+    ],
     ['another content type', () => post(enabled.url, 'requested_by=x', { 'content-type': 'text/plain' }), 415, 'unsupported_media_type'],
     ['a body too large', () => post(enabled.url, JSON.stringify({ requested_by: 'x', pad: 'y'.repeat(MAX_ADMIN_BODY_BYTES) })), 413, 'body_too_large'],
     ['a handler refusal', () => post(enabled.url, '{"requested_by":"x","bad":true}'), 400, 'bad_thing'],
@@ -72,6 +78,12 @@ describe('admin router', () => {
     expect(response.status).toBe(status);
     expect(((await response.json()) as { error: string }).error).toBe(code);
     if (code !== 'bad_thing') expect(seen.length).toBe(before);
+  });
+
+  it('never quotes a body it cannot parse (it may hold personal data)', async () => {
+    const response = await post(enabled.url, '{"requested_by":"x","value":ana@example.com}');
+    expect(response.status).toBe(400);
+    expect(await response.text()).not.toContain('ana@');
   });
 
   it('lists its routes at /admin without a token, saying whether admin is enabled', async () => {

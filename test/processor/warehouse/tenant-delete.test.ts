@@ -121,6 +121,19 @@ describeEachWarehouse('tenants delete', (wh) => {
     const planned = await planTenantDeletion(db, real, gone.tenant);
     expect(planned).toMatchObject({ kind: 'plan', plan: { state: 'unfinished', postgres: {} } });
 
+    // Finished with other warehouse settings (another schema prefix), it refuses before dropping anything.
+    const elsewhere = wh.create();
+    const otherPrefix = new Proxy(elsewhere, {
+      get(target, name) {
+        if (name === 'tableRef') return (tenantId: string, table: string) => ({ ...target.tableRef(tenantId, table), schema: `other_${tenantId}` });
+        const value: unknown = Reflect.get(target, name, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    await expect(deleteTenant(db, otherPrefix, { tenantId: gone.tenant, actor: 'dpo', via: 'cli' })).rejects.toThrow(/Nothing was dropped/);
+    await elsewhere.close();
+    expect(await wh.tables(gone.tenant)).toEqual(['_boitata_quarantine_orders', 'events', 'orders']);
+
     const finished = await deleteTenant(db, wh.create(), { tenantId: gone.tenant, actor: 'dpo', via: 'cli' });
     expect(finished).toMatchObject({ kind: 'done', resumed: true, receipt: { report: { status: 'done' } } });
     expect(await wh.schemaExists(gone.tenant)).toBe(false);
