@@ -33,6 +33,11 @@ export class ConfigCache {
     this.cached = undefined;
   }
 
+  /** The credential (or its tenant) is gone from Postgres: the next admission reads the config again, and finds none. */
+  forget(): void {
+    this.cached = undefined;
+  }
+
   /** The cached config, re-read once it is older than the TTL; rejects with a 503 past `deadlineAt`. */
   async current(kind: CredentialKind, hashHex: string, deadlineAt: number): Promise<CachedConfig> {
     const fresh = this.cached !== undefined && Date.now() - this.cached.loadedAt < this.source.ttlMs;

@@ -23,7 +23,7 @@ import {
 import { ConfigCache, type CachedConfig, type ConfigSource } from './config-cache.ts';
 import type { CredentialConfig } from './credential-config.ts';
 import { EnqueueBatcher, type BatchedResult } from './enqueue-batcher.ts';
-import { asEnqueueFailure, asGateFailure, logGateFailure, retryAfter } from './gate-failure.ts';
+import { asEnqueueFailure, asGateFailure, isCredentialGone, logGateFailure, retryAfter } from './gate-failure.ts';
 import {
   completeMessage,
   intoTable,
@@ -159,6 +159,7 @@ export class CredentialGate extends DurableObject implements Gate {
     } catch (error) {
       if (key !== null) this.idempotency.release(key);
       const failure = asEnqueueFailure(error);
+      if (isCredentialGone(error)) this.configs.forget(); // deleted after it was cached: admit no more on the old copy
       logGateFailure('enqueue failed', failure, { tenant: message.tenantId, message_id: message.messageId });
       return { kind: 'reject', code: failure.code, message: failure.message, ...retryAfter(failure) };
     }

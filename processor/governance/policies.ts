@@ -1,5 +1,6 @@
 // Per-table policies and the tenant's defaults (boitata_policies): the schema contract and the retention. A table's
-// own setting wins, then the tenant's default (table_name = ''), then the built-in (evolve, keep for ever).
+// own setting wins, then the tenant's default (table_name = ''), then the built-in (evolve, keep for ever). A NULL
+// column has no setting of its own (inherit); retention 0 is "keep for ever", set explicitly, so it overrides.
 import type pg from 'pg';
 
 export type SchemaContract = 'evolve' | 'freeze' | 'quarantine';
@@ -8,6 +9,9 @@ export const SCHEMA_CONTRACTS: readonly SchemaContract[] = ['evolve', 'freeze', 
 
 /** The shortest retention: maintenance runs hourly by default, and a shorter one would delete rows still landing. */
 export const MIN_RETENTION_SECONDS = 3_600;
+
+/** The stored retention of `none`: rows kept for ever, by a setting of its own (NULL would inherit). */
+export const KEEP_FOREVER = 0;
 
 /** The longest retention accepted (100 years): past it, "keep for ever" is what is meant (`--retention none`). */
 export const MAX_RETENTION_SECONDS = 100 * 365 * 86_400;
@@ -25,7 +29,9 @@ export interface PolicyRow {
   tenantId: string;
   /** '' for the tenant's default */
   table: string;
+  /** null: inherit */
   contract: SchemaContract | null;
+  /** null: inherit; KEEP_FOREVER (0): keep for ever, overriding what it would inherit */
   retentionSeconds: number | null;
   updatedAt: Date;
   updatedBy: string;
@@ -34,12 +40,12 @@ export interface PolicyRow {
 type Db = Pick<pg.ClientBase, 'query'>;
 
 /**
- * `90d`, `36h` → seconds; `none` → null (keep for ever). Units are h and d only: retention is a matter of hours at
+ * `90d`, `36h` → seconds; `none` → KEEP_FOREVER (0). Units are h and d only: retention is a matter of hours at
  * the least. Returns an error message for anything else.
  */
 export function parseRetention(text: string): { ok: true; seconds: number | null } | { ok: false; message: string } {
   const value = text.trim().toLowerCase();
-  if (value === 'none' || value === 'forever') return { ok: true, seconds: null };
+  if (value === 'none' || value === 'forever') return { ok: true, seconds: KEEP_FOREVER };
   const match = /^(\d{1,9})([hd])$/.exec(value);
   if (match === null) return { ok: false, message: `retention must be a number of hours or days such as 36h or 90d (or none), not ${JSON.stringify(text)}` };
   const seconds = Number(match[1]) * (match[2] === 'h' ? 3_600 : 86_400);
@@ -48,9 +54,9 @@ export function parseRetention(text: string): { ok: true; seconds: number | null
   return { ok: true, seconds };
 }
 
-/** Seconds → `90d` / `36h`, as an operator wrote it. */
+/** Seconds → `90d` / `36h`, as an operator wrote it; KEEP_FOREVER, or an effective null, → `none`. */
 export function formatRetention(seconds: number | null): string {
-  if (seconds === null) return 'none';
+  if (seconds === null || seconds === KEEP_FOREVER) return 'none';
   return seconds % 86_400 === 0 ? `${seconds / 86_400}d` : `${Math.round(seconds / 3_600)}h`;
 }
 
@@ -67,16 +73,17 @@ export async function effectivePolicy(db: Db, tenantId: string, table: string): 
   return resolvePolicy(rows.find((r) => r.table_name !== '') ?? null, rows.find((r) => r.table_name === '') ?? null);
 }
 
-/** Pure: a table's row and the tenant's default row → the effective policy. */
-export function resolvePolicy(
-  own: { contract: SchemaContract | null; retention_seconds: string | number | null } | null,
-  tenant: { contract: SchemaContract | null; retention_seconds: string | number | null } | null,
-): EffectivePolicy {
+type OwnSetting = { contract: SchemaContract | null; retention_seconds: string | number | null } | null;
+
+/** Pure: a table's row and the tenant's default row → the effective policy. NULL inherits; retention 0 keeps for ever. */
+export function resolvePolicy(own: OwnSetting, tenant: OwnSetting): EffectivePolicy {
   const contract = own?.contract ?? tenant?.contract ?? null;
+  // `??` passes a 0 (keep for ever, set explicitly) through: only NULL inherits.
   const retention = own?.retention_seconds ?? tenant?.retention_seconds ?? null;
+  const seconds = retention === null ? null : Number(retention);
   return {
     contract: contract ?? 'evolve',
-    retentionSeconds: retention === null ? null : Number(retention),
+    retentionSeconds: seconds === KEEP_FOREVER ? null : seconds,
     contractFrom: own?.contract != null ? 'table' : tenant?.contract != null ? 'tenant' : 'default',
     retentionFrom: own?.retention_seconds != null ? 'table' : tenant?.retention_seconds != null ? 'tenant' : 'default',
   };
@@ -84,7 +91,7 @@ export function resolvePolicy(
 
 /**
  * Sets a table's (or, with table '', the tenant's default) contract and/or retention; a field left undefined keeps
- * its value, null clears it (inherit). Returns the row before and after (for the audit trail).
+ * its value, null clears it (inherit), retention KEEP_FOREVER keeps for ever. Returns the row before and after (for the audit trail).
  */
 export async function setPolicy(
   db: Db,

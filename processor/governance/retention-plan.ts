@@ -1,10 +1,9 @@
 // Which tables retention touches, and up to when (pure): every registered table whose effective retention is set gets
-// a cutoff, now − retention; a table without one is left alone. A quarantine table follows its table's retention.
+// a cutoff, now − retention; a table without one is left alone. Its quarantine table (not registered: it exists only
+// once a row was quarantined) gets the same cutoff, and a missing one counts 0 rows.
 import { canonicalTimestamp } from '../schema/column-types.ts';
 import { resolvePolicy, type PolicyRow } from './policies.ts';
-
-/** Where a table's quarantined rows go (schema contracts): `_boitata_quarantine_<table>`. */
-export const QUARANTINE_PREFIX = '_boitata_quarantine_';
+import { isQuarantineTable, quarantineTableName } from './quarantine-table.ts';
 
 export interface RegisteredTable {
   tenantId: string;
@@ -33,28 +32,31 @@ export type PolicySetting = Pick<PolicyRow, 'tenantId' | 'table' | 'contract' | 
 
 /**
  * Registered tables and the policies of their tenants (`table` '' is a tenant's default) → the tables to expire,
- * sorted by tenant and table, each with its cutoff. `now` is one instant for the whole pass.
+ * sorted by tenant and table, each followed by its quarantine table with the same cutoff. `now` is one instant for
+ * the whole pass.
  */
 export function planRetention(tables: readonly RegisteredTable[], policies: readonly PolicySetting[], now: Date): RetentionTarget[] {
   const byKey = new Map(policies.map((policy) => [policyKey(policy.tenantId, policy.table), policy]));
   const asRow = (policy: PolicySetting | undefined) =>
     policy === undefined ? null : { contract: policy.contract, retention_seconds: policy.retentionSeconds };
   const targets: RetentionTarget[] = [];
-  for (const { tenantId, table } of tables) {
-    const policyTable = policyTableOf(table);
+  const sorted = [...tables].sort((a, b) => compare(a.tenantId, b.tenantId) || compare(a.table.toLowerCase(), b.table.toLowerCase()));
+  for (const { tenantId, table } of sorted) {
+    // A quarantine table is reached through its table (the registry never holds one; a stray entry would repeat it).
+    if (isQuarantineTable(table)) continue;
+    const policyTable = table.toLowerCase();
     const effective = resolvePolicy(asRow(byKey.get(policyKey(tenantId, policyTable))), asRow(byKey.get(policyKey(tenantId, ''))));
     if (effective.retentionSeconds === null || effective.retentionFrom === 'default') continue;
-    targets.push({
-      tenantId,
-      table,
+    const expiry = {
       policyTable,
       retentionSeconds: effective.retentionSeconds,
       retentionFrom: effective.retentionFrom,
       cutoff: retentionCutoff(now, effective.retentionSeconds),
       dayCutoff: dayBefore(now, effective.retentionSeconds),
-    });
+    };
+    targets.push({ tenantId, table, ...expiry }, { tenantId, table: quarantineTableName(table), ...expiry });
   }
-  return targets.sort((a, b) => compare(a.tenantId, b.tenantId) || compare(a.table, b.table));
+  return targets;
 }
 
 /** now − retention as canonical timestamp text in UTC (what the warehouse port compares `_boitata_received_at` with). */
@@ -66,12 +68,6 @@ function dayBefore(now: Date, retentionSeconds: number): string | null {
   const cutoff = now.getTime() - retentionSeconds * 1000;
   const midnight = cutoff - (((cutoff % 86_400_000) + 86_400_000) % 86_400_000);
   return midnight === cutoff ? null : canonicalTimestamp(new Date(midnight).toISOString());
-}
-
-/** The table whose policy governs `table`: a quarantine table's own table, else itself. */
-export function policyTableOf(table: string): string {
-  const name = table.toLowerCase();
-  return name.startsWith(QUARANTINE_PREFIX) && name.length > QUARANTINE_PREFIX.length ? name.slice(QUARANTINE_PREFIX.length) : name;
 }
 
 const policyKey = (tenantId: string, table: string) => `${tenantId}\u0000${table.toLowerCase()}`;

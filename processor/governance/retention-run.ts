@@ -1,9 +1,11 @@
 // Runs the warehouse retention: reads the registered tables and their policies, then deletes (or, dry, counts) each
-// expired table's rows received before its cutoff. Shared by maintenance and `boitata retention run`.
+// expired table's rows, and its quarantine table's, received before its cutoff. Shared by maintenance and
+// `boitata retention run`.
 import type pg from 'pg';
 import type { Logger } from '../logger.ts';
 import type { TableRef, Warehouse } from '../warehouse/warehouse.ts';
 import { formatRetention } from './policies.ts';
+import { isQuarantineTable } from './quarantine-table.ts';
 import { planRetention, type PolicySetting, type RetentionTarget } from './retention-plan.ts';
 
 export interface RetentionOutcome extends RetentionTarget {
@@ -51,7 +53,8 @@ export async function loadRetentionTargets(db: Pick<pg.ClientBase, 'query'>, ten
 
 /**
  * Deletes each target's rows received before its cutoff (`dryRun`: counts them), one table after another; a table
- * that fails is reported and the others still run (the next pass tries it again).
+ * that fails is reported and the others still run (the next pass tries it again). A quarantine table with nothing
+ * expired (most tables have none: the warehouse counts a missing one 0) is left out of the outcomes.
  */
 export async function applyRetention(
   warehouse: Warehouse,
@@ -72,6 +75,7 @@ export async function applyRetention(
       outcome = { ...target, rows: null, error: (error as Error).message };
       options.log?.warn('retention failed', { tenant: target.tenantId, table: target.table, cutoff: target.cutoff, error: error as Error });
     }
+    if (isQuarantineTable(target.table) && outcome.rows === 0) continue;
     outcomes.push(outcome);
     options.onTable?.(outcome);
   }

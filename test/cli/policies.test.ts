@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runBoitata } from './run-boitata.ts';
 import { addTenant } from '../../cli/tenants.ts';
+import { loadRetentionTargets } from '../../processor/governance/retention-run.ts';
 import { registerTable } from '../../processor/schema/catalog-sql.ts';
 
 const databaseUrl = inject('databaseUrl');
@@ -169,5 +170,27 @@ describe('boitata tables set / tenants set / tables policy', () => {
       { table: 'refunds', from: 'quarantine', to: 'evolve', version: 2 },
     ]);
     expect((await audit()).map((a) => a.action)).toEqual(Array(6).fill('policy.set'));
+  });
+
+  it("keeps a table's rows for ever with --retention none, over the tenant's default; inherit follows the default again", async () => {
+    const expiring = async () => (await loadRetentionTargets(db, [tenant], new Date())).map((t) => t.table);
+    expect(await expiring()).toEqual(['orders', '_boitata_quarantine_orders', 'refunds', '_boitata_quarantine_refunds']);
+    const none = await boitata('tables', 'set', '--tenant', tenant, '--table', 'refunds', '--retention', 'none');
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toContain(`Table refunds of tenant ${tenant}: contract inherit → inherit, retention inherit → none.`);
+    const row = await db.query('SELECT retention_seconds FROM boitata_policies WHERE tenant_id = $1 AND table_name = $2', [tenant, 'refunds']);
+    expect(row.rows).toEqual([{ retention_seconds: '0' }]);
+    const shown = (await json('tables', 'policy', '--tenant', tenant)) as { tables: Array<Record<string, unknown>> };
+    expect(shown.tables.find((t) => t['table'] === 'refunds')).toMatchObject({ retention: 'none', retention_from: 'table' });
+    expect(shown.tables.find((t) => t['table'] === 'orders')).toMatchObject({ retention: '365d', retention_from: 'tenant' });
+    expect(await expiring()).toEqual(['orders', '_boitata_quarantine_orders']);
+
+    const back = await json('tables', 'set', '--tenant', tenant, '--table', 'refunds', '--retention', 'inherit');
+    expect(back).toMatchObject({ before: { retention: 'none' }, after: { retention: null } });
+    expect(await expiring()).toEqual(['orders', '_boitata_quarantine_orders', 'refunds', '_boitata_quarantine_refunds']);
+    // The tenant's own none: nothing of the tenant expires.
+    await json('tenants', 'set', '--tenant', tenant, '--retention', 'none');
+    expect(await expiring()).toEqual([]);
+    expect((await json('tables', 'policy', '--tenant', tenant))['tenant_default']).toEqual({ contract: 'evolve', retention: 'none' });
   });
 });

@@ -1,6 +1,10 @@
-// Credentials: wrong tenant = wrong token (no oracle), revocation, key rotation with an overlap window.
-import { describe, expect, it } from 'vitest';
-import { createConnection, createKey, createTenant, pushPath, queueRows, revokeConnection, revokeKey, rotateKey, send } from './support.ts';
+// Credentials: wrong tenant = wrong token (no oracle), revocation, key rotation with an overlap window, and a tenant
+// deleted while a gate still holds its credential's config.
+import { runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it, vi } from 'vitest';
+import { sha256Hex } from '../../edge/auth/secrets.ts';
+import type { CredentialGate } from '../../edge/gate/credential-gate.ts';
+import { createConnection, createKey, createTenant, pushPath, query, queueRows, revokeConnection, revokeKey, rotateKey, send, testEnv } from './support.ts';
 
 const metricsBody = { table: 'm', rows: [{ date: '2026-06-12', metric_name: 'x', value: 1 }] };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -65,5 +69,41 @@ describe('authentication', () => {
     expect(again.status).toBe(202);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(await queueRows(key.tenant)).toHaveLength(3);
+  });
+
+  it('answers a push to a tenant deleted after its gate cached the credential like a revoked credential: 401, no error log', async () => {
+    const conn = await createConnection();
+    const gate = testEnv.GATE.get(testEnv.GATE.idFromName(`ingest:${await sha256Hex(conn.token)}`));
+    // A long TTL: the gate keeps admitting on its cached copy, so the queue insert's foreign key is what refuses.
+    await runInDurableObject(gate, (instance: CredentialGate) => instance.reconfigure({ gateConfigTtlMs: 600_000 }));
+    const pushOnce = (key: string) =>
+      send(pushPath(conn.token, '?table=t'), { headers: { 'x-tenant-id': conn.tenant, 'idempotency-key': key }, json: [{ a: 1 }] });
+    expect((await pushOnce('before')).status).toBe(202);
+    // What a sender with an unknown or revoked credential is answered.
+    const unknownToken = conn.token.slice(0, -4) + (conn.token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    const refused = await send(pushPath(unknownToken, '?table=t'), { headers: { 'x-tenant-id': conn.tenant }, json: [{ a: 1 }] });
+    expect(refused.status).toBe(401);
+    const refusedBody = await refused.text();
+
+    // The tenant's rows go as an offboarding removes them (the foreign keys are checked at the statement's end).
+    await query(
+      `WITH q AS (DELETE FROM boitata_inbound_queue WHERE tenant_id = $1), c AS (DELETE FROM boitata_connections WHERE tenant_id = $1)
+       DELETE FROM boitata_tenants WHERE id = $1`,
+      [conn.tenant],
+    );
+    const errors = vi.spyOn(console, 'error');
+    try {
+      const after = await pushOnce('after');
+      expect(after.status).toBe(401);
+      expect(await after.text()).toBe(refusedBody);
+      expect(errors).not.toHaveBeenCalled();
+      // The key was released and the stale copy dropped: the retry is refused the same way, before any insert.
+      const again = await pushOnce('after');
+      expect([again.status, await again.text()]).toEqual([401, refusedBody]);
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
+    expect(await queueRows(conn.tenant)).toEqual([]);
   });
 });

@@ -1,6 +1,9 @@
-// The retention planner as a table: registered tables and policies → the tables expired now and their cutoffs.
+// The retention planner as a table: registered tables and policies → the tables expired now and their cutoffs (each
+// table followed by its quarantine table); and resolvePolicy, where NULL inherits and 0 keeps for ever explicitly.
 import { describe, expect, it } from 'vitest';
-import { planRetention, policyTableOf, retentionCutoff, type PolicySetting, type RegisteredTable } from '../../../processor/governance/retention-plan.ts';
+import { formatRetention, KEEP_FOREVER, parseRetention, resolvePolicy } from '../../../processor/governance/policies.ts';
+import { quarantineTableName } from '../../../processor/governance/quarantine-table.ts';
+import { planRetention, retentionCutoff, type PolicySetting, type RegisteredTable } from '../../../processor/governance/retention-plan.ts';
 import { renderPruneQueue } from '../../../processor/governance/retention-queue.ts';
 
 const NOW = new Date('2026-06-12T10:00:00.000Z');
@@ -16,8 +19,11 @@ const tables = (...names: string[]): RegisteredTable[] =>
     const [tenantId, table] = name.split('.') as [string, string];
     return { tenantId, table };
   });
+// Each table's quarantine follows it with the same cutoff (checked in its own test): here only the tables.
 const planned = (registered: RegisteredTable[], policies: PolicySetting[]) =>
-  planRetention(registered, policies, NOW).map((t) => `${t.tenantId}.${t.table} ${t.retentionFrom} ${t.retentionSeconds} ${t.cutoff}`);
+  planRetention(registered, policies, NOW)
+    .filter((t) => t.table === t.policyTable)
+    .map((t) => `${t.tenantId}.${t.table} ${t.retentionFrom} ${t.retentionSeconds} ${t.cutoff}`);
 
 describe('planRetention', () => {
   const cases: Array<{ name: string; tables: RegisteredTable[]; policies: PolicySetting[]; expected: string[] }> = [
@@ -57,10 +63,16 @@ describe('planRetention', () => {
       expected: ['b.orders table 86400 2026-06-11 10:00:00.000000 +00:00'],
     },
     {
-      name: "a quarantine table follows its table's retention",
-      tables: tables('a._boitata_quarantine_orders', 'a._boitata_quarantine_events', 'a.orders'),
-      policies: [policy('a', 'orders', 2 * DAY)],
-      expected: ['a._boitata_quarantine_orders table 172800 2026-06-10 10:00:00.000000 +00:00', 'a.orders table 172800 2026-06-10 10:00:00.000000 +00:00'],
+      name: "a table's none (keep for ever) overrides the tenant's default; inherit (NULL) follows it",
+      tables: tables('a.orders', 'a.events', 'a.visits'),
+      policies: [policy('a', '', 30 * DAY), policy('a', 'orders', KEEP_FOREVER), policy('a', 'events', null, 'freeze')],
+      expected: ['a.events tenant 2592000 2026-05-13 10:00:00.000000 +00:00', 'a.visits tenant 2592000 2026-05-13 10:00:00.000000 +00:00'],
+    },
+    {
+      name: "a tenant's none keeps every table without a setting of its own",
+      tables: tables('a.orders', 'a.events'),
+      policies: [policy('a', '', KEEP_FOREVER), policy('a', 'orders', DAY)],
+      expected: ['a.orders table 86400 2026-06-11 10:00:00.000000 +00:00'],
     },
     {
       name: 'sorted by tenant then table',
@@ -77,9 +89,49 @@ describe('planRetention', () => {
     it(name, () => expect(planned(registered, policies)).toEqual(expected));
   }
 
-  it('names the policy table of each target', () => {
-    const [target] = planRetention(tables('a._boitata_quarantine_orders'), [policy('a', 'orders', DAY)], NOW);
-    expect(target).toMatchObject({ table: '_boitata_quarantine_orders', policyTable: 'orders' });
+  it('follows each table with its quarantine table, same retention and cutoffs; a stray registered quarantine is not doubled', () => {
+    const long = 'x'.repeat(120);
+    const plan = planRetention(
+      tables(`a.${long}`, 'a.orders', 'a._boitata_quarantine_orders', 'a.events'),
+      [policy('a', 'orders', 36 * 3_600), policy('a', long, DAY)],
+      NOW,
+    );
+    expect(plan.map((t) => [t.table, t.policyTable, t.retentionSeconds, t.cutoff, t.dayCutoff])).toEqual([
+      ['orders', 'orders', 129_600, '2026-06-10 22:00:00.000000 +00:00', '2026-06-10 00:00:00.000000 +00:00'],
+      ['_boitata_quarantine_orders', 'orders', 129_600, '2026-06-10 22:00:00.000000 +00:00', '2026-06-10 00:00:00.000000 +00:00'],
+      [long, long, 86_400, '2026-06-11 10:00:00.000000 +00:00', '2026-06-11 00:00:00.000000 +00:00'],
+      [quarantineTableName(long), long, 86_400, '2026-06-11 10:00:00.000000 +00:00', '2026-06-11 00:00:00.000000 +00:00'],
+    ]);
+  });
+});
+
+describe('resolvePolicy', () => {
+  const row = (contract: PolicySetting['contract'], retention: number | string | null) => ({ contract, retention_seconds: retention });
+  it.each([
+    ['nothing set: the built-in', null, null, ['evolve', null, 'default', 'default']],
+    ['the tenant default', null, row('freeze', 86_400), ['freeze', 86_400, 'tenant', 'tenant']],
+    ['NULL inherits the tenant default', row(null, null), row('quarantine', '86400'), ['quarantine', 86_400, 'tenant', 'tenant']],
+    ["the table's own wins", row('evolve', 3_600), row('freeze', 86_400), ['evolve', 3_600, 'table', 'table']],
+    ["the table's none (0) keeps for ever over the tenant's retention", row(null, 0), row(null, 86_400), ['evolve', null, 'default', 'table']],
+    ['0 as Postgres returns a bigint', row(null, '0'), row(null, '86400'), ['evolve', null, 'default', 'table']],
+    ["the tenant's none", null, row(null, 0), ['evolve', null, 'default', 'tenant']],
+  ] as const)('%s', (_name, own, tenant, [contract, retentionSeconds, contractFrom, retentionFrom]) => {
+    expect(resolvePolicy(own, tenant)).toEqual({ contract, retentionSeconds, contractFrom, retentionFrom });
+  });
+});
+
+describe('parseRetention and formatRetention', () => {
+  it.each([
+    ['90d', 90 * DAY, '90d'],
+    ['36h', 129_600, '36h'],
+    ['none', KEEP_FOREVER, 'none'],
+    ['Forever', KEEP_FOREVER, 'none'],
+  ])('%s → %s → %s', (text, seconds, shown) => {
+    expect(parseRetention(text)).toEqual({ ok: true, seconds });
+    expect(formatRetention(seconds)).toBe(shown);
+  });
+  it('refuses what is not hours or days, too short or too long', () => {
+    for (const text of ['0h', '90m', 'inherit', '36501d', '']) expect(parseRetention(text).ok, text).toBe(false);
   });
 });
 
@@ -92,16 +144,10 @@ describe('dayCutoff', () => {
   });
 });
 
-describe('retentionCutoff and policyTableOf', () => {
+describe('retentionCutoff', () => {
   it('keeps milliseconds and writes UTC canonical text', () => {
     expect(retentionCutoff(new Date('2026-06-12T10:00:00.123Z'), 3_600)).toBe('2026-06-12 09:00:00.123000 +00:00');
   });
-  it.each([
-    ['orders', 'orders'],
-    ['_boitata_quarantine_orders', 'orders'],
-    ['_BOITATA_QUARANTINE_Orders', 'orders'],
-    ['_boitata_quarantine_', '_boitata_quarantine_'],
-  ])('%s → %s', (table, expected) => expect(policyTableOf(table)).toBe(expected));
 });
 
 describe('renderPruneQueue', () => {

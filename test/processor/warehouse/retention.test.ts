@@ -4,10 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { setPolicy } from '../../../processor/governance/policies.ts';
+import { QUARANTINE_COLUMNS, quarantineTableName } from '../../../processor/governance/quarantine-table.ts';
+import { QuarantineWriter } from '../../../processor/governance/quarantine-writer.ts';
 import { applyRetention, loadRetentionTargets } from '../../../processor/governance/retention-run.ts';
 import { pruneQueue } from '../../../processor/governance/retention-queue.ts';
 import { runMaintenance } from '../../../processor/maintenance.ts';
-import { canonicalTimestamp, type Cell, type ColumnType } from '../../../processor/schema/column-types.ts';
+import { canonicalTimestamp, TIMESTAMP_TZ, type Cell, type ColumnType } from '../../../processor/schema/column-types.ts';
 import type { LoadRow, Warehouse } from '../../../processor/warehouse/warehouse.ts';
 import { db, describeEachWarehouse, duckDbWarehouse, newConnection, newTenant, silentLog, type TestWarehouse } from './support.ts';
 
@@ -56,6 +58,17 @@ async function seedTable(warehouse: Warehouse, tenant: string, table: string): P
   ]);
 }
 
+/** A quarantined row as the QuarantineWriter takes it: its reason says `row <id>`. */
+function quarantinedRow(tenant: string, id: number, daysAgo: number): LoadRow {
+  const base = row(tenant, id, daysAgo);
+  const cells = new Map<string, Cell>([
+    [QUARANTINE_COLUMNS.reason, { type: 'varchar', text: `row ${id}` }],
+    [QUARANTINE_COLUMNS.row, { type: 'varchar', text: JSON.stringify({ id }) }],
+    [QUARANTINE_COLUMNS.quarantinedAt, { type: TIMESTAMP_TZ, text: base.receivedAt }],
+  ]);
+  return { ...base, cells };
+}
+
 const ids = async (wh: TestWarehouse, tenant: string, table: string) =>
   (await wh.query(`SELECT CAST(id AS varchar) AS id FROM ${wh.table(tenant, table)}`)).map((r) => Number(r['id'])).sort((x, y) => x - y);
 
@@ -84,6 +97,34 @@ describeEachWarehouse('retention', (wh) => {
 
     // A second pass finds nothing more to delete.
     expect((await runMaintenance(db, warehouse, silentLog, 72, [a, b]))?.retention.deletedRows).toBe(0);
+    await warehouse.close();
+  });
+
+  it("deletes the expired rows of a table's quarantine with the table's retention; a table without one counts nothing", async () => {
+    const tenant = await newTenant();
+    const warehouse = wh.create();
+    for (const table of ['orders', 'events']) await seedTable(warehouse, tenant, table);
+    await new QuarantineWriter(warehouse).write(tenant, 'orders', [quarantinedRow(tenant, 1, 1), quarantinedRow(tenant, 5, 5), quarantinedRow(tenant, 20, 20)]);
+    await setPolicy(db, tenant, '', { retentionSeconds: 10 * 86_400 }, 'test');
+    await setPolicy(db, tenant, 'orders', { retentionSeconds: 2 * 86_400 }, 'test');
+    const quarantine = quarantineTableName('orders');
+    const reasons = async () =>
+      (await wh.query(`SELECT ${QUARANTINE_COLUMNS.reason} AS reason FROM ${wh.table(tenant, quarantine)}`)).map((r) => r['reason']).sort();
+
+    const dry = await applyRetention(warehouse, await loadRetentionTargets(db, [tenant], new Date()), { dryRun: true });
+    // events has no quarantine table: it counts 0 and is left out.
+    expect(dry.map((o) => [o.table, o.policyTable, o.retentionSeconds, o.rows, o.error])).toEqual([
+      ['events', 'events', 864_000, 1, null],
+      ['orders', 'orders', 172_800, 2, null],
+      [quarantine, 'orders', 172_800, 2, null],
+    ]);
+    expect(await reasons()).toEqual(['row 1', 'row 20', 'row 5']);
+
+    const result = await runMaintenance(db, warehouse, silentLog, 72, [tenant]);
+    expect(result?.retention).toMatchObject({ failedTables: 0, deletedRows: 5, deletedRowsByTenant: { [tenant]: 5 } });
+    expect(await reasons()).toEqual(['row 1']);
+    expect(await ids(wh, tenant, 'orders')).toEqual([1]);
+    expect(await ids(wh, tenant, 'events')).toEqual([1, 5]);
     await warehouse.close();
   });
 
