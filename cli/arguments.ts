@@ -34,6 +34,7 @@ export const OPTIONS = {
   'include-dead-on-arrival': { type: 'boolean', default: false },
   // data governance (erase, plan, tables/tenants set, audit, tenants delete)
   match: { type: 'string', multiple: true },
+  'match-file': { type: 'string' },
   'requested-by': { type: 'string' },
   retention: { type: 'string' },
   contract: { type: 'string' },

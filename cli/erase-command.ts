@@ -2,13 +2,14 @@
 // list|show` (the receipts). The value to erase is never printed: reports show the match names and their hashes.
 import type pg from 'pg';
 import { ConfigError, parseConfig, type ProcessorConfig } from '../processor/config.ts';
-import { ErasureInputError, parseMatchTexts } from '../processor/governance/erasure-match.ts';
+import { ErasureInputError } from '../processor/governance/erasure-match.ts';
 import { getReceipt, listReceipts, type ErasureReceipt } from '../processor/governance/erasure-receipts.ts';
 import { openErasure, planErasure, runErasure, type ErasureReport } from '../processor/governance/erasure-run.ts';
 import type { Warehouse } from '../processor/warehouse/warehouse.ts';
 import { required, UsageError, type Values } from './arguments.ts';
 import { table, type Output } from './output.ts';
 import { loadCliPiiHasher } from './pii-hash-key.ts';
+import { readMatchInput } from './erase-match-input.ts';
 import { progressBar, type ProgressBar } from './progress-bar.ts';
 import { ProvisionError } from './provision-error.ts';
 import { unknownCommand } from './usage.ts';
@@ -24,10 +25,11 @@ export async function runEraseCommand(
   values: Values,
   env: NodeJS.ProcessEnv = process.env,
   progress: NodeJS.WriteStream = process.stderr,
+  stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<void> {
   switch (command) {
     case 'erase':
-      return erase(db, out, values, env, progress);
+      return erase(db, out, values, env, progress, stdin);
     case 'erasures list': {
       const receipts = await listReceipts(db, required(values.tenant, '--tenant'));
       return out.print(receipts, () => table(receipts.map(summaryRow), ['id', 'started_at', 'status', 'dry_run', 'via', 'requested_by', 'warehouse_rows']));
@@ -43,13 +45,20 @@ export async function runEraseCommand(
   }
 }
 
-async function erase(db: pg.Pool, out: Output, values: Values, env: NodeJS.ProcessEnv, progress: NodeJS.WriteStream): Promise<void> {
+async function erase(
+  db: pg.Pool,
+  out: Output,
+  values: Values,
+  env: NodeJS.ProcessEnv,
+  progress: NodeJS.WriteStream,
+  stdin: NodeJS.ReadableStream,
+): Promise<void> {
   const tenantId = required(values.tenant, '--tenant');
   const requestedBy = values['requested-by']?.trim() ?? '';
   if (requestedBy === '')
     throw new UsageError('--requested-by is required for an erasure: the ticket or person asking (the receipt and the audit trail keep it)');
   const dryRun = values['dry-run'];
-  const matches = await asUsage(async () => parseMatchTexts(values.match));
+  const matches = await asUsage(() => readMatchInput(values.match, values['match-file'], stdin));
   let config: ProcessorConfig;
   try {
     config = parseConfig(env);

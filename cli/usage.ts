@@ -86,9 +86,11 @@ export const USAGE = `Usage: boitata <command> [options]        (--json prints J
                                             (spends budget; caches its answer)
   erase --tenant T --match COLUMN=VALUE [--match ...] --requested-by WHO [--dry-run]
                                             erase a data subject: rows whose PII columns (aliases too) or rescue
-                                            column hold the value's hash, in every table; the value in queued
-                                            payloads, dead letters and error text. Matched exactly as sent: repeat
-                                            --match for variants. Uses the processor's configuration and PII key
+                                            column hold the value's hash, in every table and its quarantine; the
+                                            value in queued payloads, dead letters and error text. Matched exactly
+                                            as sent: repeat --match for variants. Uses the processor's configuration
+                                            and PII key. Keep values off the command line: --match COLUMN=- (from
+                                            standard input) or --match-file F (COLUMN=VALUE lines)
   erasures list --tenant T | erasures show <id>
                                             erasure receipts (match keys as hashes, counts per table and store)
   audit list [--tenant T] [--action A] [--since WHEN] [--limit N]

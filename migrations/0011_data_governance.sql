@@ -8,8 +8,9 @@ CREATE TABLE boitata_policies (
   tenant_id          text NOT NULL REFERENCES boitata_tenants (id) ON DELETE CASCADE,
   table_name         text NOT NULL DEFAULT '' CHECK (table_name = lower(table_name)),
   contract           text CHECK (contract IN ('evolve', 'freeze', 'quarantine')),
-  -- rows older than this (by _boitata_received_at) are deleted by maintenance
-  retention_seconds  bigint CHECK (retention_seconds IS NULL OR retention_seconds >= 3600),
+  -- rows older than this (by _boitata_received_at) are deleted by maintenance; 0: kept for ever, set explicitly
+  -- (`--retention none`, overrides the tenant default); NULL: no setting of its own (inherit)
+  retention_seconds  bigint CHECK (retention_seconds IS NULL OR retention_seconds = 0 OR retention_seconds >= 3600),
   updated_at         timestamptz NOT NULL DEFAULT now(),
   updated_by         text NOT NULL,
   PRIMARY KEY (tenant_id, table_name)
@@ -47,7 +48,11 @@ CREATE TABLE boitata_erasures (
   -- counts per table and per store, and what could not be done (format-v1 tables, …)
   report        jsonb NOT NULL DEFAULT '{}',
   started_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
-  finished_at   timestamptz
+  finished_at   timestamptz,
+  -- the processor running an admin API erasure (its PROCESSOR_ID or generated id; NULL for the CLI) and when it last
+  -- said it still was: a processor's start fails a 'running' one only if it was its own or its heartbeat is stale
+  processor_id  text,
+  heartbeat_at  timestamptz
 );
 CREATE INDEX boitata_erasures_tenant ON boitata_erasures (tenant_id, started_at);
 

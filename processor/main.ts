@@ -35,7 +35,7 @@ export async function startProcessor(config: Config, log: Logger) {
   const hook = pauseHook(config, log);
   const tenants = config.PROCESSOR_TENANTS?.split(',') ?? null;
   const { processor, jobs, metrics, hasher, matcher } = await assemble(config, log, { pool, warehouse, hook, tenants });
-  const abandoned = await failAbandonedErasures(pool);
+  const abandoned = await failAbandonedErasures(pool, config.processorId);
   if (abandoned > 0) log.warn('erasures left running by a stopped processor marked failed', { erasures: abandoned });
   const server = await startHttpServer({
     host: config.PROCESSOR_HTTP_HOST,
@@ -45,7 +45,7 @@ export async function startProcessor(config: Config, log: Logger) {
     health: processor,
     adminToken: config.PROCESSOR_ADMIN_TOKEN,
     piiHasher: hasher,
-    adminRoutes: adminRoutes({ pool, warehouse, hasher, matcher, log }),
+    adminRoutes: adminRoutes({ pool, warehouse, hasher, matcher, log, processorId: config.processorId }),
     staleAfterMs: Math.max(config.PROCESSOR_POLL_INTERVAL_MS * 3, (config.PROCESSOR_LEASE_SECONDS + 30) * 1000),
   });
   const maintenanceTimer = startMaintenance(config, log, pool, warehouse, tenants, metrics);

@@ -15,6 +15,8 @@ export interface AdminContext {
   hasher: PiiHasher;
   matcher: AiSchemaMatcher | null;
   log: Logger;
+  /** the processor's id (config.processorId): an admin erasure's receipt names its runner (erasure-receipts.ts) */
+  processorId?: string;
 }
 
 export function adminRoutes(context: AdminContext): AdminRoute[] {

@@ -24,16 +24,31 @@ export const MAX_MATCHES = 50;
 /** The longest value hashed (a PII column holds a hash of anything, but a subject key is a short value). */
 export const MAX_VALUE_LENGTH = 4_096;
 
-/** `email=ana@example.com` texts → specs (split at the first `=`; the value is kept exactly, spaces included). */
-export function parseMatchTexts(texts: readonly string[] | undefined): MatchSpec[] {
-  if (texts === undefined || texts.length === 0) {
-    throw new ErasureInputError('match_required', 'give the subject to erase: --match column=value (repeat --match for each variant of the value)');
+/**
+ * `email=ana@example.com` texts (`--match`, labelled `--match #N`) and the lines of a `--match-file` (labelled
+ * `<file> line N`; its line endings are not part of a value, empty lines are skipped) → specs, split at the first
+ * `=`; the value is kept exactly, spaces included.
+ */
+export function parseMatchTexts(texts: readonly string[] | undefined, file?: { name: string; text: string }): MatchSpec[] {
+  const entries = (texts ?? []).map((text, index) => ({ text, where: `--match #${index + 1}` }));
+  if (file !== undefined) {
+    file.text.split(/\r?\n/).forEach((text, index) => {
+      if (text !== '') entries.push({ text, where: `--match-file ${file.name} line ${index + 1}` });
+    });
+  }
+  if (entries.length === 0) {
+    const empty = file === undefined ? '' : ` (${file.name} holds no column=value line)`;
+    throw new ErasureInputError(
+      'match_required',
+      `give the subject to erase${empty}: --match column=value (repeat --match for each variant of the value), --match column=- ` +
+        '(the value from standard input: it stays out of the shell history and the process list) or --match-file F (one column=value a line)',
+    );
   }
   return checkMatches(
-    texts.map((text, index) => {
+    entries.map(({ text, where }) => {
       const at = text.indexOf('=');
-      if (at === -1) throw new ErasureInputError('match_malformed', `--match #${index + 1} has no "=": write --match column=value, e.g. --match email=…`);
-      return { column: text.slice(0, at), value: text.slice(at + 1) };
+      if (at === -1) throw new ErasureInputError('match_malformed', `${where} has no "=": write column=value, e.g. email=…`);
+      return { column: text.slice(0, at), value: text.slice(at + 1), where };
     }),
     '--match',
   );
@@ -57,10 +72,10 @@ export function parseMatchJson(input: unknown): MatchSpec[] {
   );
 }
 
-function checkMatches(specs: MatchSpec[], what: string): MatchSpec[] {
+function checkMatches(specs: Array<MatchSpec & { where?: string }>, what: string): MatchSpec[] {
   if (specs.length > MAX_MATCHES) throw new ErasureInputError('too_many_matches', `at most ${MAX_MATCHES} ${what} keys in one erasure`);
-  specs.forEach(({ column, value }, index) => {
-    const where = `${what} #${index + 1}`;
+  specs.forEach(({ column, value, where: said }, index) => {
+    const where = said ?? `${what} #${index + 1}`;
     if (column.trim() === '') throw new ErasureInputError('match_malformed', `${where} has no column name before "=": write column=value`);
     if (/[\u0000-\u001f\u007f]/.test(column)) throw new ErasureInputError('match_malformed', `${where}: the column name holds a control character`);
     if (value === '') throw new ErasureInputError('match_malformed', `${where} (${column}) has no value after "=": give the value exactly as it was sent`);

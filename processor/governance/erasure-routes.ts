@@ -16,7 +16,7 @@ export function erasureRoutes(context: AdminContext): AdminRoute[] {
       describe: '/admin/erasures {tenant, match:[{column,value}], dry_run, requested_by}: erase a data subject',
       async handle({ body, requestedBy }) {
         const plan = await planFrom(context, body as Record<string, unknown>, requestedBy);
-        const id = await openErasure(context.pool, plan);
+        const id = await openErasure(context.pool, plan, context.processorId ?? null);
         const deps = { db: context.pool, warehouse: context.warehouse, hasher: context.hasher };
         if (plan.request.dryRun) return { status: 200, body: await runErasure(deps, plan, id) };
         // runErasure never throws: a failure closes the receipt as failed.

@@ -8,7 +8,7 @@ import { redactReason } from '../../shared/redact-reason.ts';
 import { loadAliases, loadColumns } from '../schema/catalog-sql.ts';
 import type { PiiHasher } from '../schema/pii-hasher.ts';
 import type { RegisteredColumn } from '../schema/table-schema.ts';
-import type { Warehouse } from '../warehouse/warehouse.ts';
+import type { HashMatch, Warehouse } from '../warehouse/warehouse.ts';
 import { recordAudit, type AuditVia } from './audit.ts';
 import {
   ErasureInputError,
@@ -19,10 +19,11 @@ import {
   type NotSearched,
   type TableSearch,
 } from './erasure-match.ts';
-import { closeReceipt, openReceipt } from './erasure-receipts.ts';
+import { closeReceipt, openReceipt, startHeartbeat } from './erasure-receipts.ts';
 import type { SubjectMatcher } from './erasure-scrub.ts';
 import { addStoreCounts, emptyStoreCounts, scrubStores, type StoreCounts } from './erasure-stores.ts';
 import { waitForClaims, claimsInFlight } from './erasure-claims.ts';
+import { QUARANTINE_COLUMNS, quarantineTableName } from './quarantine-table.ts';
 
 export interface ErasureRequest {
   tenantId: string;
@@ -62,7 +63,7 @@ export interface ErasureReport {
   requested_by: string;
   via: AuditVia;
   match: Array<{ column: string; hash: string }>;
-  /** rows found (dry run) or deleted, per table searched */
+  /** rows found (dry run) or deleted, per table searched; a table's quarantine (`_boitata_quarantine_…`) when rows were */
   warehouse: TableResult[];
   warehouse_rows: number;
   not_searched: NotSearched[];
@@ -77,6 +78,8 @@ export interface ErasureDeps {
   db: pg.Pool;
   warehouse: Warehouse;
   hasher: PiiHasher;
+  /** how often the receipt's heartbeat is refreshed while it runs (default erasure-receipts.ts HEARTBEAT_MS) */
+  heartbeatMs?: number;
 }
 
 export type ErasureProgress = (step: { phase: 'queue' | 'claims' | 'warehouse' | 'purge'; done: number; total: number }) => void;
@@ -112,11 +115,22 @@ async function loadCatalog(db: pg.Pool, tenantId: string): Promise<CatalogTable[
   return tables;
 }
 
-/** Opens the receipt (status running): what the admin API answers with before it runs the erasure in the background. */
-export async function openErasure(db: pg.Pool, plan: ErasurePlan): Promise<string> {
+/**
+ * Opens the receipt (status running): what the admin API answers with before it runs the erasure in the background.
+ * `processorId`: the processor that runs it (the admin API), so that another one starting meanwhile leaves it alone.
+ */
+export async function openErasure(db: pg.Pool, plan: ErasurePlan, processorId: string | null = null): Promise<string> {
   const id = randomUUID();
   const { request } = plan;
-  await openReceipt(db, { id, tenantId: request.tenantId, requestedBy: request.requestedBy, via: request.via, dryRun: request.dryRun, match: plan.match });
+  await openReceipt(db, {
+    id,
+    tenantId: request.tenantId,
+    requestedBy: request.requestedBy,
+    via: request.via,
+    dryRun: request.dryRun,
+    match: plan.match,
+    processorId,
+  });
   return id;
 }
 
@@ -139,11 +153,14 @@ export async function runErasure(deps: ErasureDeps, plan: ErasurePlan, id: strin
     claims: { held: 0, waited_seconds: 0, still_held: 0 },
     problems: [],
   };
+  const stopHeartbeat = startHeartbeat(deps.db, id, deps.heartbeatMs);
   try {
     await eraseEverywhere(deps, plan, report, onProgress);
   } catch (error) {
     report.status = 'failed';
     report.problems.push(`stopped: ${redactReason((error as Error).message)} — run the erasure again: it finds what is left`);
+  } finally {
+    stopHeartbeat();
   }
   await closeReceipt(deps.db, id, report.status, receiptReport(report));
   await recordAudit(deps.db, {
@@ -187,15 +204,21 @@ async function eraseEverywhere(deps: ErasureDeps, plan: ErasurePlan, report: Era
     }
     report.stores = addStoreCounts(report.stores, await scrubStores(db, request.tenantId, matcher, { dryRun }));
   }
-  // 3. The warehouse: count or delete per table (PII columns reached by a match name, and the rescue column).
+  // 3. The warehouse: count or delete per table (PII columns reached by a match name, and the rescue column), then in
+  //    its quarantine, if it has one: rows whose flattened JSON or rescue quotes a hash (listed only when found).
   const hashes = [...matcher.hashes];
+  const find = (table: string, match: HashMatch) => {
+    const ref = warehouse.tableRef(request.tenantId, table);
+    return dryRun ? warehouse.countMatching(ref, match) : warehouse.deleteMatching(ref, match);
+  };
   let done = 0;
   for (const search of plan.tables) {
-    const ref = warehouse.tableRef(request.tenantId, search.table);
-    const match = { columns: search.columns, hashes, rescue: true };
-    const rows = dryRun ? await warehouse.countMatching(ref, match) : await warehouse.deleteMatching(ref, match);
+    const rows = await find(search.table, { columns: search.columns, hashes, rescue: true });
     report.warehouse.push({ table: search.table, columns: search.reachedBy.map((r) => (r.via === 'alias' ? `${r.column} (as ${r.name})` : r.column)), rows });
-    report.warehouse_rows += rows;
+    const quarantine = quarantineTableName(search.table);
+    const quarantined = await find(quarantine, { columns: [], hashes, rescue: true, quoted: [QUARANTINE_COLUMNS.row] });
+    if (quarantined > 0) report.warehouse.push({ table: quarantine, columns: [QUARANTINE_COLUMNS.row], rows: quarantined });
+    report.warehouse_rows += rows + quarantined;
     onProgress({ phase: 'warehouse', done: (done += 1), total: plan.tables.length });
   }
   if (dryRun) return;

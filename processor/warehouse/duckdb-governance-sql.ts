@@ -2,28 +2,30 @@
 // the hashes travel as a VARCHAR list parameter ($1), checked first (governance-input.ts); a cutoff is checked and
 // then an escaped literal. Pure.
 import { METADATA_COLUMNS } from '../schema/physical-name.ts';
-import { checkedCutoff } from './governance-input.ts';
+import { checkedCutoff, quotedColumns } from './governance-input.ts';
 import { qualifiedName } from './duckdb-sql.ts';
 import { quoteIdentifier, quoteString } from './sql-quote.ts';
 import type { HashMatch, TableRef } from './warehouse.ts';
 
-/** Parameter: $1 the hashes. A hash in any of the columns, or `"<hash>"` inside the rescue JSON. */
-export function renderMatchCondition(match: Pick<HashMatch, 'columns' | 'rescue'>): string {
+type Match = Pick<HashMatch, 'columns' | 'rescue' | 'quoted'>;
+
+/** Parameter: $1 the hashes. A hash in any of the columns, or `"<hash>"` inside the rescue JSON or a quoted column's. */
+export function renderMatchCondition(match: Match): string {
   const parts = match.columns.map((column) => `t.${quoteIdentifier(column)} IN (SELECT unnest($1))`);
-  if (match.rescue) {
-    parts.push(`EXISTS (SELECT 1 FROM unnest($1) AS u(h) WHERE strpos(t.${quoteIdentifier(METADATA_COLUMNS.rescue)}, '"' || u.h || '"') > 0)`);
+  for (const column of quotedColumns(match)) {
+    parts.push(`EXISTS (SELECT 1 FROM unnest($1) AS u(h) WHERE strpos(t.${quoteIdentifier(column)}, '"' || u.h || '"') > 0)`);
   }
   if (parts.length === 0) throw new Error('refusing to render a match on no column');
   return `(${parts.join(' OR ')})`;
 }
 
 /** Parameter: $1 the hashes. */
-export function renderCountMatching(ref: TableRef, match: Pick<HashMatch, 'columns' | 'rescue'>): string {
+export function renderCountMatching(ref: TableRef, match: Match): string {
   return `SELECT count(*) FROM ${qualifiedName(ref)} AS t WHERE ${renderMatchCondition(match)}`;
 }
 
 /** Parameter: $1 the hashes. */
-export function renderDeleteMatching(ref: TableRef, match: Pick<HashMatch, 'columns' | 'rescue'>): string {
+export function renderDeleteMatching(ref: TableRef, match: Match): string {
   return `DELETE FROM ${qualifiedName(ref)} AS t WHERE ${renderMatchCondition(match)}`;
 }
 

@@ -29,17 +29,25 @@ export function checkedCutoff(cutoff: string): string {
   return cutoff;
 }
 
+/** The columns searched for `"<hash>"`: the rescue column when asked for, then `quoted`, each once. */
+export function quotedColumns(match: Pick<HashMatch, 'rescue' | 'quoted'>): string[] {
+  return [...new Set([...(match.rescue ? [METADATA_COLUMNS.rescue] : []), ...(match.quoted ?? [])])];
+}
+
 /**
  * The part of `match` this table can answer: its text columns among `columns` (a column the registry knows but the
- * table lacks — drift — or that is not text cannot hold a hash) and the rescue column if asked for and present.
- * Null when nothing is left to look at (no statement to run: 0 rows).
+ * table lacks — drift — or that is not text cannot hold a hash), the rescue column if asked for and present, and the
+ * present text columns of `quoted`. Null when nothing is left to look at (no statement to run: 0 rows).
  */
 export function presentMatch(match: HashMatch, tableColumns: ReadonlyMap<string, ColumnType>): HashMatch | null {
   const hashes = checkedHashes(match.hashes);
   const columns = [...new Set(match.columns)].filter((name) => isText(tableColumns.get(name)));
   const rescue = match.rescue && isText(tableColumns.get(METADATA_COLUMNS.rescue));
-  if (hashes.length === 0 || (columns.length === 0 && !rescue)) return null;
-  return { columns, hashes, rescue };
+  const quoted = quotedColumns({ rescue: false, quoted: match.quoted ?? [] }).filter(
+    (name) => name !== METADATA_COLUMNS.rescue && isText(tableColumns.get(name)),
+  );
+  if (hashes.length === 0 || (columns.length === 0 && !rescue && quoted.length === 0)) return null;
+  return { columns, hashes, rescue, quoted };
 }
 
 function isText(type: ColumnType | undefined): boolean {

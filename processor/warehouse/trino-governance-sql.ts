@@ -1,7 +1,7 @@
 // Renders the governance statements (erasure by hash, retention by age, purge, drop) as Trino SQL. Every identifier
 // is quoted; hashes and cutoffs are checked (governance-input.ts) and then escaped literals. Pure.
 import { METADATA_COLUMNS } from '../schema/physical-name.ts';
-import { checkedCutoff, checkedHashes } from './governance-input.ts';
+import { checkedCutoff, checkedHashes, quotedColumns } from './governance-input.ts';
 import { quoteIdentifier, quoteString } from './sql-quote.ts';
 import { qualifiedName } from './trino-sql.ts';
 import type { HashMatch, TableRef } from './warehouse.ts';
@@ -9,14 +9,13 @@ import type { HashMatch, TableRef } from './warehouse.ts';
 /** `count`: how many rows; `delete`: deletes them (Trino answers how many); `keys`: which (file, message, row). */
 export type MatchStatement = 'count' | 'delete' | 'keys';
 
-/** `"<hash>"` inside the rescue JSON, or the hash in any of the columns. */
+/** The hash in any of the columns, or `"<hash>"` inside the rescue JSON or another quoted column's. */
 export function renderMatchCondition(match: HashMatch): string {
   const hashes = checkedHashes(match.hashes);
   const list = hashes.map(quoteString).join(', ');
   const parts = match.columns.map((column) => `${quoteIdentifier(column)} IN (${list})`);
-  if (match.rescue) {
-    const rescue = quoteIdentifier(METADATA_COLUMNS.rescue);
-    for (const hash of hashes) parts.push(`strpos(${rescue}, ${quoteString(`"${hash}"`)}) > 0`);
+  for (const column of quotedColumns(match)) {
+    for (const hash of hashes) parts.push(`strpos(${quoteIdentifier(column)}, ${quoteString(`"${hash}"`)}) > 0`);
   }
   return `(${parts.join(' OR ')})`;
 }
@@ -38,13 +37,13 @@ function renderOne(kind: MatchStatement, ref: TableRef, condition: string): stri
 
 /**
  * The statements for `match`, the hashes split so that each stays under `maxLength` characters (Trino's
- * query.max-length). None when there is nothing to look at (no hash, or no column and no rescue).
+ * query.max-length). None when there is nothing to look at (no hash, or no column and no quoted column).
  */
 export function renderMatching(kind: MatchStatement, ref: TableRef, match: HashMatch, maxLength: number): string[] {
   const hashes = checkedHashes(match.hashes);
-  if (hashes.length === 0 || (match.columns.length === 0 && !match.rescue)) return [];
+  if (hashes.length === 0 || (match.columns.length === 0 && quotedColumns(match).length === 0)) return [];
   const render = (chunk: string[]) => renderOne(kind, ref, renderMatchCondition({ ...match, hashes: chunk }));
-  // Every hash (all 64 characters) adds the same text: a quoted hash per column and, with the rescue, one strpos term.
+  // Every hash (all 64 characters) adds the same text: a quoted hash per column and one strpos term per quoted column.
   const [one, two] = ['0'.repeat(64), '1'.repeat(64)];
   const perHash = render([one, two]).length - render([one]).length;
   const fixed = render([one]).length - perHash;

@@ -52,12 +52,15 @@ export class WarehouseError extends Error {
 
 /**
  * Rows found by personal-data hashes (erasure): any of `columns` (physical, text columns holding hashes) equals one
- * of `hashes`, or — with `rescue` — the rescue column quotes one of them as a JSON string (`"<hash>"`).
+ * of `hashes`, or a JSON text column quotes one of them as a JSON string (`"<hash>"`): the rescue column with
+ * `rescue`, and each of `quoted` (a quarantine's `_boitata_row`).
  */
 export interface HashMatch {
   columns: readonly string[];
   hashes: readonly string[];
   rescue: boolean;
+  /** more text columns searched for `"<hash>"` (none when absent) */
+  quoted?: readonly string[];
 }
 
 /** What making deletions physical did to a table (see `purgeDeleted`). */

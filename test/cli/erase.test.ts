@@ -2,6 +2,7 @@
 // file landed by a real in-process processor, the processor's PII key): the errors an operator can make (exit 2, what
 // to fix, the value never echoed), a dry run changing nothing, the erasure, its receipt, and a second run finding 0.
 import { randomUUID } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -24,12 +25,14 @@ const duckDbPath = join(tmpdir(), `boitata-erase-cli-${process.pid}-${randomUUID
 const PII_HASH_KEY = 'cli-erase-test-key-0123456789';
 const hasher = new PiiHasher('hmac', Buffer.from(PII_HASH_KEY, 'utf8'));
 const ANA = 'ana.cli@example.com';
+const CAIO = 'caio.stdin@example.com';
 
 const env = (() => {
   const { TRINO_URL: _trino, ...rest } = process.env;
   return { ...rest, DATABASE_URL: databaseUrl, DUCKDB_PATH: duckDbPath, TRINO_SCHEMA_PREFIX: 'tenant_', PII_HASH_KEY, PII_HASH_MODE: 'hmac' };
 })();
 const boitata = (...args: string[]) => runBoitata(args, env);
+const boitataWithStdin = (stdin: string, ...args: string[]) => runBoitata(args, env, stdin);
 
 async function enqueue(connection: string, table: string, payload: unknown): Promise<void> {
   const messageId = randomUUID();
@@ -55,6 +58,7 @@ beforeAll(async () => {
   await enqueue(connection.id, 'signups', [
     { id: 1, email: ANA },
     { id: 2, email: 'bob@example.com' },
+    { id: 3, email: CAIO },
   ]);
   const warehouse = new DuckDbWarehouse({ path: duckDbPath, schemaPrefix: 'tenant_' });
   const registry = new SchemaRegistry({ pool: db, poolSize: 4, warehouse, matcher: null });
@@ -123,5 +127,44 @@ describe('boitata erase', () => {
     expect(list.stdout + show.stdout).not.toContain(ANA);
     const missing = await boitata('erasures', 'show', randomUUID());
     expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('no erasure') });
+  });
+
+  it('reads the value from standard input (--match column=-) or a file (--match-file F), never from the command line', async () => {
+    const base = ['erase', '--tenant', tenant, '--requested-by', 'DPO ticket 8'];
+    const file = join(tmpdir(), `boitata-erase-match-${randomUUID().slice(0, 8)}.txt`);
+    const refusals: Array<[string | undefined, string[], RegExp]> = [
+      [`${CAIO}\n`, ['--match', 'email=-', '--match', 'mail=-'], /only one --match column=- can read/],
+      ['', ['--match', 'email=-'], /--match email=-: standard input is empty/],
+      [`${CAIO}\n${ANA}\n`, ['--match', 'email=-'], /standard input holds more than one line/],
+      [undefined, ['--match-file', `${file}.missing`], /--match-file: cannot read .*\.missing \(ENOENT\)/],
+      [undefined, ['--match-file', file], /--match-file .* line 3 has no "="/],
+    ];
+    await writeFile(file, `email=${ANA}\n\n${CAIO}\n`);
+    for (const [stdin, args, message] of refusals) {
+      const result = stdin === undefined ? await boitata(...base, ...args) : await boitataWithStdin(stdin, ...base, ...args);
+      expect(result, args.join(' ')).toMatchObject({ code: 2, stderr: expect.stringMatching(message) });
+      expect(result.stderr + result.stdout).not.toContain(CAIO);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+
+    const piped = await boitataWithStdin(`${CAIO}\r\n`, ...base, '--match', 'email=-', '--dry-run', '--json');
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(JSON.parse(piped.stdout)).toMatchObject({ dry_run: true, warehouse_rows: 1, match: [{ column: 'email', hash: hasher.hash(tenant, CAIO) }] });
+
+    await writeFile(file, `email=${CAIO}\r\n\nemail=${CAIO.toUpperCase()}\n`);
+    const real = await boitata(...base, '--match-file', file, '--json');
+    expect(real.code, real.stderr).toBe(0);
+    expect(JSON.parse(real.stdout)).toMatchObject({
+      dry_run: false,
+      warehouse_rows: 1,
+      match: [
+        { column: 'email', hash: hasher.hash(tenant, CAIO) },
+        { column: 'email', hash: hasher.hash(tenant, CAIO.toUpperCase()) },
+      ],
+    });
+    expect(real.stdout + real.stderr).not.toContain(CAIO);
+    const again = await boitataWithStdin(CAIO, ...base, '--match', 'email=-', '--json');
+    expect(JSON.parse(again.stdout)).toMatchObject({ warehouse_rows: 0 });
+    await rm(file, { force: true });
   });
 });

@@ -10,9 +10,12 @@ export interface CliResult {
   code: number;
 }
 
-export async function runBoitata(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+/** `stdin`: what the command reads from its standard input (closed at once when given). */
+export async function runBoitata(args: readonly string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/boitata.js', ...args], { env });
+    const running = run(process.execPath, ['bin/boitata.js', ...args], { env });
+    if (stdin !== undefined) running.child.stdin?.end(stdin);
+    const { stdout, stderr } = await running;
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const failed = error as CliResult;

@@ -20,6 +20,21 @@ describe('parseMatchTexts', () => {
     ]);
   });
 
+  it('reads --match-file lines after the --match texts: line endings and empty lines are not values, spaces are', () => {
+    const file = { name: 'subject.txt', text: 'email=ana@example.com\r\n\nphone= +55 81 \n' };
+    expect(parseMatchTexts(['cpf=123'], file)).toEqual([
+      { column: 'cpf', value: '123' },
+      { column: 'email', value: 'ana@example.com' },
+      { column: 'phone', value: ' +55 81 ' },
+    ]);
+    expect(parseMatchTexts(undefined, file)).toHaveLength(2);
+    expect(() => parseMatchTexts(undefined, { name: 'subject.txt', text: 'email=x\n\nana@example.com\n' })).toThrow(
+      /^--match-file subject\.txt line 3 has no "="/,
+    );
+    expect(() => parseMatchTexts([], { name: 'empty.txt', text: '\n\n' })).toThrow(/empty\.txt holds no column=value line/);
+    expect(() => parseMatchTexts([], { name: 'f', text: 'email=\n' })).toThrow(/--match-file f line 1 \(email\) has no value/);
+  });
+
   const refused: Array<[string[] | undefined, RegExp]> = [
     [undefined, /--match column=value/],
     [[], /--match column=value/],

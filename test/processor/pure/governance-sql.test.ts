@@ -44,8 +44,13 @@ describe('governance input', () => {
       ['_boitata_rescue', 'varchar'],
     ]);
     const match: HashMatch = { columns: ['email_hash', 'missing', 'id', 'legacy', 'email_hash'], hashes: [H1, H1], rescue: true };
-    expect(presentMatch(match, table)).toEqual({ columns: ['email_hash', 'legacy'], hashes: [H1], rescue: true });
+    expect(presentMatch(match, table)).toEqual({ columns: ['email_hash', 'legacy'], hashes: [H1], rescue: true, quoted: [] });
     expect(presentMatch({ ...match, columns: ['missing'], rescue: false }, table)).toBeNull();
+    // Quoted columns: the present text ones, once; the rescue column only through `rescue`.
+    const quarantine = new Map<string, ColumnType>([...table, ['_boitata_row', 'varchar']]);
+    const quoted = { columns: [], hashes: [H1], rescue: false, quoted: ['_boitata_row', 'id', 'missing', '_boitata_row', '_boitata_rescue'] };
+    expect(presentMatch(quoted, quarantine)).toEqual({ columns: [], hashes: [H1], rescue: false, quoted: ['_boitata_row'] });
+    expect(presentMatch(quoted, table)).toBeNull();
     expect(presentMatch({ ...match, columns: [], rescue: true }, new Map<string, ColumnType>([['id', 'bigint']]))).toBeNull();
     expect(presentMatch({ ...match, hashes: [] }, table)).toBeNull();
   });
@@ -62,6 +67,20 @@ describe('Trino governance SQL', () => {
     expect(trino.renderMatching('count', ref, { ...match, rescue: false }, 1_000_000)).toEqual([
       `SELECT count(*) FROM "iceberg"."tenant_a"."ev""ents" WHERE ("email""hash" IN ('${H1}', '${H2}') OR "phone" IN ('${H1}', '${H2}'))`,
     ]);
+  });
+
+  it('matches `"<hash>"` in every quoted column (a quarantine row), the rescue first', () => {
+    expect(trino.renderMatching('delete', ref, { columns: [], hashes: [H1, H2], rescue: true, quoted: ['_boitata_"row'] }, 1_000_000)).toEqual([
+      `DELETE FROM "iceberg"."tenant_a"."ev""ents" WHERE (strpos("_boitata_rescue", '"${H1}"') > 0 OR strpos("_boitata_rescue", '"${H2}"') > 0 OR ` +
+        `strpos("_boitata_""row", '"${H1}"') > 0 OR strpos("_boitata_""row", '"${H2}"') > 0)`,
+    ]);
+    expect(trino.renderMatching('count', ref, { columns: [], hashes: [H1], rescue: false, quoted: ['_boitata_row'] }, 1_000_000)).toEqual([
+      `SELECT count(*) FROM "iceberg"."tenant_a"."ev""ents" WHERE (strpos("_boitata_row", '"${H1}"') > 0)`,
+    ]);
+    const hashes = Array.from({ length: 300 }, (_, i) => hash(String(i)));
+    const statements = trino.renderMatching('keys', ref, { columns: ['email'], hashes, rescue: true, quoted: ['_boitata_row'] }, 5_000);
+    for (const statement of statements) expect(statement.length).toBeLessThanOrEqual(5_000);
+    expect(statements.flatMap((statement) => [...statement.matchAll(/strpos\("_boitata_row", '"([0-9a-f]{64})"'\)/g)].map((m) => m[1]))).toEqual(hashes);
   });
 
   it('renders nothing when there is nothing to look at, and refuses a value that is not a hash', () => {
@@ -118,6 +137,9 @@ describe('DuckDB governance SQL', () => {
       `SELECT count(*) FROM "tenant_a"."ev""ents" AS t WHERE (t."a" IN (SELECT unnest($1)) OR t."b" IN (SELECT unnest($1)))`,
     );
     expect(() => duck.renderCountMatching(ref, { columns: [], rescue: false })).toThrow(/no column/);
+    expect(duck.renderDeleteMatching(ref, { columns: [], rescue: false, quoted: ['_boitata_"row'] })).toBe(
+      `DELETE FROM "tenant_a"."ev""ents" AS t WHERE (EXISTS (SELECT 1 FROM unnest($1) AS u(h) WHERE strpos(t."_boitata_""row", '"' || u.h || '"') > 0))`,
+    );
   });
 
   it('writes the cutoff offset the way DuckDB reads it, after checking it', () => {

@@ -9,10 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../../../database/with-transaction.ts';
 import { createAdminRouter } from '../../../processor/admin/admin-router.ts';
-import { failAbandonedErasures } from '../../../processor/governance/erasure-receipts.ts';
+import { failAbandonedErasures, startHeartbeat } from '../../../processor/governance/erasure-receipts.ts';
 import { erasureRoutes } from '../../../processor/governance/erasure-routes.ts';
 import { parseMatchTexts } from '../../../processor/governance/erasure-match.ts';
 import { openErasure, planErasure, runErasure, type ErasureReport } from '../../../processor/governance/erasure-run.ts';
+import { setPolicy } from '../../../processor/governance/policies.ts';
+import { quarantineTableName } from '../../../processor/governance/quarantine-table.ts';
 import { bumpVersion, insertAliases } from '../../../processor/schema/catalog-sql.ts';
 import { db, describeEachWarehouse, duckDbWarehouse, newConnection, piiHash, push, silentLog, testHasher, webhook, type TestWarehouse } from './support.ts';
 
@@ -177,10 +179,56 @@ describeEachWarehouse('erasure by data subject', (wh) => {
   });
 });
 
+describeEachWarehouse('erasure in quarantine tables', (wh) => {
+  it("deletes the subject's quarantined rows (their flattened JSON quotes the hash), counts and purges them, keeps the others", async () => {
+    const conn = await newConnection();
+    const tenant = conn.tenant;
+    const processor = wh.processor([tenant]);
+    await push(conn, [{ id: 1, email: BOB }], 'members');
+    await processor.drain();
+    await setPolicy(db, tenant, 'members', { contract: 'quarantine' }, 'erasure test');
+    await push(
+      conn,
+      [
+        { id: 2, email: ANA, coupon: 'SAVE10' }, // a new field: quarantined whole, the e-mail hashed
+        { id: 3, email: BOB, coupon: 'SAVE20' }, // quarantined, another subject
+        { id: 4, email: ANA }, // fits: lands in the table
+      ],
+      'members',
+    );
+    await processor.drain();
+    const quarantine = quarantineTableName('members');
+    const ana = piiHash(tenant, ANA);
+    const quarantined = async () =>
+      (await wh.query(`SELECT _boitata_row FROM ${wh.table(tenant, quarantine)} ORDER BY _boitata_row_id`)).map((r) => String(r['_boitata_row']));
+    expect((await quarantined()).filter((row) => row.includes(`"${ana}"`))).toHaveLength(1);
+
+    const dry = await erase(wh, tenant, [`email=${ANA}`], true);
+    expect(dry.warehouse).toEqual([
+      { table: 'members', columns: ['email'], rows: 1 },
+      { table: quarantine, columns: ['_boitata_row'], rows: 1 },
+    ]);
+    expect(dry.warehouse_rows).toBe(2);
+    expect(await quarantined()).toHaveLength(2);
+
+    const report = await erase(wh, tenant, [`email=${ANA}`]);
+    expect(report).toMatchObject({ status: 'done', problems: [], warehouse_rows: 2, warehouse: dry.warehouse });
+    expect(report.purge.map((p) => [p.table, p.purged])).toEqual([
+      ['members', true],
+      [quarantine, true],
+    ]);
+    const left = await quarantined();
+    expect(left).toHaveLength(1);
+    expect(JSON.parse(left[0]!)).toMatchObject({ id: 3, email: piiHash(tenant, BOB) });
+    expect(await wh.query(`SELECT id FROM ${wh.table(tenant, 'members')} ORDER BY id`)).toEqual([{ id: 1 }]);
+    expect((await erase(wh, tenant, [`email=${ANA}`])).warehouse).toEqual([{ table: 'members', columns: ['email'], rows: 0 }]);
+  });
+});
+
 describe('erasure on the admin API [DuckDB]', () => {
   const TOKEN = 'admin-token-for-erasure-tests-0123456789';
   const warehouse = duckDbWarehouse.create();
-  const routes = erasureRoutes({ pool: db, warehouse, hasher: testHasher, matcher: null, log: silentLog });
+  const routes = erasureRoutes({ pool: db, warehouse, hasher: testHasher, matcher: null, log: silentLog, processorId: 'erasure-test-processor' });
   const router = createAdminRouter({ adminToken: TOKEN, routes });
   let server: Server;
   let base = '';
@@ -237,7 +285,14 @@ describe('erasure on the admin API [DuckDB]', () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
         receipt = await call('GET', `/admin/erasures/${id}`);
       }
-      expect(receipt.body).toMatchObject({ status: 'done', via: 'admin_api', requested_by: 'DPO ticket 9', dry_run: false, report: { warehouse_rows: 1 } });
+      expect(receipt.body).toMatchObject({
+        status: 'done',
+        via: 'admin_api',
+        requested_by: 'DPO ticket 9',
+        dry_run: false,
+        report: { warehouse_rows: 1 },
+        processor_id: 'erasure-test-processor',
+      });
       expect(receipt.text).not.toContain(ANA);
       const left = await duckDbWarehouse.query(`SELECT id FROM ${duckDbWarehouse.table(conn.tenant, 'signups')} ORDER BY id`);
       expect(left.map((r) => Number(r['id']))).toEqual([2]);
@@ -247,28 +302,70 @@ describe('erasure on the admin API [DuckDB]', () => {
     }
   });
 
-  it("a processor's start closes as failed the admin erasures a stopped processor left running", async () => {
+  it("a processor's start fails only the admin erasures no live processor runs: its own earlier ones and stale ones", async () => {
     const conn = await newConnection();
-    const id = randomUUID();
-    await db.query(`INSERT INTO boitata_erasures (id, tenant_id, requested_by, via, dry_run, match) VALUES ($1, $2, 'x', 'admin_api', false, '[]')`, [
-      id,
-      conn.tenant,
-    ]);
-    const cli = randomUUID();
-    await db.query(`INSERT INTO boitata_erasures (id, tenant_id, requested_by, via, dry_run, match) VALUES ($1, $2, 'x', 'cli', false, '[]')`, [
-      cli,
-      conn.tenant,
-    ]);
-    expect(await failAbandonedErasures(db)).toBeGreaterThanOrEqual(1);
-    const { rows } = await db.query<{ id: string; status: string; report: { problems?: string[] } }>(
-      `SELECT id::text, status, report FROM boitata_erasures WHERE tenant_id = $1 ORDER BY via`,
+    const me = `processor-${randomUUID()}`;
+    const receipt = async (name: string, via: 'admin_api' | 'cli', owner: string | null, heartbeatSecondsAgo: number) => {
+      const id = randomUUID();
+      await db.query(
+        `INSERT INTO boitata_erasures (id, tenant_id, requested_by, via, dry_run, match, processor_id, heartbeat_at, started_at)
+         VALUES ($1, $2, $3, $4, false, '[]', $5, now() - make_interval(secs => $6), now() - interval '1 hour')`,
+        [id, conn.tenant, name, via, owner, heartbeatSecondsAgo],
+      );
+    };
+    await receipt('another live processor', 'admin_api', `processor-${randomUUID()}`, 5);
+    await receipt('a processor silent for 3 minutes', 'admin_api', `processor-${randomUUID()}`, 180);
+    await receipt('this processor before its restart', 'admin_api', me, 5);
+    await receipt('the CLI', 'cli', null, 600);
+    expect(await failAbandonedErasures(db, me)).toBeGreaterThanOrEqual(2);
+    const { rows } = await db.query<{ requested_by: string; status: string; report: { problems?: string[] } }>(
+      `SELECT requested_by, status, report FROM boitata_erasures WHERE tenant_id = $1 ORDER BY requested_by`,
       [conn.tenant],
     );
-    expect(rows.map((r) => [r.id, r.status])).toEqual([
-      [id, 'failed'],
-      [cli, 'running'],
+    expect(rows.map((r) => [r.requested_by, r.status])).toEqual([
+      ['a processor silent for 3 minutes', 'failed'],
+      ['another live processor', 'running'],
+      ['the CLI', 'running'],
+      ['this processor before its restart', 'failed'],
     ]);
-    expect(rows[0]!.report.problems?.[0]).toMatch(/processor stopped before this erasure finished/);
+    expect(rows[0]!.report.problems?.[0]).toMatch(/processor running this erasure stopped before it finished/);
+  });
+
+  it('an admin erasure names its processor and refreshes its heartbeat while it runs', async () => {
+    const conn = await newConnection();
+    await push(conn, [{ id: 1, email: ANA }], 'signups');
+    await duckDbWarehouse.processor([conn.tenant]).drain();
+    const plan = await planErasure(db, testHasher, {
+      tenantId: conn.tenant,
+      matches: parseMatchTexts([`email=${ANA}`]),
+      dryRun: true,
+      requestedBy: 'heartbeat test',
+      via: 'admin_api',
+    });
+    const id = await openErasure(db, plan, 'processor-heartbeat-test');
+    const read = async () =>
+      (
+        await db.query<{ processor_id: string; heartbeat_at: Date; status: string }>(
+          `SELECT processor_id, heartbeat_at, status FROM boitata_erasures WHERE id = $1`,
+          [id],
+        )
+      ).rows[0]!;
+    const opened = await read();
+    expect(opened.processor_id).toBe('processor-heartbeat-test');
+    // The heartbeat alone (what runErasure starts), then a whole run with a short beat.
+    const stop = startHeartbeat(db, id, 50);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    stop();
+    const beaten = await read();
+    expect(beaten.heartbeat_at.getTime()).toBeGreaterThan(opened.heartbeat_at.getTime());
+    await db.query(`UPDATE boitata_erasures SET heartbeat_at = now() - interval '10 minutes' WHERE id = $1`, [id]);
+    const warehouse = duckDbWarehouse.create();
+    try {
+      expect(await runErasure({ db, warehouse, hasher: testHasher, heartbeatMs: 1 }, plan, id)).toMatchObject({ status: 'done' });
+    } finally {
+      await warehouse.close();
+    }
+    expect((await read()).heartbeat_at.getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
 
   afterAll(() => warehouse.close());
