@@ -8,7 +8,7 @@ import { redactReason } from '../../shared/redact-reason.ts';
 import { loadAliases, loadColumns } from '../schema/catalog-sql.ts';
 import type { PiiHasher } from '../schema/pii-hasher.ts';
 import type { RegisteredColumn } from '../schema/table-schema.ts';
-import type { HashMatch, Warehouse } from '../warehouse/warehouse.ts';
+import { WarehouseError, type HashMatch, type Warehouse } from '../warehouse/warehouse.ts';
 import { recordAudit, type AuditVia } from './audit.ts';
 import {
   ErasureInputError,
@@ -22,7 +22,7 @@ import {
 import { closeReceipt, openReceipt, startHeartbeat } from './erasure-receipts.ts';
 import type { SubjectMatcher } from './erasure-scrub.ts';
 import { addStoreCounts, emptyStoreCounts, scrubStores, type StoreCounts } from './erasure-stores.ts';
-import { waitForClaims, claimsInFlight } from './erasure-claims.ts';
+import { waitForClaims, claimsInFlight, type HeldClaim } from './erasure-claims.ts';
 import { QUARANTINE_COLUMNS, quarantineTableName } from './quarantine-table.ts';
 
 export interface ErasureRequest {
@@ -188,8 +188,11 @@ async function eraseEverywhere(deps: ErasureDeps, plan: ErasurePlan, report: Era
   const { request, matcher } = plan;
   const dryRun = request.dryRun;
   // 1. The queue and the other Postgres stores first: from now on no message can land the value.
-  const held = dryRun ? [] : await claimsInFlight(db, request.tenantId);
+  const before = dryRun ? [] : await claimsInFlight(db, request.tenantId);
   report.stores = await scrubStores(db, request.tenantId, matcher, { dryRun, onProgress: (done) => onProgress({ phase: 'queue', done, total: done }) });
+  // A message claimed while the scrub ran (before the scrub reached its row) was read with the value too: the claims
+  // held after the scrub are waited for as well. A claim made after its row was scrubbed reads the scrubbed payload.
+  const held = dryRun ? [] : distinctClaims([...before, ...(await claimsInFlight(db, request.tenantId))]);
   // 2. Messages a processor had already claimed are loaded from its copy: wait until those claims end (landed,
   //    retried or expired), then scrub again what they may have written meanwhile (a last error), and delete after.
   if (held.length > 0) {
@@ -211,17 +214,33 @@ async function eraseEverywhere(deps: ErasureDeps, plan: ErasurePlan, report: Era
     const ref = warehouse.tableRef(request.tenantId, table);
     return dryRun ? warehouse.countMatching(ref, match) : warehouse.deleteMatching(ref, match);
   };
+  // A table the warehouse refuses for good (a format-v1 Iceberg table cannot take row-level deletes) is reported and
+  // the others are still erased; the receipt then ends failed, naming it. A transient failure stops the erasure.
+  const refused: string[] = [];
+  const findOrReport = async (table: string, match: HashMatch): Promise<number> => {
+    try {
+      return await find(table, match);
+    } catch (error) {
+      if (!(error instanceof WarehouseError && error.kind === 'permanent')) throw error;
+      refused.push(table);
+      report.problems.push(`${table}: not erased: ${redactReason(error.message)}`);
+      return 0;
+    }
+  };
   let done = 0;
   for (const search of plan.tables) {
-    const rows = await find(search.table, { columns: search.columns, hashes, rescue: true });
+    const rows = await findOrReport(search.table, { columns: search.columns, hashes, rescue: true });
     report.warehouse.push({ table: search.table, columns: search.reachedBy.map((r) => (r.via === 'alias' ? `${r.column} (as ${r.name})` : r.column)), rows });
     const quarantine = quarantineTableName(search.table);
-    const quarantined = await find(quarantine, { columns: [], hashes, rescue: true, quoted: [QUARANTINE_COLUMNS.row] });
+    const quarantined = await findOrReport(quarantine, { columns: [], hashes, rescue: true, quoted: [QUARANTINE_COLUMNS.row] });
     if (quarantined > 0) report.warehouse.push({ table: quarantine, columns: [QUARANTINE_COLUMNS.row], rows: quarantined });
     report.warehouse_rows += rows + quarantined;
     onProgress({ phase: 'warehouse', done: (done += 1), total: plan.tables.length });
   }
-  if (dryRun) return;
+  if (dryRun) {
+    if (refused.length > 0) report.status = 'failed';
+    return;
+  }
   // 4. Physical: rewrite the files with deletes, expire older snapshots, remove orphans (time travel to before is gone).
   const affected = report.warehouse.filter((t) => t.rows > 0);
   done = 0;
@@ -231,6 +250,12 @@ async function eraseEverywhere(deps: ErasureDeps, plan: ErasurePlan, report: Era
     if (purge.problem !== null) report.problems.push(`${table}: the deleted rows are not physically removed yet: ${purge.problem}`);
     onProgress({ phase: 'purge', done: (done += 1), total: affected.length });
   }
+  if (refused.length > 0) report.status = 'failed';
+}
+
+/** Each (message, attempt) claim once. */
+function distinctClaims(claims: readonly HeldClaim[]): HeldClaim[] {
+  return [...new Map(claims.map((claim) => [`${claim.id}:${claim.attempts}`, claim])).values()];
 }
 
 /** The receipt's report: the counts, without the fields the receipt's own columns hold. */

@@ -82,14 +82,20 @@ export function renderDeleteFileCount(ref: TableRef): string {
 /**
  * The purge, in order: optimize rewrites every data file that has deletes (Trino 476 picks such a file whatever its
  * size, so a 1-byte threshold rewrites those and leaves the other files alone), then every older snapshot is expired
- * and every file no snapshot references removed. 0 s needs the catalog's min-retention set to 0s (scripts/trino.sh).
+ * (expiry deletes the files only they referenced: the erased rows' files), then orphan files older than an hour are
+ * removed. Not younger ones: a write still committing (any processor's, any table's batch) has files no snapshot
+ * references yet, and removing them would leave its commit pointing at missing files. 0 s and 1 h need the catalog's
+ * min-retention settings lowered (scripts/trino.sh sets both to 0s).
  */
+/** Orphan files younger than this may belong to a write still committing: never removed by a purge. */
+export const ORPHAN_MIN_AGE = '1h';
+
 export function renderPurge(ref: TableRef): { rewrite: string; expire: string; removeOrphans: string } {
   const table = qualifiedName(ref);
   return {
     rewrite: `ALTER TABLE ${table} EXECUTE optimize(file_size_threshold => '1B')`,
     expire: `ALTER TABLE ${table} EXECUTE expire_snapshots(retention_threshold => '0s')`,
-    removeOrphans: `ALTER TABLE ${table} EXECUTE remove_orphan_files(retention_threshold => '0s')`,
+    removeOrphans: `ALTER TABLE ${table} EXECUTE remove_orphan_files(retention_threshold => '${ORPHAN_MIN_AGE}')`,
   };
 }
 

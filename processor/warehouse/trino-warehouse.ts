@@ -210,8 +210,8 @@ export class TrinoWarehouse implements Warehouse {
           formatVersion,
           purged: false,
           problem:
-            'the cluster refuses a 0s retention: set iceberg.expire-snapshots.min-retention=0s and ' +
-            'iceberg.remove-orphan-files.min-retention=0s in the Iceberg catalog properties (older snapshots still hold the deleted rows)',
+            'the cluster refuses the purge: set iceberg.expire-snapshots.min-retention=0s and ' +
+            'iceberg.remove-orphan-files.min-retention=1h (or less) in the Iceberg catalog properties (older snapshots still hold the deleted rows)',
         };
       }
     }

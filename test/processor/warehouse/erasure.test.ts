@@ -17,6 +17,7 @@ import { setPolicy } from '../../../processor/governance/policies.ts';
 import { quarantineTableName } from '../../../processor/governance/quarantine-table.ts';
 import { bumpVersion, insertAliases } from '../../../processor/schema/catalog-sql.ts';
 import { db, describeEachWarehouse, duckDbWarehouse, newConnection, piiHash, push, silentLog, testHasher, webhook, type TestWarehouse } from './support.ts';
+import { WarehouseError, type HashMatch } from '../../../processor/warehouse/warehouse.ts';
 
 afterAll(() => db.end());
 
@@ -222,6 +223,53 @@ describeEachWarehouse('erasure in quarantine tables', (wh) => {
     expect(JSON.parse(left[0]!)).toMatchObject({ id: 3, email: piiHash(tenant, BOB) });
     expect(await wh.query(`SELECT id FROM ${wh.table(tenant, 'members')} ORDER BY id`)).toEqual([{ id: 1 }]);
     expect((await erase(wh, tenant, [`email=${ANA}`])).warehouse).toEqual([{ table: 'members', columns: ['email'], rows: 0 }]);
+  });
+});
+
+describeEachWarehouse('erasure with a table the warehouse refuses', (wh) => {
+  it('reports the refused table (as a format-v1 Iceberg table is), still erases the others, and ends failed', async () => {
+    const conn = await newConnection();
+    const tenant = conn.tenant;
+    await push(conn, [{ id: 1, email: ANA }], 'alpha');
+    await push(conn, [{ id: 2, email: ANA }], 'beta');
+    await wh.processor([tenant]).drain();
+    const plan = await planErasure(db, testHasher, {
+      tenantId: tenant,
+      matches: parseMatchTexts([`email=${ANA}`]),
+      dryRun: false,
+      requestedBy: 'DPO',
+      via: 'cli',
+    });
+    const id = await openErasure(db, plan);
+    const real = wh.create();
+    // The real adapter, except that it refuses row-level deletes on `alpha` as Trino refuses them on a format-v1 table.
+    const refusing = new Proxy(real, {
+      get(target, name) {
+        if (name === 'deleteMatching') {
+          return (ref: { table: string }, match: HashMatch) =>
+            ref.table === 'alpha'
+              ? Promise.reject(new WarehouseError('permanent', 'iceberg_format_v1', 'alpha is Iceberg format v1: row-level deletes need format version 2'))
+              : target.deleteMatching(ref as never, match);
+        }
+        const value: unknown = Reflect.get(target, name, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    try {
+      const report = await runErasure({ db, warehouse: refusing, hasher: testHasher }, plan, id);
+      expect(report.status).toBe('failed');
+      expect(report.problems).toEqual([expect.stringMatching(/^alpha: not erased: .*format version 2/)]);
+      expect(report.warehouse.map((t) => [t.table, t.rows])).toEqual([
+        ['alpha', 0],
+        ['beta', 1],
+      ]);
+    } finally {
+      await real.close();
+    }
+    expect(await rowsByHash(wh, tenant, 'beta', piiHash(tenant, ANA))).toBe(0);
+    expect(await rowsByHash(wh, tenant, 'alpha', piiHash(tenant, ANA))).toBe(1);
+    const { rows } = await db.query<{ status: string }>('SELECT status FROM boitata_erasures WHERE id = $1', [id]);
+    expect(rows[0]!.status).toBe('failed');
   });
 });
 
