@@ -64,6 +64,10 @@ CREATE TABLE boitata_deleted_tenants (
   report        jsonb NOT NULL
 );
 
+-- An erasure rewrote this payload (its subject's values are `boitata:erased:<hash>` markers): the loader skips the rows
+-- that hold a marker. Only then: a sender's own text that looks like a marker is data like any other.
+ALTER TABLE boitata_inbound_queue ADD COLUMN erased boolean NOT NULL DEFAULT false;
+
 -- Retention of raw data outside the warehouse: dead queue rows (and their dead letters) are pruned too now, by when
 -- they died, or arrived for those the edge stored dead on arrival (no processed_at): the expression the pruning
 -- compares (processor/governance/retention-queue.ts), so its batches find their rows through this index.

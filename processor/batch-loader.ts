@@ -233,7 +233,7 @@ export class BatchLoader {
         const rowId = entry.rowOffset + index;
         if (landed.has(`${message.messageId}:${rowId}`)) return;
         // A subject erased while this message waited (or before it was re-driven): that row never lands.
-        if (isErasedRow(row.fields)) return;
+        if (message.erased && isErasedRow(row.fields)) return;
         const outcome = shapeRow(message, rowId, row.fields, row.collisions, schema, this.hasher, now);
         if (outcome.kind === 'quarantine') {
           quarantined.push({ queueId: message.queueId, row: outcome.row });

@@ -97,11 +97,12 @@ async function scrubQueue(
       }
       if (error !== null && error.replaced > 0) counts.queue_errors += 1;
       if (options.dryRun || (payload.replaced === 0 && (error === null || error.replaced === 0))) continue;
-      await db.query(`UPDATE boitata_inbound_queue SET payload = $2::jsonb, last_error = $3 WHERE id = $1::bigint AND tenant_id = $4`, [
+      await db.query(`UPDATE boitata_inbound_queue SET payload = $2::jsonb, last_error = $3, erased = erased OR $5 WHERE id = $1::bigint AND tenant_id = $4`, [
         row.id,
         payload.replaced > 0 ? stringifyJson(payload.value) : row.payload_text,
         error?.value ?? null,
         tenantId,
+        payload.replaced > 0,
       ]);
     }
     examined += rows.length;

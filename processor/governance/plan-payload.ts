@@ -52,6 +52,7 @@ export function readPlanPayload(tenantId: string, table: string, body: unknown):
     attempts: 1,
     failures: 0,
     redrive: false,
+    erased: false,
     credential: 'plan:dry-run',
     sourceId: null,
     provenance: null,

@@ -97,7 +97,8 @@ export function buildPlanReport(input: PlanInput): PlanReport {
   const rescued: RescuedValue[] = [];
   const quarantined: QuarantinedRow[] = [];
   const outcomes = payload.rows.map((row, index): RowOutcome => {
-    if (isErasedRow(row.fields)) return { row: index, outcome: 'skip_erased' };
+    // A payload to plan is the operator's, never one an erasure rewrote: marker-like text in it is data (loader: message.erased).
+    if (payload.message.erased && isErasedRow(row.fields)) return { row: index, outcome: 'skip_erased' };
     const decision = decideRow(payload.message.tenantId, row.fields, row.collisions, schema, input.hasher);
     if (decision.kind === 'quarantine') {
       quarantined.push({ row: index, reason: decision.reason, problems: decision.problems });

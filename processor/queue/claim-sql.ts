@@ -12,7 +12,7 @@
 const RETURNING = `
 RETURNING q.id::text AS queue_id, q.message_id::text, q.tenant_id, q.endpoint, q.payload_format, q.target_table,
           q.item_key, to_char(q.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received_at,
-          q.attempts, q.failures, q.redrive,
+          q.attempts, q.failures, q.redrive, q.erased,
           CASE WHEN q.connection_id IS NOT NULL THEN 'connection:' || q.connection_id ELSE 'api_key:' || q.api_key_id END AS credential,
           (SELECT k.source_id FROM boitata_api_keys k WHERE k.id = q.api_key_id) AS source_id, q.provenance,
           (SELECT CASE WHEN octet_length(t.text) <= $5 THEN t.text END FROM (SELECT q.payload::text AS text) t) AS payload_text`;

@@ -60,6 +60,7 @@ interface ClaimedRow {
   attempts: number;
   failures: number;
   redrive: boolean;
+  erased: boolean;
   credential: string;
   source_id: string | null;
   /** the jsonb as node-postgres parses it; read defensively (readProvenance) */
@@ -160,6 +161,7 @@ export class QueueStore {
         attempts: row.attempts,
         failures: row.failures,
         redrive: row.redrive,
+        erased: row.erased,
         credential: row.credential,
         sourceId: row.source_id,
         provenance: readProvenance(row.provenance),

@@ -22,6 +22,8 @@ export interface StoredMessage {
    * id, row id), instead of being skipped as already landed; false again once it is acknowledged
    */
   redrive: boolean;
+  /** an erasure rewrote its payload: rows holding an erasure marker are its subject's and never land */
+  erased: boolean;
   /** what the edge verified, not what the payload claims: `connection:<uuid>` or `api_key:<uuid>` */
   credential: string;
   /** the source an events API key is bound to (the key proved it); null for every other credential */

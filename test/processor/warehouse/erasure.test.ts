@@ -273,6 +273,22 @@ describeEachWarehouse('erasure with a table the warehouse refuses', (wh) => {
   });
 });
 
+describeEachWarehouse('erasure markers', (wh) => {
+  it("a sender's own text that looks like an erasure marker is data: its row lands (only payloads an erasure rewrote skip marker rows)", async () => {
+    const conn = await newConnection();
+    await push(
+      conn,
+      [
+        { id: 1, note: `boitata:erased:${'a'.repeat(64)}` },
+        { id: 2, note: 'x' },
+      ],
+      'notes',
+    );
+    await wh.processor([conn.tenant]).drain();
+    expect(await wh.query(`SELECT id FROM ${wh.table(conn.tenant, 'notes')} ORDER BY id`)).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+});
+
 describe('erasure on the admin API [DuckDB]', () => {
   const TOKEN = 'admin-token-for-erasure-tests-0123456789';
   const warehouse = duckDbWarehouse.create();

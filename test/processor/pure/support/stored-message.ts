@@ -15,6 +15,7 @@ export function storedMessage(overrides: Partial<StoredMessage> = {}): StoredMes
     attempts: 1,
     failures: 0,
     redrive: false,
+    erased: false,
     credential: 'connection:c',
     sourceId: null,
     provenance: null,
