@@ -9,13 +9,17 @@ export function erasedMarker(hash: string): string {
   return `${ERASED_PREFIX}${hash}`;
 }
 
+/** A text holding a marker: the erased value itself, or a longer text the value was inside. */
 export function isErasedMarker(value: unknown): boolean {
-  return typeof value === 'string' && value.startsWith(ERASED_PREFIX);
+  return typeof value === 'string' && value.includes(ERASED_PREFIX);
 }
 
-/** Whether a flattened row holds an erased value (at top level of a field, or inside an array/object kept as JSON). */
+/**
+ * Whether a flattened row holds an erased value: in a field's value (also inside an array or object kept as JSON, or
+ * inside longer text) or in a field's name (a key that held it). Only asked of payloads an erasure rewrote.
+ */
 export function isErasedRow(fields: ReadonlyMap<string, unknown>): boolean {
-  for (const value of fields.values()) if (holdsMarker(value, 0)) return true;
+  for (const [field, value] of fields) if (field.includes(ERASED_PREFIX) || holdsMarker(value, 0)) return true;
   return false;
 }
 

@@ -21,15 +21,20 @@ export interface Scrubbed<T> {
 
 const OPAQUE_KEY = 'unreadable_body_base64';
 
+/** A value shorter than this is replaced only where it is a whole field value, never inside longer text (`1` or `ana`). */
+export const MIN_SUBSTRING_LENGTH = 5;
+
 /**
- * A stored payload with every scalar (at any depth, object keys left alone) whose hash is a match hash replaced by its
- * marker. An opaque body (`{"unreadable_body_base64": …}`, see mask-pii-payload.ts) that contains a value anywhere
- * in its bytes is replaced whole: it has no fields to scrub one by one. It keeps its shape, so it stays opaque.
+ * A stored payload with every scalar (at any depth) whose hash is a match hash replaced by its marker, and every
+ * occurrence of a value as sent inside longer text — a string (`"Ana <ana@example.com>"`) or an object key — replaced
+ * by the marker too, so no plaintext is left. An opaque body (`{"unreadable_body_base64": …}`, see
+ * mask-pii-payload.ts) that contains a value anywhere in its bytes — as sent, JSON-escaped or URL/form-encoded — is
+ * replaced whole: it has no fields to scrub one by one. It keeps its shape, so it stays opaque.
  */
 export function scrubPayload(payload: unknown, matcher: SubjectMatcher): Scrubbed<unknown> {
   const opaque = opaqueText(payload);
   if (opaque !== null) {
-    const found = matcher.values.find((value) => opaque.includes(value));
+    const found = matcher.values.find((value) => encodings(value).some((form) => opaque.includes(form)));
     if (found === undefined) return { value: payload, replaced: 0 };
     return { value: { [OPAQUE_KEY]: Buffer.from(erasedMarker(matcher.hashOf(found)), 'utf8').toString('base64') }, replaced: 1 };
   }
@@ -51,13 +56,31 @@ function walk(value: unknown, matcher: SubjectMatcher, state: { replaced: number
   if (isJsonObject(value)) {
     if (depth > 256) return value;
     // fromEntries defines each key as its own property: a field named "__proto__" stays a field.
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, walk(inner, matcher, state, depth + 1)]));
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [replaceInside(key, matcher, state), walk(inner, matcher, state, depth + 1)]));
   }
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') return value;
   const hash = matcher.hashOf(value);
-  if (!matcher.hashes.has(hash)) return value;
+  if (!matcher.hashes.has(hash)) return typeof value === 'string' ? replaceInside(value, matcher, state) : value;
   state.replaced += 1;
   return erasedMarker(hash);
+}
+
+/** `text` with each occurrence of a value as sent (of at least MIN_SUBSTRING_LENGTH characters) replaced by its marker. */
+function replaceInside(text: string, matcher: SubjectMatcher, state: { replaced: number }): string {
+  let out = text;
+  for (const value of matcher.values) {
+    if (value.length < MIN_SUBSTRING_LENGTH || !out.includes(value)) continue;
+    const parts = out.split(value);
+    state.replaced += parts.length - 1;
+    out = parts.join(erasedMarker(matcher.hashOf(value)));
+  }
+  return out;
+}
+
+/** The forms a value takes in a raw body: as sent, JSON-escaped, URL-encoded (`%40`) and form-encoded (`+` for spaces). */
+function encodings(value: string): string[] {
+  const url = encodeURIComponent(value);
+  return [...new Set([value, JSON.stringify(value).slice(1, -1), url, url.replaceAll('%20', '+')])];
 }
 
 /**
