@@ -1,12 +1,13 @@
 // `boitata erase` (a data subject's erasure, with the processor's configuration and PII key) and `boitata erasures
 // list|show` (the receipts). The value to erase is never printed: reports show the match names and their hashes.
 import type pg from 'pg';
-import { ConfigError, parseConfig, type ProcessorConfig } from '../processor/config.ts';
+import { type ProcessorConfig } from '../processor/config.ts';
 import { ErasureInputError } from '../processor/governance/erasure-match.ts';
 import { getReceipt, listReceipts, type ErasureReceipt } from '../processor/governance/erasure-receipts.ts';
 import { openErasure, planErasure, runErasure, type ErasureReport } from '../processor/governance/erasure-run.ts';
 import type { Warehouse } from '../processor/warehouse/warehouse.ts';
 import { required, UsageError, type Values } from './arguments.ts';
+import { processorConfig } from './governance-options.ts';
 import { table, type Output } from './output.ts';
 import { loadCliPiiHasher } from './pii-hash-key.ts';
 import { readMatchInput } from './erase-match-input.ts';
@@ -59,13 +60,7 @@ async function erase(
     throw new UsageError('--requested-by is required for an erasure: the ticket or person asking (the receipt and the audit trail keep it)');
   const dryRun = values['dry-run'];
   const matches = await asUsage(() => readMatchInput(values.match, values['match-file'], stdin));
-  let config: ProcessorConfig;
-  try {
-    config = parseConfig(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    throw new UsageError(`the processor's configuration is not valid here: ${error.message}`);
-  }
+  const config = processorConfig(env);
   const key = await loadCliPiiHasher(db, env);
   const hasher = key.hasher;
   if (hasher === null) {

@@ -2,7 +2,6 @@
 // configuration (warehouse read-only, PII hasher, model): what landing it would do, nothing written.
 import { readFile, stat } from 'node:fs/promises';
 import type pg from 'pg';
-import { ConfigError, parseConfig } from '../processor/config.ts';
 import { ModelClient } from '../processor/ai/model-client.ts';
 import { AiSchemaMatcher } from '../processor/ai/schema-matcher.ts';
 import { MAX_ADMIN_BODY_BYTES } from '../processor/admin/admin-router.ts';
@@ -15,6 +14,7 @@ import { PiiHasher } from '../processor/schema/pii-hasher.ts';
 import { createWarehouse } from '../processor/warehouse/create-warehouse.ts';
 import { randomBytes } from 'node:crypto';
 import { required, UsageError, type Values } from './arguments.ts';
+import { processorConfig } from './governance-options.ts';
 import type { Output } from './output.ts';
 import { loadCliPiiHasher } from './pii-hash-key.ts';
 
@@ -29,13 +29,7 @@ export async function runPlanCommand(
   const table = required(values.table, '--table');
   if (positionals.length !== 1) throw new UsageError('plan takes one payload file: boitata plan --tenant T --table X payload.json');
   const payload = await readPayloadFile(positionals[0]!);
-  let config;
-  try {
-    config = parseConfig(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    throw new UsageError(error.message);
-  }
+  const config = processorConfig(env);
   const pii = await loadCliPiiHasher(db, env);
   // Without the processor's key, rescued personal data still shows only as hashes, of a throwaway key.
   const hasher = pii.hasher ?? new PiiHasher('hmac', randomBytes(32));

@@ -6,9 +6,8 @@ import { cliActor } from '../processor/governance/audit.ts';
 import { changePolicy, type PolicyChangeResult } from '../processor/governance/change-policy.ts';
 import { isSchemaContract, parseRetention, SCHEMA_CONTRACTS, type SchemaContract } from '../processor/governance/policies.ts';
 import { tenantPolicies } from '../processor/governance/table-policies.ts';
-import { controlCharacterProblem } from '../processor/queue/message-filter.ts';
-import { isValidTableName, TABLE_NAME_RULE } from '../shared/table-name.ts';
 import { required, UsageError, type Values } from './arguments.ts';
+import { tableOption, tenantOption } from './governance-options.ts';
 import { table, type Output } from './output.ts';
 import { unknownCommand } from './usage.ts';
 
@@ -53,20 +52,6 @@ export function policyChange(values: Pick<Values, 'contract' | 'retention'>): { 
     }
   }
   return change;
-}
-
-function tableOption(name: string): string {
-  if (!isValidTableName(name)) throw new UsageError(`--table ${JSON.stringify(name.slice(0, 140))}: ${TABLE_NAME_RULE}`);
-  return name.toLowerCase();
-}
-
-async function tenantOption(db: pg.Pool, values: Values): Promise<string> {
-  const tenant = required(values.tenant, '--tenant');
-  const control = controlCharacterProblem(tenant);
-  if (control !== null) throw new UsageError(`--tenant ${control}`);
-  const found = await db.query('SELECT 1 FROM boitata_tenants WHERE id = $1', [tenant]);
-  if (found.rowCount === 0) throw new UsageError(`no tenant ${JSON.stringify(tenant.slice(0, 64))} (see boitata tenants list)`);
-  return tenant;
 }
 
 async function setCommand(db: pg.Pool, out: Output, values: Values, tableName: string): Promise<void> {

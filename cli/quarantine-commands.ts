@@ -2,14 +2,12 @@
 // reasons — never a row's values), and landing those rows after the contract or the schema was changed. Uses the
 // warehouse the processor is configured for, as `boitata query` does (writing: a re-drive removes quarantined rows).
 import type pg from 'pg';
-import { ConfigError, parseConfig } from '../processor/config.ts';
 import { cliActor } from '../processor/governance/audit.ts';
 import { listQuarantines, type QuarantineSummary, type QuarantineWarehouse } from '../processor/governance/quarantine-listing.ts';
 import { redriveQuarantine, type QuarantineRedriveResult } from '../processor/governance/quarantine-redrive.ts';
-import { controlCharacterProblem } from '../processor/queue/message-filter.ts';
 import { createWarehouse } from '../processor/warehouse/create-warehouse.ts';
-import { isValidTableName, TABLE_NAME_RULE } from '../shared/table-name.ts';
 import { required, UsageError, type Values } from './arguments.ts';
+import { processorConfig, tableOption, tenantOption } from './governance-options.ts';
 import { table, type Output } from './output.ts';
 import { unknownCommand } from './usage.ts';
 
@@ -26,13 +24,7 @@ export async function runQuarantineCommand(
   const tenantId = await tenantOption(db, values);
   const tableName =
     command === 'quarantine redrive' ? tableOption(required(values.table, '--table')) : values.table === undefined ? null : tableOption(values.table);
-  let config;
-  try {
-    config = parseConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  const config = processorConfig(env);
   // A list only reads (the DuckDB file opened read-only); a re-drive removes the rows it re-drove.
   const { warehouse, description } = createWarehouse(config, { readOnly: command === 'quarantine list' });
   const wh: QuarantineWarehouse = { warehouse, dialect: config.TRINO_URL === undefined ? 'duckdb' : 'trino' };
@@ -53,20 +45,6 @@ export async function runQuarantineCommand(
   } finally {
     await warehouse.close();
   }
-}
-
-function tableOption(name: string): string {
-  if (!isValidTableName(name)) throw new UsageError(`--table ${JSON.stringify(name.slice(0, 140))}: ${TABLE_NAME_RULE} (name the table, not its quarantine)`);
-  return name.toLowerCase();
-}
-
-async function tenantOption(db: pg.Pool, values: Values): Promise<string> {
-  const tenant = required(values.tenant, '--tenant');
-  const control = controlCharacterProblem(tenant);
-  if (control !== null) throw new UsageError(`--tenant ${control}`);
-  const found = await db.query('SELECT 1 FROM boitata_tenants WHERE id = $1', [tenant]);
-  if (found.rowCount === 0) throw new UsageError(`no tenant ${JSON.stringify(tenant.slice(0, 64))} (see boitata tenants list)`);
-  return tenant;
 }
 
 function describeList(tenantId: string, tableName: string | null, list: QuarantineSummary[], where: string, schema: string): string {

@@ -4,9 +4,9 @@ import type pg from 'pg';
 import { cliActor, recordAudit } from '../processor/governance/audit.ts';
 import { formatRetention } from '../processor/governance/policies.ts';
 import { applyRetention, loadRetentionTargets, summarizeRetention, type RetentionOutcome } from '../processor/governance/retention-run.ts';
-import { ConfigError, parseConfig } from '../processor/config.ts';
 import { createWarehouse } from '../processor/warehouse/create-warehouse.ts';
 import { UsageError, type Values } from './arguments.ts';
+import { processorConfig } from './governance-options.ts';
 import { table, type Output } from './output.ts';
 import { ProvisionError } from './provision-error.ts';
 import { assertTenant } from './tenants.ts';
@@ -24,13 +24,7 @@ export async function runRetentionCommand(
   const tenant = values.tenant;
   if (tenant !== undefined) await assertTenant(db, tenant);
   const dryRun = values['dry-run'];
-  let config;
-  try {
-    config = parseConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  const config = processorConfig(env);
   const now = new Date();
   const targets = await loadRetentionTargets(db, tenant === undefined ? null : [tenant], now);
   // A dry run only reads (a DuckDB file the processor holds can still be read between its writes).

@@ -1,7 +1,6 @@
 // `boitata tenants delete --tenant T --requested-by WHO [--dry-run]`: removes a tenant from Postgres and the warehouse
 // (processor/governance/tenant-delete.ts), after a dry run that shows what would go; prints the receipt.
 import type pg from 'pg';
-import { ConfigError, parseConfig } from '../processor/config.ts';
 import { cliActor } from '../processor/governance/audit.ts';
 import {
   deleteTenant,
@@ -15,6 +14,7 @@ import {
 import type { WarehouseInventory } from '../processor/governance/tenant-delete-warehouse.ts';
 import { createWarehouse } from '../processor/warehouse/create-warehouse.ts';
 import { required, UsageError, type Values } from './arguments.ts';
+import { processorConfig } from './governance-options.ts';
 import { table, type Output } from './output.ts';
 import { ProvisionError } from './provision-error.ts';
 
@@ -26,13 +26,7 @@ export async function runTenantDelete(db: pg.Pool, out: Output, rest: string[], 
   if (!dryRun && (values['requested-by'] ?? '').trim() === '') {
     throw new UsageError('tenants delete needs --requested-by WHO (the person or ticket asking; it goes on the receipt). Try --dry-run first.');
   }
-  let config;
-  try {
-    config = parseConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  const config = processorConfig(env);
   // A dry run only reads (DuckDB: shared with a running processor); a deletion writes.
   const { warehouse, description } = createWarehouse(config, { readOnly: dryRun });
   try {
