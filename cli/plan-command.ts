@@ -2,8 +2,7 @@
 // configuration (warehouse read-only, PII hasher, model): what landing it would do, nothing written.
 import { readFile, stat } from 'node:fs/promises';
 import type pg from 'pg';
-import { ModelClient } from '../processor/ai/model-client.ts';
-import { AiSchemaMatcher } from '../processor/ai/schema-matcher.ts';
+import { matcherFromConfig } from '../processor/ai/matcher-from-config.ts';
 import { MAX_ADMIN_BODY_BYTES } from '../processor/admin/admin-router.ts';
 import { PlanInputError } from '../processor/governance/plan-payload.ts';
 import { renderPlanReport } from '../processor/governance/plan-render.ts';
@@ -33,15 +32,7 @@ export async function runPlanCommand(
   const pii = await loadCliPiiHasher(db, env);
   // Without the processor's key, rescued personal data still shows only as hashes, of a throwaway key.
   const hasher = pii.hasher ?? new PiiHasher('hmac', randomBytes(32));
-  const model =
-    config.AI_MODEL === undefined
-      ? null
-      : new ModelClient({ baseUrl: config.AI_BASE_URL, apiKey: config.AI_API_KEY ?? 'none', model: config.AI_MODEL, timeoutMs: config.AI_TIMEOUT_MS });
-  const matcher = new AiSchemaMatcher(db, model, {
-    threshold: config.AI_CONFIDENCE_THRESHOLD,
-    sendSamples: config.AI_SEND_SAMPLE_VALUES,
-    callsPerTenantPerDay: config.AI_MAX_CALLS_PER_TENANT_PER_DAY,
-  });
+  const { matcher } = matcherFromConfig(config, db);
   // A reader of the DuckDB file, not a writer: the processor may hold it, and a dry run never changes it.
   const { warehouse } = createWarehouse(config, { readOnly: true });
   try {

@@ -15,8 +15,7 @@ import { createWarehouse } from './warehouse/create-warehouse.ts';
 import type { Warehouse } from './warehouse/warehouse.ts';
 import type { Server } from 'node:http';
 import { resolveDatabase } from '../database/resolve-database.ts';
-import { ModelClient } from './ai/model-client.ts';
-import { AiSchemaMatcher } from './ai/schema-matcher.ts';
+import { matcherFromConfig } from './ai/matcher-from-config.ts';
 import { JobWorker } from './enrichment/job-worker.ts';
 import { adminRoutes } from './admin/admin-routes.ts';
 import { loadPiiHashKey, PiiHasher } from './schema/pii-hasher.ts';
@@ -111,15 +110,7 @@ function pauseHook(config: Config, log: Logger): StageHook {
 /** The model, the PII hasher, the schema registry, the loader, the loop and the job worker, wired together. */
 async function assemble(config: Config, log: Logger, deps: { pool: pg.Pool; warehouse: Warehouse; hook: StageHook; tenants: string[] | null }) {
   const { pool, warehouse, hook, tenants } = deps;
-  const model =
-    config.AI_MODEL === undefined
-      ? null
-      : new ModelClient({ baseUrl: config.AI_BASE_URL, apiKey: config.AI_API_KEY ?? 'none', model: config.AI_MODEL, timeoutMs: config.AI_TIMEOUT_MS });
-  const matcher = new AiSchemaMatcher(pool, model, {
-    threshold: config.AI_CONFIDENCE_THRESHOLD,
-    sendSamples: config.AI_SEND_SAMPLE_VALUES,
-    callsPerTenantPerDay: config.AI_MAX_CALLS_PER_TENANT_PER_DAY,
-  });
+  const { model, matcher } = matcherFromConfig(config, pool);
   const piiKey = await loadPiiHashKey(pool, config.PII_HASH_KEY);
   if (piiKey.generated && config.PII_HASH_MODE === 'hmac') {
     log.warn('PII_HASH_KEY is not set: using a generated key kept in boitata_settings (set PII_HASH_KEY from a secret store in production)');
